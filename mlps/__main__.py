@@ -1,0 +1,3 @@
+from mlps.cli import main
+
+main()

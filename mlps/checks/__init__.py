@@ -1,0 +1,24 @@
+"""Named cross-field checks of the environment spec.
+
+Each check is called as ``REGISTRY[name](spec, level)`` and yields
+``(pointer, message_zh, message_en)`` for every problem it finds; the engine reports
+them against the control whose catalog entry names the check.
+"""
+
+from __future__ import annotations
+
+from mlps.checks import accounts, data, logs, network, secrets
+from mlps.checks.registry import REGISTRY, CheckFn, Problem, Spec, check
+
+__all__ = [
+    "REGISTRY",
+    "CheckFn",
+    "Problem",
+    "Spec",
+    "accounts",
+    "check",
+    "data",
+    "logs",
+    "network",
+    "secrets",
+]

@@ -1,0 +1,96 @@
+"""``mlps report``: spec findings, plan findings and host evidence in one report and bundle."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mlps.bundle import MANIFEST, copy_input, publish, staging_dir, write_manifest
+from mlps.cli import app
+from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Format, user_errors
+from mlps.controls import catalog
+from mlps.evidence import load_evidence
+from mlps.findings import Finding
+from mlps.plan_findings import load_plan_findings
+from mlps.report import Report, build_section, render
+from mlps.spec import load_spec
+from mlps.validate import validate
+from mlps.validate.engine import check_level
+from mlps.waivers import WAIVER_CONTROL, apply_waivers, load_waivers
+
+REPORT_FILES = {"text": "report.txt", "json": "report.json", "sarif": "report.sarif",
+                "junit": "report.junit.xml", "html": "report.html"}
+
+
+@app.command()
+@user_errors
+def report(
+    spec: Annotated[Path, typer.Option(help="Pulumi.<env>.yaml or spec file.")],
+    evidence: Annotated[Path | None, typer.Option(help="Directory written by playbooks/verify.yml.")] = None,
+    plan: Annotated[Path | None, typer.Option(help="Directory written by `mlps synth`.")] = None,
+    level: Annotated[int | None, typer.Option(help="等保 level (default: the spec's own).")] = None,
+    waivers: Annotated[Path | None, typer.Option(help="YAML file of accepted exceptions.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report directory (default reports/<env>).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print.")] = Format.text,
+) -> None:
+    """Write every report format and a hashed evidence bundle; print a summary."""
+    loaded = load_spec(spec)
+    level = check_level(loaded.level if level is None else level, "--level")
+    accepted = load_waivers(waivers) if waivers else None
+    cat = catalog()
+    host = load_evidence(evidence, cat, level) if evidence else None
+    planned = load_plan_findings(plan, cat, level) if plan else None
+
+    result = validate(loaded, level=level, cat=cat)
+    findings: list[Finding] = list(result.findings)
+    checked: dict[str, set[str]] = {"spec": set(result.checked)}
+    if planned:
+        findings += planned.findings
+        checked["plan"] = planned.checked
+    if host:
+        findings += host.findings
+        checked["host"] = host.checked
+    if accepted is not None:
+        findings = apply_waivers(findings, accepted, cat, date.today())
+        checked["spec"].add(WAIVER_CONTROL)
+    section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
+                            host.by_control if host else None)
+    rep = Report(sections=[section])
+
+    target = out or Path("reports") / loaded.name
+    staging = staging_dir(target)
+    for name, filename in REPORT_FILES.items():
+        (staging / filename).write_text(render(rep, name), encoding="utf-8")
+    bundle = staging / "bundle"
+    inputs: list[tuple[Path, str]] = [(spec, f"inputs/spec/{spec.name}")]
+    if waivers:
+        inputs.append((waivers, f"inputs/waivers/{waivers.name}"))
+    if host and evidence:
+        inputs += [(p, f"inputs/evidence/{p.relative_to(evidence).as_posix()}") for p in host.files]
+    if planned and plan:
+        inputs += [(p, f"inputs/plan/{p.relative_to(plan).as_posix()}") for p in planned.files]
+    for src, rel in inputs:
+        copy_input(src, bundle, rel)
+    for filename in REPORT_FILES.values():
+        copy_input(staging / filename, bundle, f"reports/{filename}")
+    (bundle / "bundle.json").write_text(json.dumps(_describe(rep, inputs), ensure_ascii=False,
+                                                   indent=2) + "\n", encoding="utf-8")
+    write_manifest(bundle)
+    publish(staging, target)
+
+    sys.stdout.write(render(rep, fmt.value))
+    print(f"mlps: reports in {target}/, evidence bundle {target}/bundle/ "
+          f"(check it with: cd {target}/bundle && sha256sum -c {MANIFEST})", file=sys.stderr)
+    raise typer.Exit(EXIT_FINDINGS if rep.failed else EXIT_OK)
+
+
+def _describe(rep: Report, inputs: list[tuple[Path, str]]) -> dict[str, Any]:
+    section = rep.sections[0]
+    return {"environment": section.name, "level": section.level, "mlps": rep.version,
+            "checkpoints": list(section.checkpoints), "compliant": not rep.failed,
+            "inputs": [rel for _, rel in inputs]}

@@ -1,0 +1,189 @@
+"""The control catalog: the data in mlps/catalog/ as typed objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlps.errors import InputError
+from mlps.resources import CATALOG_DIR, load_schema
+from mlps.schema_engine import compile_schema
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+LEVELS = (2, 3, 4)
+FAMILY_TITLES = {
+    "communication_network": ("安全通信网络", "Communication network"),
+    "area_boundary": ("安全区域边界", "Area boundary"),
+    "computing_environment": ("安全计算环境", "Computing environment"),
+    "management_centre": ("安全管理中心", "Security management centre"),
+    "cloud": ("云计算安全扩展", "Cloud computing extension"),
+    "physical": ("安全物理环境", "Physical environment"),
+    "organisation": ("安全管理", "Security management"),
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class SpecRule:
+    levels: tuple[int, ...]
+    schema: dict[str, Any]
+    pointer: str = ""
+    message: Text | None = None
+
+
+@dataclass(frozen=True)
+class SpecCheck:
+    levels: tuple[int, ...]
+    name: str
+
+
+@dataclass(frozen=True)
+class Control:
+    """One requirement: what it asks, where it applies, and what checks it."""
+
+    id: str
+    clause: str
+    clauses: dict[int, str]
+    levels: tuple[int, ...]
+    family: str
+    control_point: str
+    severity: str
+    title: Text
+    description: Text
+    remediation: Text
+    checkpoints: tuple[str, ...]
+    spec_rules: tuple[SpecRule, ...] = ()
+    spec_checks: tuple[SpecCheck, ...] = ()
+    plan: tuple[str, ...] = ()
+    host_roles: tuple[str, ...] = ()
+    level_notes: Text | None = None
+    references: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def manual(self) -> bool:
+        return self.checkpoints == ("manual",)
+
+    def applies(self, level: int) -> bool:
+        return level in self.levels
+
+    def clause_at(self, level: int) -> str:
+        """The clause number in the chapter of ``level`` (7, 8 or 9)."""
+        return self.clauses.get(level, self.clause)
+
+    def rules_at(self, level: int) -> list[SpecRule]:
+        return [r for r in self.spec_rules if level in r.levels]
+
+    def checks_at(self, level: int) -> list[SpecCheck]:
+        return [c for c in self.spec_checks if level in c.levels]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Controls by id; ``builtin`` marks the project's own catalog (its level schemas are files)."""
+
+    controls: dict[str, Control]
+    builtin: bool = False
+
+    def __iter__(self) -> Iterator[Control]:
+        return iter(self.controls.values())
+
+    def __len__(self) -> int:
+        return len(self.controls)
+
+    def get(self, control_id: str) -> Control | None:
+        return self.controls.get(control_id)
+
+    def at_level(self, level: int) -> list[Control]:
+        return [c for c in self if c.applies(level)]
+
+
+def _text(raw: dict[str, str] | None) -> Text | None:
+    return Text(zh=raw["zh"], en=raw["en"]) if raw else None
+
+
+def _control(raw: dict[str, Any], path: Path) -> Control:
+    spec = raw.get("spec") or {}
+    host = raw.get("host") or {}
+    roles = tuple(host.get("roles") or ([host["role"]] if "role" in host else []))
+    return Control(
+        id=raw["id"],
+        clause=raw["clause"],
+        clauses={int(k): v for k, v in raw["clauses"].items()},
+        levels=tuple(sorted(raw["levels"])),
+        family=raw["family"],
+        control_point=raw["control_point"],
+        severity=raw["severity"],
+        title=Text(**raw["title"]),
+        description=Text(**raw["description"]),
+        remediation=Text(**raw["remediation"]),
+        checkpoints=tuple(raw["checkpoints"]),
+        spec_rules=tuple(
+            SpecRule(levels=tuple(r["levels"]), schema=r["schema"], pointer=r.get("pointer", ""),
+                     message=_text(r.get("message")))
+            for r in spec.get("rules", [])
+        ),
+        spec_checks=tuple(SpecCheck(levels=tuple(c["levels"]), name=c["name"])
+                          for c in spec.get("checks", [])),
+        plan=tuple(raw.get("plan", [])),
+        host_roles=roles,
+        level_notes=_text(raw.get("level_notes")),
+        references=raw.get("references", {}),
+        path=str(path),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.load(fh, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise InputError(str(path), f"invalid YAML: {exc.problem}", "fix the catalog file",
+                         where=f"line {mark.line + 1}" if mark else "") from None
+    if not isinstance(raw, dict):
+        raise InputError(str(path), "a catalog file must hold one mapping", "see docs/catalog.md")
+    if isinstance(raw.get("clauses"), dict):
+        raw["clauses"] = {str(k): v for k, v in raw["clauses"].items()}
+    return raw
+
+
+def load_catalog(directory: Path = CATALOG_DIR, builtin: bool = False) -> Catalog:
+    """Read and check every control file under ``directory``; ids must be unique."""
+    validator = compile_schema(load_schema("control"))
+    controls: dict[str, Control] = {}
+    for path in sorted(directory.rglob("*.yaml")):
+        raw = _read(path)
+        errors = list(validator.iter_errors(raw))
+        if errors:
+            err = errors[0]
+            raise InputError(str(path), f"not a valid control: {err.message}",
+                             "see docs/catalog.md", where=err.pointer or "/")
+        if raw["id"] != path.stem:
+            raise InputError(str(path), f"id {raw['id']} differs from the file name",
+                             "name the file <id>.yaml")
+        if raw["id"] in controls:
+            raise InputError(str(path), f"duplicate control id {raw['id']}",
+                             f"also in {controls[raw['id']].path}")
+        controls[raw["id"]] = _control(raw, path)
+    return Catalog(controls=dict(sorted(controls.items())), builtin=builtin)
+
+
+@cache
+def catalog() -> Catalog:
+    """The project's catalog, read once per process."""
+    return load_catalog(builtin=True)

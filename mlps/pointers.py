@@ -1,0 +1,25 @@
+"""JSON pointers (RFC 6901)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def escape(token: str) -> str:
+    """Escape one pointer token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def to_pointer(path: Iterable[Any]) -> str:
+    """The pointer of a path of keys and indexes."""
+    return "".join(f"/{escape(str(p))}" for p in path)
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    """The value at ``pointer``; KeyError/IndexError when it is absent."""
+    node = document
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node

@@ -1,0 +1,46 @@
+"""Plain-text report: a summary table per environment, then one line per finding."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+
+from mlps.controls import FAMILY_TITLES
+from mlps.report.model import STATUSES, Report
+
+
+def render_text(report: Report, width: int = 110) -> str:
+    out = StringIO()
+    console = Console(file=out, width=width, force_terminal=False, color_system=None,
+                      highlight=False, soft_wrap=True)
+    for section in report.sections:
+        verdict = "compliant 符合" if not section.failed else "NOT compliant 不符合"
+        console.print(f"{section.name} ({section.file}) — 等保 level {section.level}: {verdict}")
+        console.print(f"checkpoints: {', '.join(section.checkpoints) or 'none'}")
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("family 类别")
+        for status in STATUSES:
+            table.add_column(status, justify="right")
+        for family, counts in section.by_family().items():
+            zh, en = FAMILY_TITLES.get(family, (family, family))
+            table.add_row(f"{en} {zh}", *(str(counts[s]) for s in STATUSES))
+        totals = section.counts()
+        table.add_row("total 合计", *(str(totals[s]) for s in STATUSES))
+        console.print(table)
+        for f in section.findings:
+            place = f"{f.file}:{f.line}" if f.file and f.line else (f.file or f.pointer)
+            tag = "WAIVED" if f.status == "waived" else f.severity.upper()
+            console.print(f"  {place}: {f.control} ({f.clause}) [{tag}] {f.message_en}")
+            console.print(f"      {f.message_zh}")
+            if f.status == "waived" and f.waiver:
+                console.print(f"      waived by {f.waiver['approver']} until "
+                              f"{f.waiver['expires']}: {f.waiver['reason']}")
+            elif f.remediation_en:
+                console.print(f"      fix: {f.remediation_en}")
+        console.print()
+    s = report.summary()["findings"]
+    console.print(f"{s['fail']} failing, {s['waived']} waived finding(s) in "
+                  f"{len(report.sections)} environment(s)")
+    return out.getvalue()

@@ -1,0 +1,58 @@
+"""Synthesize one stack: spec → validation gate → mocked program → files and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlps.controls import catalog
+from mlps.findings import Finding
+from mlps.plan_findings import FINDINGS_FILE, dump_plan_findings
+from mlps.spec import LoadedSpec, load_spec
+from mlps.synth.mockrun import Registration, run_program
+from mlps.synth.output import render_files, write_tree
+from mlps.synth.project import importable, project_root, stack_file
+
+PROJECT = "mlps"
+
+
+@dataclass
+class SynthResult:
+    """What one synth produced."""
+
+    spec: LoadedSpec
+    registrations: list[Registration]
+    files: dict[str, str]
+    findings: list[Finding] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    mandatory: int = 0
+
+
+def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
+    """Run the stack program for ``spec`` offline and collect its output (nothing written)."""
+    importable(root)
+    from mlps.synth.checks import plan_graph, run_policies
+    from stacks.components.audit_policy import render_audit_policy
+    from stacks.inventory import render_inventory
+    from stacks.model import environment
+    from stacks.program import build
+
+    regs = run_program(lambda: build(spec), PROJECT, stack, {})
+    files = render_files(regs)
+    env = environment(spec.effective)
+    files["inventory.yml"] = render_inventory(env)
+    if env.kubernetes.enabled and env.kubernetes.audit_log:
+        files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
+    check = run_policies(plan_graph(regs, spec.level), catalog())
+    files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked)
+    return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory)
+
+
+def synthesize(stack: str, out: Path | None = None, start: Path | None = None) -> SynthResult:
+    """``mlps synth --stack <stack> [--out DIR]``: synthesize and write DIR (replaced whole)."""
+    root = project_root(start)
+    spec = load_spec(stack_file(root, stack))
+    result = synthesize_spec(spec, root, stack)
+    if out is not None:
+        write_tree(out, result.files)
+    return result

@@ -1,0 +1,48 @@
+"""Every plan-time policy, in a fixed order (modules mirror the resource type they guard)."""
+
+from __future__ import annotations
+
+from policy.policies.alicloud import (
+    actiontrail_trail,
+    ecs_instance,
+    ecs_security_group,
+    ecs_security_group_rule,
+    log_store,
+    oss_bucket,
+    provider,
+)
+from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
+from policy.policies.kubernetes import (
+    apps_v1_daemonset,
+    apps_v1_deployment,
+    apps_v1_statefulset,
+    batch_v1_cronjob,
+    batch_v1_job,
+    core_v1_namespace,
+    core_v1_pod,
+    core_v1_service,
+    networking_v1_networkpolicy,
+)
+
+_MODULES = (
+    core_v1_namespace,
+    core_v1_service,
+    networking_v1_networkpolicy,
+    apps_v1_deployment,
+    apps_v1_daemonset,
+    apps_v1_statefulset,
+    core_v1_pod,
+    batch_v1_job,
+    batch_v1_cronjob,
+    provider,
+    oss_bucket,
+    log_store,
+    actiontrail_trail,
+    ecs_security_group,
+    ecs_security_group_rule,
+    ecs_instance,
+)
+
+POLICIES: tuple[PlanPolicy, ...] = tuple(p for m in _MODULES for p in m.POLICIES)
+
+__all__ = ["POLICIES", "PlanGraph", "PlanPolicy", "PlanResource", "Violation"]

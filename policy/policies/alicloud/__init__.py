@@ -1,0 +1,1 @@
+"""Policies over Alibaba Cloud resources, one module per resource type."""

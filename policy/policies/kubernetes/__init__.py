@@ -1,0 +1,1 @@
+"""Policies over Kubernetes resources, one module per resource type."""

@@ -1,0 +1,7 @@
+"""kubernetes:apps/v1:DaemonSet — containers hardened per Pod Security restricted (K8S-PSS-01)."""
+
+from __future__ import annotations
+
+from policy.policies.kubernetes.pods import hardened_containers
+
+POLICIES = (hardened_containers("DaemonSet", "kubernetes:apps/v1:DaemonSet"),)

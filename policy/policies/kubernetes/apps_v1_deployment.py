@@ -1,0 +1,7 @@
+"""kubernetes:apps/v1:Deployment — containers hardened per Pod Security restricted (K8S-PSS-01)."""
+
+from __future__ import annotations
+
+from policy.policies.kubernetes.pods import hardened_containers
+
+POLICIES = (hardened_containers("Deployment", "kubernetes:apps/v1:Deployment"),)

@@ -1,0 +1,1 @@
+"""The mlps Pulumi program: one environment spec in, one hardened environment out."""

@@ -1,0 +1,1 @@
+"""ComponentResources the layouts are built from."""

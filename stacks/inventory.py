@@ -1,0 +1,125 @@
+"""The Ansible inventory generated from the spec (no secrets: those travel as secret vars)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+
+from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
+from stacks.model import Environment
+
+EVERY_HOST = ("baseline", "log_forwarder")
+ROLE_ORDER = (
+    "baseline",
+    "log_forwarder",
+    "log_audit_server",
+    "bastion",
+    "object_storage",
+    "link_failover",
+    "k8s_control_plane",
+    "k8s_node",
+)
+_SECRET_PATHS = (("object_storage", "encryption_key"),)
+
+
+def public_spec(env: Environment) -> dict[str, Any]:
+    """The spec without any secret value, for roles that read it whole."""
+    data = copy.deepcopy(env.raw)
+    for section, key in _SECRET_PATHS:
+        data.get(section, {}).pop(key, None)
+    for link in data.get("links", []):
+        link.get("bgp", {}).pop("password", None)
+    return data
+
+
+def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
+    servers = [h.address for h in env.hosts_with("log_audit_server")]
+    return {
+        "log_forwarder": {
+            "log_forwarder_servers": servers,
+            "log_forwarder_transport": env.log_transport,
+        },
+        "log_audit_server": {"log_audit_server_retention_days": env.log_retention_days},
+        "link_failover": {
+            "link_failover_hold_down_seconds": env.hold_down_seconds,
+            "link_failover_prefixes": list(env.announced_prefixes),
+            "link_failover_lines": [
+                {
+                    "name": link.name,
+                    "carrier": link.carrier,
+                    "role": link.role,
+                    "bandwidth_mbps": {"up": link.up_mbps, "down": link.down_mbps},
+                    "bfd": {
+                        "enabled": link.bfd_enabled,
+                        "interval_ms": link.bfd_interval_ms,
+                        "multiplier": link.bfd_multiplier,
+                    },
+                    "local_asn": link.local_asn,
+                    "peer_asn": link.peer_asn,
+                }
+                for link in env.links
+            ],
+        },
+        "object_storage": {
+            "object_storage_tls": env.storage_tls,
+            "object_storage_buckets": [
+                {
+                    "name": b.name,
+                    "versioning": b.versioning,
+                    "object_lock_mode": b.lock_mode,
+                    "object_lock_days": b.lock_days,
+                    "encryption": b.encryption,
+                    "replicas": b.replicas,
+                }
+                for b in env.buckets
+                if b.placement == "onprem"
+            ],
+        },
+        "k8s_control_plane": {
+            "k8s_control_plane_audit_policy": render_audit_policy(),
+            "k8s_control_plane_audit_policy_path": AUDIT_POLICY_PATH,
+            "k8s_control_plane_audit_log_path": AUDIT_LOG_PATH,
+            "k8s_control_plane_version": env.kubernetes.version,
+        },
+    }
+
+
+def inventory(env: Environment) -> dict[str, Any]:
+    """Groups per role (baseline and log_forwarder on every host) and per zone."""
+    roles: dict[str, dict[str, Any]] = {role: {} for role in ROLE_ORDER}
+    zones: dict[str, dict[str, Any]] = {}
+    hosts: dict[str, Any] = {}
+    for host in env.hosts:
+        hosts[host.name] = {
+            "ansible_host": host.address,
+            "mlps_zone": host.zone,
+            "mlps_os": host.os,
+        }
+        for role in (*EVERY_HOST, *host.roles):
+            roles.setdefault(role, {})[host.name] = None
+        zones.setdefault(f"zone_{host.zone.replace('-', '_')}", {})[host.name] = None
+    role_vars = _role_vars(env)
+    children: dict[str, Any] = {}
+    for role, members in roles.items():
+        if members:
+            children[role] = {"hosts": members, "vars": role_vars.get(role, {})}
+    for group, members in zones.items():
+        children[group] = {"hosts": members}
+    return {
+        "all": {
+            "hosts": hosts,
+            "vars": {
+                "mlps_environment": env.name,
+                "mlps_level": env.level,
+                "mlps_spec": public_spec(env),
+            },
+            "children": children,
+        }
+    }
+
+
+def render_inventory(env: Environment) -> str:
+    """Inventory YAML, keys sorted so that the text (and its hash) is stable."""
+    return yaml.safe_dump(inventory(env), sort_keys=True, allow_unicode=True, width=100)

@@ -1,0 +1,16 @@
+"""Layouts: onprem, cloud and hybrid, each a function ``build(env, parent)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulumi
+
+from stacks.layouts import cloud, hybrid, onprem
+from stacks.model import Environment
+
+LAYOUTS: dict[str, Callable[[Environment, pulumi.ComponentResource], None]] = {
+    "onprem": onprem.build,
+    "cloud": cloud.build,
+    "hybrid": hybrid.build,
+}

@@ -1,0 +1,14 @@
+"""Cloud: a China-region cloud through the provider interface, same hosts and baseline."""
+
+from __future__ import annotations
+
+import pulumi
+
+from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services
+from stacks.model import Environment
+
+
+def build(env: Environment, parent: pulumi.ComponentResource) -> None:
+    foundation = cloud_foundation(env, parent)
+    logs, _ = host_services(env, parent, foundation)
+    cloud_cluster(env, parent, foundation, logs)

@@ -1,0 +1,35 @@
+"""Hybrid: core medical data on-prem, patient-facing services in the cloud, two lines between."""
+
+from __future__ import annotations
+
+import pulumi
+
+from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
+from stacks.inventory import render_inventory
+from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services, onprem_cluster
+from stacks.model import Environment
+from stacks.naming import res
+
+
+def core_in_cloud(env: Environment) -> list[str]:
+    """Names of core-data workloads or buckets placed in the cloud (CLD-DATA-01)."""
+    items = [*env.workloads, *env.buckets]
+    return sorted(i.name for i in items if i.data_class == "core" and i.placement == "cloud")
+
+
+def build(env: Environment, parent: pulumi.ComponentResource) -> None:
+    misplaced = core_in_cloud(env)
+    if misplaced:
+        raise pulumi.RunError(
+            f"CLD-DATA-01: core medical data must stay on-prem in a hybrid layout: {misplaced}"
+        )
+    foundation = cloud_foundation(env, parent)
+    logs, storage = host_services(env, parent, foundation)
+    if env.links:
+        LinkFailover(
+            res(env.name, "links"),
+            LinkFailoverArgs(env, render_inventory(env)),
+            pulumi.ResourceOptions(parent=parent, depends_on=[logs]),
+        )
+    onprem_cluster(env, parent, logs, storage)
+    cloud_cluster(env, parent, foundation, logs)

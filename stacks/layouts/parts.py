@@ -1,0 +1,145 @@
+"""Building blocks the three layouts share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
+from stacks.components.bastion import Bastion, BastionArgs
+from stacks.components.cluster_baseline import (
+    DEFAULT_SHIPPER_IMAGE,
+    ClusterBaseline,
+    ClusterBaselineArgs,
+)
+from stacks.components.hosts import CloudHosts, CloudHostsArgs
+from stacks.components.log_audit import LogAudit, LogAuditArgs
+from stacks.components.network_zones import NetworkZones, NetworkZonesArgs
+from stacks.components.object_storage import ObjectStorage, ObjectStorageArgs
+from stacks.components.workload import S3Target, WorkloadArgs, WorkloadDeployment
+from stacks.inventory import render_inventory
+from stacks.model import Environment
+from stacks.naming import res
+from stacks.providers import CloudProvider, cloud_provider
+from stacks.providers.base import CloudNetwork
+
+
+@dataclass
+class CloudFoundation:
+    provider: CloudProvider
+    network: CloudNetwork
+    key: pulumi.Output[str]
+
+
+def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundation:
+    """Provider, isolated network with default-deny zones, KMS key, audit trail, instances."""
+    assert env.cloud is not None, "cloud and hybrid layouts name their cloud"
+    provider = cloud_provider(env.cloud, env.name, parent)
+    zones = NetworkZones(
+        res(env.name, "zones"),
+        NetworkZonesArgs(env, env.zones_at("cloud"), provider),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    key = provider.encryption_key(parent)
+    provider.audit_trail(parent)
+    hosts = env.hosts_at("cloud")
+    if hosts:
+        CloudHosts(
+            res(env.name, "cloud-hosts"),
+            CloudHostsArgs(hosts, zones.network, key, provider),
+            pulumi.ResourceOptions(parent=parent),
+        )
+    return CloudFoundation(provider, zones.network, key)
+
+
+def host_services(
+    env: Environment, parent: pulumi.Resource, cloud: CloudFoundation | None
+) -> tuple[LogAudit, ObjectStorage]:
+    """Log audit first (every other host forwards to it), then bastion and storage."""
+    inventory = render_inventory(env)
+    logs = LogAudit(
+        res(env.name, "log-audit"),
+        LogAuditArgs(env, inventory, cloud.provider if cloud else None),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    after_logs = pulumi.ResourceOptions(parent=parent, depends_on=[logs])
+    if env.hosts_with("bastion"):
+        Bastion(res(env.name, "bastion"), BastionArgs(env, inventory), after_logs)
+    storage = ObjectStorage(
+        res(env.name, "object-storage"),
+        ObjectStorageArgs(env, inventory, cloud.provider if cloud else None, cloud.key if cloud else None),
+        after_logs,
+    )
+    return logs, storage
+
+
+def _shipper_image() -> str:
+    return pulumi.Config("mlps").get("logShipperImage") or DEFAULT_SHIPPER_IMAGE
+
+
+def deploy_cluster(
+    env: Environment,
+    placement: str,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+    targets: dict[str, S3Target],
+) -> ClusterBaseline:
+    """The in-cluster baseline, then the placement's workloads into their zone namespaces."""
+    baseline = ClusterBaseline(
+        res(env.name, placement, "baseline"),
+        ClusterBaselineArgs(env, placement, provider, _shipper_image()),
+        pulumi.ResourceOptions(parent=parent),
+    )
+    for zone_name, workloads in sorted(baseline.workloads.items()):
+        for w in workloads:
+            WorkloadDeployment(
+                res(env.name, placement, "workload", w.name),
+                WorkloadArgs(
+                    workload=w,
+                    namespace=zone_name,
+                    environment=env.name,
+                    provider=provider,
+                    where=f"the spec (/workloads, {w.name})",
+                    s3=targets.get(w.name) if w.kind == "pacs" else None,
+                ),
+                pulumi.ResourceOptions(parent=parent, depends_on=[baseline]),
+            )
+    return baseline
+
+
+def onprem_cluster(
+    env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage
+) -> None:
+    """Nodes by Ansible (audit policy included), then the baseline through pulumi-kubernetes."""
+    if not env.kubernetes.enabled or env.kubernetes.distribution != "kubeadm":
+        return
+    nodes: list[pulumi.Resource] = []
+    if env.hosts_with("k8s_control_plane") or env.hosts_with("k8s_node"):
+        nodes.append(
+            AnsiblePlay(
+                res(env.name, "k8s-hosts"),
+                AnsiblePlayArgs(limit="k8s_control_plane:k8s_node", inventory=render_inventory(env)),
+                pulumi.ResourceOptions(parent=parent, depends_on=[logs]),
+            )
+        )
+    provider = k8s.Provider(
+        res(env.name, "onprem-k8s"),
+        kubeconfig=pulumi.Config("mlps").get_secret("kubeconfig"),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*nodes, storage]),
+    )
+    deploy_cluster(env, "onprem", provider, parent, storage.targets)
+
+
+def cloud_cluster(
+    env: Environment, parent: pulumi.Resource, cloud: CloudFoundation, logs: LogAudit
+) -> None:
+    """Managed Kubernetes in the workload zones, then the same in-cluster baseline."""
+    zones = sorted({w.zone for w in env.workloads if w.placement == "cloud"})
+    if not zones or not env.kubernetes.enabled or logs.log_project is None:
+        return
+    provider = cloud.provider.kubernetes(
+        cloud.network, zones, cloud.key, logs.log_project, env.log_retention_days, parent
+    )
+    deploy_cluster(env, "cloud", provider, parent, {})

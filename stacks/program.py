@@ -1,0 +1,56 @@
+"""The stack program: spec from config → 等保 validation gate → the layout the spec names."""
+
+from __future__ import annotations
+
+import pulumi
+
+from mlps.findings import Finding
+from mlps.spec import LoadedSpec, spec_from_config
+from mlps.validate import validate
+from stacks.layouts import LAYOUTS
+from stacks.model import environment
+
+
+class SpecViolation(pulumi.RunError):
+    """The spec breaks 等保 rules; nothing was registered."""
+
+
+def violation_message(failing: list[Finding], source: str) -> str:
+    lines = [f"{source}: the environment spec fails {len(failing)} 等保 requirement(s); "
+             "nothing was deployed:"]
+    for f in sorted(failing, key=Finding.sort_key):
+        where = f" (line {f.line})" if f.line else ""
+        lines.append(f"  {f.control} [{f.clause}] {f.pointer}{where}: {f.message_en}")
+    lines.append("Fix the spec or record a waiver, then run `mlps validate` to check.")
+    return "\n".join(lines)
+
+
+def gate(spec: LoadedSpec) -> None:
+    """Raise before any resource exists when the spec has failing (unwaived) findings."""
+    result = validate(spec)
+    failing = [f for f in result.findings if f.status == "fail"]
+    if failing:
+        raise SpecViolation(violation_message(failing, spec.file))
+
+
+class EnvironmentStack(pulumi.ComponentResource):
+    """Root of one environment: every resource of it is a descendant."""
+
+    def __init__(self, spec: LoadedSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        env = environment(spec.effective)
+        super().__init__("mlps:index:Environment", env.name, None, opts)
+        LAYOUTS[env.layout](env, self)
+        self.register_outputs({"level": env.level, "layout": env.layout})
+
+
+def build(spec: LoadedSpec) -> EnvironmentStack:
+    """Validate, then build; used by ``__main__`` and by ``mlps synth``."""
+    gate(spec)
+    return EnvironmentStack(spec)
+
+
+def main() -> None:
+    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    value = pulumi.Config("mlps").require_object("environment")
+    stack = build(spec_from_config(value, source))
+    pulumi.export("environment", stack.urn)

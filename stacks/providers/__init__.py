@@ -1,0 +1,19 @@
+"""Cloud providers behind one small interface; layouts never name a cloud SDK."""
+
+from __future__ import annotations
+
+import pulumi
+
+from stacks.model import Cloud
+from stacks.providers.alicloud import Alicloud
+from stacks.providers.base import CloudProvider
+
+PROVIDERS: dict[str, type[Alicloud]] = {"alicloud": Alicloud}
+
+
+def cloud_provider(cloud: Cloud, env: str, parent: pulumi.Resource) -> CloudProvider:
+    """The provider named in the spec's ``/cloud/provider``."""
+    return PROVIDERS[cloud.provider](cloud, env, parent)
+
+
+__all__ = ["CloudProvider", "cloud_provider"]

@@ -1,0 +1,271 @@
+"""Alibaba Cloud (pulumi-alicloud): mainland-China regions only."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pulumi
+import pulumi_alicloud as ali
+import pulumi_kubernetes as k8s
+
+from stacks.model import Bucket, Cloud, Host, Zone
+from stacks.naming import res
+from stacks.providers.base import CloudNetwork, SecurityRule
+
+_POD_CIDRS = ("10.244.0.0/16", "172.30.0.0/16", "192.168.128.0/18")
+_SERVICE_CIDRS = ("10.96.0.0/16", "172.31.0.0/16", "192.168.192.0/18")
+
+
+def supernet(cidrs: list[str]) -> str:
+    """Smallest network holding every zone of the VPC (at least a /24, at most a /8)."""
+    nets = [ipaddress.ip_network(c) for c in cidrs]
+    first = nets[0]
+    for prefix in range(min(24, *(n.prefixlen for n in nets)), 7, -1):
+        candidate = first.supernet(new_prefix=prefix)
+        if all(n.subnet_of(candidate) for n in nets):
+            return str(candidate)
+    raise ValueError(f"zones {cidrs} do not fit one private VPC range")
+
+
+def free_cidr(candidates: tuple[str, ...], used: list[str]) -> str:
+    taken = [ipaddress.ip_network(c) for c in used]
+    for c in candidates:
+        if not any(ipaddress.ip_network(c).overlaps(t) for t in taken):
+            return c
+    raise ValueError("no free range for the cluster's pods and services")
+
+
+class Alicloud:
+    """CloudProvider for Alibaba Cloud."""
+
+    def __init__(self, cloud: Cloud, env: str, parent: pulumi.Resource) -> None:
+        config = pulumi.Config("mlps")
+        self.env = env
+        self.region = cloud.region
+        self.kms = cloud.kms
+        self.audit = cloud.audit_trail
+        self.zone_id = config.get("cloudZoneId") or f"{cloud.region}-b"
+        self.instance_type = config.get("instanceType") or "ecs.g7.large"
+        self.image_id = config.get("imageId") or "debian_12_9_x64_20G_alibase_20250117.vhd"
+        self.provider = ali.Provider(
+            res(env, "alicloud"),
+            region=cloud.region,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        self.project_name = res(env, "audit")
+        self._cidrs: list[str] = []
+
+    def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
+
+    def network(self, zones: tuple[Zone, ...], parent: pulumi.Resource) -> CloudNetwork:
+        self._cidrs = [z.cidr for z in zones]
+        vpc = ali.vpc.Network(
+            res(self.env, "vpc"),
+            vpc_name=res(self.env, "vpc"),
+            cidr_block=supernet(self._cidrs),
+            description=f"{self.env}: isolated network of the environment",
+            opts=self._opts(parent),
+        )
+        net = CloudNetwork(network_id=vpc.id)
+        for zone in zones:
+            switch = ali.vpc.Switch(
+                res(self.env, "vsw", zone.name),
+                vswitch_name=res(self.env, zone.name),
+                vpc_id=vpc.id,
+                cidr_block=zone.cidr,
+                zone_id=self.zone_id,
+                description=zone.description or zone.kind,
+                opts=self._opts(parent),
+            )
+            group = ali.ecs.SecurityGroup(
+                res(self.env, "sg", zone.name),
+                security_group_name=res(self.env, zone.name),
+                vpc_id=vpc.id,
+                inner_access_policy="Drop",
+                security_group_type="normal",
+                description=f"{zone.name} ({zone.kind}): default deny",
+                opts=self._opts(parent),
+            )
+            net.subnets[zone.name] = switch.id
+            net.security_groups[zone.name] = group.id
+            ali.ecs.SecurityGroupRule(
+                res(self.env, "sg", zone.name, "egress-deny-all"),
+                security_group_id=group.id,
+                type="egress",
+                ip_protocol="all",
+                port_range="-1/-1",
+                cidr_ip="0.0.0.0/0",
+                policy="drop",
+                priority=100,
+                nic_type="intranet",
+                description="Default deny: only the spec's flows leave the zone",
+                opts=self._opts(parent),
+            )
+        return net
+
+    def security_rules(
+        self, net: CloudNetwork, rules: list[SecurityRule], parent: pulumi.Resource
+    ) -> None:
+        for r in rules:
+            where = r.cidr.replace("/", "-").replace(".", "-")
+            ali.ecs.SecurityGroupRule(
+                res(self.env, "sg", r.zone, r.direction, r.protocol, str(r.port), where),
+                security_group_id=net.security_groups[r.zone],
+                type=r.direction,
+                ip_protocol=r.protocol,
+                port_range=f"{r.port}/{r.port}",
+                cidr_ip=r.cidr,
+                policy="accept",
+                priority=1,
+                nic_type="intranet",
+                description=r.description[:512] or f"{r.direction} {r.port}",
+                opts=self._opts(parent),
+            )
+
+    def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]:
+        key = ali.kms.Key(
+            res(self.env, "kms"),
+            description=f"{self.env}: encryption at rest (buckets, disks, Secrets, logs)",
+            key_usage="ENCRYPT/DECRYPT",
+            key_spec="Aliyun_AES_256",
+            protection_level="HSM",
+            automatic_rotation="Enabled",
+            rotation_interval="8760h",
+            pending_window_in_days=30,
+            deletion_protection="Enabled",
+            opts=self._opts(parent),
+        )
+        return key.id
+
+    def instance(
+        self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
+    ) -> pulumi.Resource:
+        return ali.ecs.Instance(
+            res(self.env, "ecs", host.name),
+            instance_name=res(self.env, host.name),
+            host_name=host.name,
+            instance_type=self.instance_type,
+            image_id=self.image_id,
+            vswitch_id=net.subnets[host.zone],
+            security_groups=[net.security_groups[host.zone]],
+            private_ip=host.address,
+            internet_max_bandwidth_out=0,
+            system_disk_category="cloud_essd",
+            system_disk_encrypted=True,
+            system_disk_kms_key_id=key,
+            security_enhancement_strategy="Active",
+            http_tokens="required",
+            deletion_protection=True,
+            tags={"mlps:roles": ",".join(host.roles) or "baseline", "mlps:zone": host.zone},
+            opts=self._opts(parent),
+        )
+
+    def log_store(self, retention_days: int, parent: pulumi.Resource) -> pulumi.Output[str]:
+        project = ali.log.Project(
+            res(self.env, "log-project"),
+            project_name=self.project_name,
+            description=f"{self.env}: central audit logs",
+            opts=self._opts(parent),
+        )
+        ali.log.Store(
+            res(self.env, "log-store"),
+            project_name=project.project_name,
+            logstore_name="audit",
+            retention_period=retention_days,
+            shard_count=2,
+            auto_split=True,
+            append_meta=True,
+            opts=self._opts(parent),
+        )
+        return project.project_name
+
+    def bucket(
+        self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource
+    ) -> pulumi.Resource:
+        oss = ali.oss.Bucket(
+            res(self.env, "oss", bucket.name),
+            bucket=bucket.name,
+            versioning=ali.oss.BucketVersioningArgs(
+                status="Enabled" if bucket.versioning else "Suspended"
+            ),
+            server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(
+                sse_algorithm="KMS", kms_master_key_id=key
+            )
+            if bucket.encryption == "sse-kms"
+            else ali.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
+            redundancy_type="ZRS" if bucket.replicas > 1 else "LRS",
+            tags={"mlps:data-class": bucket.data_class},
+            opts=self._opts(parent),
+        )
+        if bucket.lock_mode != "none":
+            ali.oss.BucketWorm(
+                res(self.env, "oss", bucket.name, "worm"),
+                bucket=oss.bucket,
+                retention_period_in_days=bucket.lock_days,
+                status="Locked" if bucket.lock_mode == "COMPLIANCE" else "InProgress",
+                opts=self._opts(parent),
+            )
+        return oss
+
+    def audit_trail(self, parent: pulumi.Resource) -> pulumi.Resource:
+        return ali.actiontrail.Trail(
+            res(self.env, "trail"),
+            trail_name=res(self.env, "trail"),
+            event_rw="All",
+            trail_region="All",
+            status="Enable" if self.audit else "Disable",
+            opts=self._opts(parent),
+        )
+
+    def kubernetes(
+        self,
+        net: CloudNetwork,
+        zones: list[str],
+        key: pulumi.Output[str],
+        log_project: pulumi.Output[str],
+        retention_days: int,
+        parent: pulumi.Resource,
+    ) -> k8s.Provider:
+        switches = [net.subnets[z] for z in zones]
+        cluster = ali.cs.ManagedKubernetes(
+            res(self.env, "ack"),
+            name=res(self.env, "ack"),
+            cluster_spec="ack.pro.small",
+            vswitch_ids=switches,
+            pod_cidr=free_cidr(_POD_CIDRS, self._cidrs),
+            service_cidr=free_cidr(_SERVICE_CIDRS, self._cidrs),
+            slb_internet_enabled=False,
+            deletion_protection=True,
+            encryption_provider_key=key,
+            enable_rrsa=True,
+            control_plane_log_components=["apiserver", "kcm", "scheduler", "ccm"],
+            control_plane_log_project=log_project,
+            control_plane_log_ttl=str(retention_days),
+            audit_log_config=ali.cs.ManagedKubernetesAuditLogConfigArgs(
+                enabled=True, sls_project_name=log_project
+            ),
+            opts=self._opts(parent),
+        )
+        ali.cs.NodePool(
+            res(self.env, "ack-nodes"),
+            node_pool_name=res(self.env, "nodes"),
+            cluster_id=cluster.id,
+            vswitch_ids=switches,
+            instance_types=[self.instance_type],
+            desired_size=3,
+            system_disk_category="cloud_essd",
+            system_disk_encrypted=True,
+            system_disk_kms_key=key,
+            security_hardening_os=True,
+            login_as_non_root=True,
+            opts=self._opts(parent),
+        )
+        credential = ali.cs.get_cluster_credential_output(
+            cluster_id=cluster.id, opts=pulumi.InvokeOutputOptions(provider=self.provider)
+        )
+        return k8s.Provider(
+            res(self.env, "ack-k8s"),
+            kubeconfig=pulumi.Output.secret(credential.kube_config),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )

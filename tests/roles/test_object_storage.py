@@ -1,0 +1,330 @@
+"""object_storage (SeaweedFS) on three lab hosts, driven with boto3 over TLS.
+
+The tests run in file order on one lab: build and idempotence, evidence, TLS and firewall,
+versioning and object lock, identities, the filer API, encryption at rest, DICOM round trips,
+then the loss and return of one volume host.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import ssl
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mlps.ansible_run import PROJECT_ROOT, PlaybookRun, run_playbook
+from mlps.lab import Lab
+from tests.roles import object_storage_lab as osl
+
+SCHEMA = json.loads((PROJECT_ROOT / "schemas" / "evidence.schema.json").read_text())
+HOSTS = ("s3-1", "s3-2", "s3-3")
+
+
+class Deployed:
+    """The lab after the first run: where its secrets and evidence are, and that run."""
+
+    def __init__(self, lab: Lab, base: Path, first: PlaybookRun) -> None:
+        self.lab = lab
+        self.secrets = base / "secrets"
+        self.evidence = base / "evidence"
+        self.first = first
+        self.vars = osl.role_vars(self.secrets, self.evidence, lab)
+
+    def run(self, playbook: Path = osl.PLAYBOOK) -> PlaybookRun:
+        return run_playbook(playbook, self.lab.inventory_path, extra_vars=self.vars)
+
+    def verify(self) -> dict[str, dict[str, Any]]:
+        result = self.run(osl.VERIFY)
+        assert result.ok, result.output[-3000:]
+        return {h: json.loads((self.evidence / h / "object_storage.json").read_text())
+                for h in HOSTS}
+
+
+@pytest.fixture(scope="module")
+def lab(lab_factory: Callable[..., Lab]) -> Lab:
+    return lab_factory(osl.LAB_NAME, topology=osl.TOPOLOGY)
+
+
+@pytest.fixture(scope="module")
+def deployed(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    base = tmp_path_factory.mktemp("object-storage")
+    first = run_playbook(osl.PLAYBOOK, lab.inventory_path,
+                         extra_vars=osl.role_vars(base / "secrets", base / "evidence", lab))
+    assert first.ok, first.output[-5000:]
+    return Deployed(lab, base, first)
+
+
+@pytest.fixture(scope="module")
+def endpoint(deployed: Deployed) -> Iterator[str]:
+    relay = osl.Forward(deployed.lab, str(deployed.lab.hosts["s3-1"].address), osl.S3_PORT)
+    yield relay.url
+    relay.close()
+
+
+@pytest.fixture(scope="module")
+def admin(deployed: Deployed, endpoint: str) -> Any:
+    return osl.s3_client(endpoint, deployed.secrets, "admin")
+
+
+@pytest.fixture(scope="module")
+def pacs(deployed: Deployed, endpoint: str) -> Any:
+    return osl.s3_client(endpoint, deployed.secrets, "pacs")
+
+
+def error_code(call: Callable[[], Any]) -> str:
+    """The S3 error code ``call`` fails with (fails the test when it succeeds)."""
+    with pytest.raises(ClientError) as info:
+        call()
+    return str(info.value.response["Error"]["Code"])
+
+
+def test_second_run_changes_nothing(deployed: Deployed) -> None:
+    assert deployed.first.changed > 0
+    second = deployed.run()
+    assert second.ok, second.output[-3000:]
+    assert second.changed == 0, second.output[-3000:]
+
+
+def test_secrets_are_generated_private_and_never_printed(deployed: Deployed) -> None:
+    assert deployed.secrets.stat().st_mode & 0o777 == 0o700
+    values = [p.read_text().strip() for p in deployed.secrets.iterdir()
+              if p.name.endswith(("_key", "_kek", "_signing", "_read", "secret_key"))
+              or p.name.startswith(("jwt_", "sse_"))]
+    assert len(values) >= 8
+    assert all(len(v) >= 20 for v in values)
+    for value in values:
+        assert value not in deployed.first.output
+    # The rendered security.toml holds the same generated KEK (per environment).
+    kek = (deployed.secrets / "sse_kek").read_text().strip()
+    toml = deployed.lab.run("s3-2", "cat /etc/seaweedfs/security.toml").stdout
+    assert f'kek = "{kek}"' in toml
+    assert not any(v in (PROJECT_ROOT / "roles").read_bytes().decode() for v in values
+                   if False)  # roles hold no values: checked below by content search
+    grep = subprocess.run(["grep", "-rlF", kek, str(PROJECT_ROOT / "roles"),
+                           str(PROJECT_ROOT / "tests")], capture_output=True, check=False)
+    assert grep.stdout == b""
+
+
+def test_verify_writes_passing_evidence_per_control(deployed: Deployed) -> None:
+    evidence = deployed.verify()
+    for host, doc in evidence.items():
+        jsonschema.validate(doc, SCHEMA)
+        assert doc["host"] == host and doc["role"] == "object_storage"
+        failed = [r for r in doc["results"] if r["status"] != "pass"]
+        assert not failed, failed
+    controls = {r["control"] for r in evidence["s3-1"]["results"]}
+    assert {"CES-INT-02", "CES-CONF-01", "CES-CONF-02", "CES-BAK-04", "ABS-ACL-01",
+            "CES-IPS-02", "CES-ACL-04"} <= controls
+    locks = {r["check"]: r["observed"] for r in evidence["s3-1"]["results"]
+             if r["control"] == "CES-INT-02" and "object lock" in r["check"]}
+    assert locks["bucket pacs-images: versioning and object lock"] == {
+        "versioning": True, "lock_mode": "COMPLIANCE", "retention_days": 10950}
+
+
+def test_verify_reports_a_readable_secret_file(deployed: Deployed) -> None:
+    lab = deployed.lab
+    lab.run("s3-2", "chmod 0644 /etc/seaweedfs/security.toml")
+    evidence = deployed.verify()
+    bad = [r for r in evidence["s3-2"]["results"]
+           if r["control"] == "CES-ACL-05" and r["status"] == "fail"]
+    assert bad and "security.toml" in bad[0]["check"]
+    repair = deployed.run()
+    assert repair.ok and repair.changed >= 1
+    assert lab.run("s3-2", "stat -c %a /etc/seaweedfs/security.toml").stdout.strip() == "640"
+
+
+def test_s3_endpoint_is_tls_only(deployed: Deployed, endpoint: str) -> None:
+    with pytest.raises(OSError):
+        urllib.request.urlopen(endpoint.replace("https", "http") + "/", timeout=10)
+    with pytest.raises(ssl.SSLError):  # a certificate not from the environment's CA
+        urllib.request.urlopen(endpoint + "/", timeout=10, context=ssl.create_default_context())
+    ctx = ssl.create_default_context(cafile=str(deployed.secrets / "ca.pem"))
+    with pytest.raises(urllib.error.HTTPError) as info:  # TLS fine, anonymous refused
+        urllib.request.urlopen(endpoint + "/", timeout=10, context=ctx)
+    assert info.value.code == 403
+
+
+def test_internal_ports_closed_outside_the_storage_zone(deployed: Deployed) -> None:
+    lab = deployed.lab
+    s3_1 = str(lab.hosts["s3-1"].address)
+    for port in osl.INTERNAL_PORTS:
+        assert not osl.reachable_from_lab(lab, s3_1, port), f"{port} open outside the zone"
+        assert osl.reachable_from_host(lab, "s3-2", s3_1, port), f"{port} closed inside"
+    assert osl.reachable_from_lab(lab, s3_1, osl.S3_PORT)
+
+
+def test_versioning_keeps_versions_and_delete_markers(pacs: Any) -> None:
+    key = f"notes/{secrets.token_hex(4)}.txt"
+    v1 = pacs.put_object(Bucket="lab-plain", Key=key, Body=b"first")["VersionId"]
+    v2 = pacs.put_object(Bucket="lab-plain", Key=key, Body=b"second")["VersionId"]
+    assert v1 != v2
+    assert pacs.get_object(Bucket="lab-plain", Key=key)["Body"].read() == b"second"
+    marker = pacs.delete_object(Bucket="lab-plain", Key=key)
+    assert marker["DeleteMarker"] is True
+    assert error_code(lambda: pacs.get_object(Bucket="lab-plain", Key=key)) == "NoSuchKey"
+    versions = pacs.list_object_versions(Bucket="lab-plain", Prefix=key)
+    assert {v["VersionId"] for v in versions["Versions"]} == {v1, v2}
+    assert [m["Key"] for m in versions["DeleteMarkers"]] == [key]
+    old = pacs.get_object(Bucket="lab-plain", Key=key, VersionId=v1)
+    assert old["Body"].read() == b"first"
+
+
+def test_compliance_lock_cannot_be_deleted_shortened_or_bypassed(pacs: Any, admin: Any) -> None:
+    key = f"studies/{secrets.token_hex(4)}.dcm"
+    version = pacs.put_object(Bucket="pacs-images", Key=key, Body=b"locked")["VersionId"]
+    head = pacs.head_object(Bucket="pacs-images", Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"] > dt.datetime.now(dt.UTC) + dt.timedelta(days=10900)
+    assert error_code(lambda: pacs.delete_object(
+        Bucket="pacs-images", Key=key, VersionId=version)) == "AccessDenied"
+    for client in (pacs, admin):
+        assert error_code(lambda c=client: c.delete_object(
+            Bucket="pacs-images", Key=key, VersionId=version,
+            BypassGovernanceRetention=True)) == "AccessDenied"
+    shorter = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert error_code(lambda: admin.put_object_retention(
+        Bucket="pacs-images", Key=key, VersionId=version,
+        Retention={"Mode": "COMPLIANCE", "RetainUntilDate": shorter})) == "AccessDenied"
+    assert error_code(lambda: admin.delete_bucket(Bucket="pacs-images")) in {
+        "BucketNotEmpty", "AccessDenied"}
+    body = pacs.get_object(Bucket="pacs-images", Key=key, VersionId=version)["Body"].read()
+    assert body == b"locked"
+
+
+def test_identities_are_least_privilege(deployed: Deployed, endpoint: str, pacs: Any) -> None:
+    his = osl.s3_client(endpoint, deployed.secrets, "his")
+    his.put_object(Bucket="his-backup", Key="dump.sql", Body=b"backup")
+    assert error_code(lambda: his.get_object(Bucket="his-backup", Key="dump.sql")) == (
+        "AccessDenied")
+    assert error_code(lambda: his.put_object(Bucket="pacs-images", Key="x", Body=b"x")) == (
+        "AccessDenied")
+    assert error_code(lambda: pacs.get_object(Bucket="his-backup", Key="dump.sql")) == (
+        "AccessDenied")
+    assert error_code(lambda: pacs.create_bucket(Bucket="pacs-extra")) == "AccessDenied"
+    assert error_code(lambda: pacs.put_bucket_versioning(
+        Bucket="pacs-images", VersioningConfiguration={"Status": "Suspended"})) == "AccessDenied"
+
+
+def forged_token(path_claims: dict[str, Any]) -> str:
+    """An HS256 JWT signed with a random key: well-formed but not the environment's."""
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(path_claims).encode())
+    sig = hmac.new(os.urandom(32), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+def test_filer_api_cannot_delete_a_locked_bucket_without_a_valid_token(
+    deployed: Deployed, pacs: Any,
+) -> None:
+    lab = deployed.lab
+    pacs.put_object(Bucket="pacs-images", Key="keep/me.dcm", Body=b"keep")
+    filer = f"http://{lab.hosts['s3-1'].address}:8888/buckets/pacs-images/?recursive=true"
+    token = forged_token({"exp": int(time.time()) + 60})
+    for header in ("", f"Bearer {token}"):
+        code = (
+            "import urllib.request,urllib.error\n"
+            f"r=urllib.request.Request({filer!r},method='DELETE')\n"
+            f"if {header!r}: r.add_header('Authorization',{header!r})\n"
+            "try: print(urllib.request.urlopen(r,timeout=10).status)\n"
+            "except urllib.error.HTTPError as e: print(e.code)\n"
+        )
+        status = lab.run("s3-2", "python3 -", input=code).stdout.strip()
+        assert status == "401", f"filer answered {status} with header {header[:10]!r}"
+    assert pacs.get_object(Bucket="pacs-images", Key="keep/me.dcm")["Body"].read() == b"keep"
+
+
+def test_default_encryption_leaves_no_plaintext_in_volume_files(
+    deployed: Deployed, pacs: Any,
+) -> None:
+    lab = deployed.lab
+    secret_marker = f"MLPS-SECRET-{secrets.token_hex(16)}"
+    plain_marker = f"MLPS-PLAIN-{secrets.token_hex(16)}"
+
+    def body(marker: str) -> bytes:
+        return b"".join(marker.encode() + os.urandom(4096) for _ in range(64))
+
+    put = pacs.put_object(Bucket="pacs-images", Key="enc/marker.bin", Body=body(secret_marker))
+    assert put["ServerSideEncryption"] == "AES256"
+    pacs.put_object(Bucket="lab-plain", Key="plain/marker.bin", Body=body(plain_marker))
+    got = pacs.get_object(Bucket="pacs-images", Key="enc/marker.bin")["Body"].read()
+    assert got.startswith(secret_marker.encode())
+    lab.run("s3-1", "sync")
+    # The search works: the unencrypted object is found on disk on two hosts (two copies).
+    assert sum(osl.grep_volume_files(lab, h, plain_marker) for h in HOSTS) >= 2
+    assert not any(osl.grep_volume_files(lab, h, secret_marker) for h in HOSTS)
+
+
+def test_dicom_files_round_trip_byte_identical(pacs: Any) -> None:
+    import pydicom
+
+    files = {f"studies/ct-{i}.dcm": osl.dicom_bytes(i) for i in range(5)}
+    files["studies/ct-large.dcm"] = osl.dicom_bytes(99, rows=2048, cols=2048)  # 8 MiB
+    for key, data in files.items():
+        pacs.upload_fileobj(__import__("io").BytesIO(data), "pacs-images", key)
+    for key, data in files.items():
+        got = pacs.get_object(Bucket="pacs-images", Key=key)["Body"].read()
+        assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), key
+    ds = pydicom.dcmread(__import__("io").BytesIO(
+        pacs.get_object(Bucket="pacs-images", Key="studies/ct-3.dcm")["Body"].read()))
+    assert str(ds.PatientName) == "张^伟3"
+
+
+def retry(call: Callable[[], Any], seconds: float) -> Any:
+    """``call()`` until it succeeds or ``seconds`` pass (bounded), re-raising the last error."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return call()
+        except (ClientError, BotoCoreError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def test_volume_host_loss_then_return_heals(deployed: Deployed, pacs: Any) -> None:
+    lab = deployed.lab
+    before = {f"loss/{i}.bin": os.urandom(200_000) for i in range(12)}
+    for key, data in before.items():
+        pacs.put_object(Bucket="pacs-images", Key=key, Body=data)
+    lab.kill("s3-3")
+    try:
+        for key, data in before.items():
+            got = retry(lambda k=key: pacs.get_object(Bucket="pacs-images", Key=k), 90)
+            assert got["Body"].read() == data, key
+        during = {f"during/{i}.bin": os.urandom(200_000) for i in range(6)}
+        for key, data in during.items():
+            retry(lambda k=key, d=data: pacs.put_object(Bucket="pacs-images", Key=k, Body=d), 120)
+        for key, data in during.items():
+            assert pacs.get_object(Bucket="pacs-images", Key=key)["Body"].read() == data
+    finally:
+        lab.start("s3-3")
+    deadline = time.monotonic() + 120
+    while True:
+        evidence = deployed.verify()
+        copies = [r for r in evidence["s3-1"]["results"] if r["control"] == "CES-BAK-04"
+                  and "copies" in r["check"]]
+        if copies[0]["status"] == "pass" or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    assert copies[0]["status"] == "pass", copies
+    assert copies[0]["observed"]["volume_hosts"] == 3
+    assert all(r["status"] == "pass" for r in evidence["s3-3"]["results"]), evidence["s3-3"]
+    for key, data in {**before, **during}.items():
+        assert pacs.get_object(Bucket="pacs-images", Key=key)["Body"].read() == data
