@@ -98,6 +98,18 @@ class Catalog:
 
     controls: dict[str, Control]
     builtin: bool = False
+    _levels: dict[int, tuple[Control, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _checks: dict[int, tuple[tuple[Control, str], ...]] = field(
+        default_factory=dict, repr=False, compare=False)
+    _checked: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for level in LEVELS:
+            chosen = tuple(c for c in self.controls.values() if c.applies(level))
+            self._levels[level] = chosen
+            self._checks[level] = tuple((c, k.name) for c in chosen for k in c.checks_at(level))
+            self._checked[level] = frozenset(c.id for c in chosen
+                                             if c.rules_at(level) or c.checks_at(level))
 
     def __iter__(self) -> Iterator[Control]:
         return iter(self.controls.values())
@@ -108,8 +120,16 @@ class Catalog:
     def get(self, control_id: str) -> Control | None:
         return self.controls.get(control_id)
 
-    def at_level(self, level: int) -> list[Control]:
-        return [c for c in self if c.applies(level)]
+    def at_level(self, level: int) -> tuple[Control, ...]:
+        return self._levels.get(level, ())
+
+    def named_checks(self, level: int) -> tuple[tuple[Control, str], ...]:
+        """(control, check name) of every named check that runs at ``level``."""
+        return self._checks.get(level, ())
+
+    def spec_checked(self, level: int) -> frozenset[str]:
+        """Ids of the controls the spec checkpoint examines at ``level``."""
+        return self._checked.get(level, frozenset())
 
 
 def _text(raw: dict[str, str] | None) -> Text | None:
@@ -150,7 +170,7 @@ def _control(raw: dict[str, Any], path: Path) -> Control:
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+            raw = yaml.load(fh, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise InputError(str(path), f"invalid YAML: {exc.problem}", "fix the catalog file",

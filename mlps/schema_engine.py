@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import jsonschema_rs
 
-from mlps.pointers import resolve as resolve_pointer, to_pointer
+from mlps.pointers import resolve as resolve_pointer
+from mlps.pointers import to_pointer
 
 DEFAULT_ENGINE = os.environ.get("MLPS_SCHEMA_ENGINE", "rs")
 
@@ -41,10 +42,8 @@ def resolve(root: dict[str, Any], path: tuple[str | int, ...]) -> dict[str, Any]
     """The schema object that holds the last keyword of ``path`` (following local $refs)."""
     node: Any = root
     for step in path[:-1]:
-        if step == "$ref" and isinstance(node, dict):
-            node = _local_ref(root, node["$ref"])
-        else:
-            node = node[step]
+        is_ref = step == "$ref" and isinstance(node, dict)
+        node = _local_ref(root, node["$ref"]) if is_ref else node[step]
     return node if isinstance(node, dict) else {}
 
 

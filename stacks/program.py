@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
 from mlps.findings import Finding
-from mlps.spec import LoadedSpec, spec_from_config
+from mlps.spec import LoadedSpec, load_spec, spec_from_config
 from mlps.validate import validate
 from stacks.layouts import LAYOUTS
 from stacks.model import environment
@@ -16,8 +18,9 @@ class SpecViolation(pulumi.RunError):
 
 
 def violation_message(failing: list[Finding], source: str) -> str:
-    lines = [f"{source}: the environment spec fails {len(failing)} 等保 requirement(s); "
-             "nothing was deployed:"]
+    lines = [
+        f"{source}: the environment spec fails {len(failing)} 等保 requirement(s); nothing was deployed:"
+    ]
     for f in sorted(failing, key=Finding.sort_key):
         where = f" (line {f.line})" if f.line else ""
         lines.append(f"  {f.control} [{f.clause}] {f.pointer}{where}: {f.message_en}")
@@ -43,14 +46,18 @@ class EnvironmentStack(pulumi.ComponentResource):
         self.register_outputs({"level": env.level, "layout": env.layout})
 
 
-def build(spec: LoadedSpec) -> EnvironmentStack:
-    """Validate, then build; used by ``__main__`` and by ``mlps synth``."""
-    gate(spec)
+def build(spec: LoadedSpec, written: LoadedSpec | None = None) -> EnvironmentStack:
+    """Validate (``written``, the spec as in the stack file, when given), then build ``spec``."""
+    gate(written or spec)
     return EnvironmentStack(spec)
 
 
 def main() -> None:
-    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    """Under the engine, ``secure:`` values arrive decrypted; the gate checks the stack file
+    as written (secrets still encrypted, line numbers known) and the build uses the config."""
+    source = Path(f"Pulumi.{pulumi.get_stack()}.yaml")
     value = pulumi.Config("mlps").require_object("environment")
-    stack = build(spec_from_config(value, source))
+    spec = spec_from_config(value, str(source))
+    written = load_spec(source) if source.is_file() else None
+    stack = build(spec, written)
     pulumi.export("environment", stack.urn)

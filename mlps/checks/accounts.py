@@ -1,5 +1,4 @@
 """Cross-field checks of the administrator accounts."""
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """Cross-field checks of central log audit and the management zone."""
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
@@ -58,7 +57,7 @@ def management_zone_layout(spec: Spec, level: int) -> Iterator[Problem]:
     for role in ("bastion", "log_audit_server"):
         for i, host in _with_role(spec, role):
             where = host.get("zone")
-            if where in kinds and kinds[where] != "management":
+            if isinstance(where, str) and where in kinds and kinds[where] != "management":
                 yield (
                     f"/hosts/{i}/zone",
                     f"{role} 主机 {host.get('name')} 位于非管理区 {where}，应放入管理区。",

@@ -1,10 +1,10 @@
 """Cross-field checks of zones, flows and dedicated lines."""
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from mlps.checks.registry import Problem, Spec, check, items, section
@@ -15,6 +15,11 @@ SSH_PORT = 22
 def _network(value: Any) -> ipaddress.IPv4Network | None:
     if not isinstance(value, str):
         return None
+    return _parse_network(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_network(value: str) -> ipaddress.IPv4Network | None:
     try:
         return ipaddress.IPv4Network(value, strict=False)
     except ValueError:
@@ -158,7 +163,9 @@ def ssh_only_from_management(spec: Spec, level: int) -> Iterator[Problem]:
     from networks inside bastion.allowed_sources."""
     zones = _zones(spec)
     bastion = section(spec, "bastion")
-    allowed = [n for n in map(_network, bastion.get("allowed_sources") or []) if n is not None]
+    sources = bastion.get("allowed_sources")
+    nets = map(_network, sources) if isinstance(sources, list) else iter(())
+    allowed = [n for n in nets if n is not None]
     for pointer, zone, source, flow in _flows(spec):
         if str(flow.get("protocol", "tcp")) != "tcp" or SSH_PORT not in _ports(flow):
             continue
@@ -179,16 +186,12 @@ def ssh_only_from_management(spec: Spec, level: int) -> Iterator[Problem]:
         )
 
 
-def _lines(spec: Spec) -> list[tuple[int, dict[str, Any]]]:
-    return items(spec, "links")
-
-
 @check("links_distinct_carriers")
 def links_distinct_carriers(spec: Spec, level: int) -> Iterator[Problem]:
     """Hybrid layout: the dedicated lines come from at least two different carriers."""
     if spec.get("layout") != "hybrid":
         return
-    lines = _lines(spec)
+    lines = items(spec, "links")
     carriers = {str(line.get("carrier", "")).strip().casefold() for _, line in lines}
     if len(lines) >= 2 and len(carriers) < 2:
         i = lines[1][0]
@@ -210,7 +213,7 @@ def _bandwidth(line: dict[str, Any], key: str) -> int | None:
 @check("backup_line_bandwidth")
 def backup_line_bandwidth(spec: Spec, level: int) -> Iterator[Problem]:
     """A backup line carries at least half of the largest primary line's bandwidth."""
-    lines = _lines(spec)
+    lines = items(spec, "links")
     for key in ("up", "down"):
         primary = [
             b
@@ -238,7 +241,7 @@ MAX_DETECTION_MS = 1000
 @check("bfd_detection_time")
 def bfd_detection_time(spec: Spec, level: int) -> Iterator[Problem]:
     """BFD declares a dead line within a second: interval_ms * multiplier <= 1000."""
-    for i, line in _lines(spec):
+    for i, line in items(spec, "links"):
         bfd = line.get("bfd")
         if not isinstance(bfd, dict) or bfd.get("enabled") is False:
             continue

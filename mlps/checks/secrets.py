@@ -1,5 +1,4 @@
 """No plaintext secret anywhere the spec holds a secret."""
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

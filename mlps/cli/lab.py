@@ -13,8 +13,9 @@ from mlps.errors import InputError
 from mlps.lab import Lab, LabError, LabUnavailable
 from mlps.lab.proc import preflight
 
-lab_app = typer.Typer(help="Throwaway Debian 12 lab hosts (systemd-nspawn, needs root).",
-                      no_args_is_help=True)
+lab_app = typer.Typer(
+    help="Throwaway Debian 12 lab hosts (systemd-nspawn, needs root).", no_args_is_help=True
+)
 app.add_typer(lab_app, name="lab")
 
 NameOpt = Annotated[str, typer.Option("--name", help="Lab name; prefixes everything it makes.")]
@@ -47,10 +48,8 @@ def _lab(name: str) -> Lab:
 @lab_app.command()
 def up(
     name: NameOpt = "mlps",
-    hosts: Annotated[int | None, typer.Option("--hosts", help="N hosts h1..hN on one network.")]
-    = None,
-    topology: Annotated[Path | None, typer.Option("--topology", help="Topology YAML file.")]
-    = None,
+    hosts: Annotated[int | None, typer.Option("--hosts", help="N hosts h1..hN on one network.")] = None,
+    topology: Annotated[Path | None, typer.Option("--topology", help="Topology YAML file.")] = None,
 ) -> None:
     """Boot the lab (cleaning leftovers of the same name first) and write its inventory."""
     lab = _lab(name)
@@ -115,8 +114,7 @@ def kill(host: HostArg, name: NameOpt = "mlps") -> None:
 def cut(
     link: LinkArg,
     name: NameOpt = "mlps",
-    mode: Annotated[str, typer.Option("--mode", help="down: link down; drop: silent drop.")]
-    = "drop",
+    mode: Annotated[str, typer.Option("--mode", help="down: link down; drop: silent drop.")] = "drop",
 ) -> None:
     """Cut a network: link down, or a silent drop that leaves both ends UP."""
     lab = _lab(name)

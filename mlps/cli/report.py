@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from mlps.evidence import load_evidence
 from mlps.findings import Finding
 from mlps.plan_findings import load_plan_findings
 from mlps.report import Report, build_section, render
-from mlps.spec import load_spec
+from mlps.spec import LoadedSpec, load_spec
 from mlps.validate import validate
 from mlps.validate.engine import check_level
 from mlps.waivers import WAIVER_CONTROL, apply_waivers, load_waivers
@@ -33,6 +34,7 @@ def report(
     spec: Annotated[Path, typer.Option(help="Pulumi.<env>.yaml or spec file.")],
     evidence: Annotated[Path | None, typer.Option(help="Directory written by playbooks/verify.yml.")] = None,
     plan: Annotated[Path | None, typer.Option(help="Directory written by `mlps synth`.")] = None,
+    synth: Annotated[bool, typer.Option(help="Synthesize the stack now and include its plan.")] = False,
     level: Annotated[int | None, typer.Option(help="等保 level (default: the spec's own).")] = None,
     waivers: Annotated[Path | None, typer.Option(help="YAML file of accepted exceptions.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report directory (default reports/<env>).")] = None,
@@ -47,46 +49,68 @@ def report(
     planned = load_plan_findings(plan, cat, level) if plan else None
 
     result = validate(loaded, level=level, cat=cat)
-    findings: list[Finding] = list(result.findings)
-    checked: dict[str, set[str]] = {"spec": set(result.checked)}
-    if planned:
-        findings += planned.findings
-        checked["plan"] = planned.checked
-    if host:
-        findings += host.findings
-        checked["host"] = host.checked
-    if accepted is not None:
-        findings = apply_waivers(findings, accepted, cat, date.today())
-        checked["spec"].add(WAIVER_CONTROL)
-    section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
-                            host.by_control if host else None)
-    rep = Report(sections=[section])
-
     target = out or Path("reports") / loaded.name
     staging = staging_dir(target)
-    for name, filename in REPORT_FILES.items():
-        (staging / filename).write_text(render(rep, name), encoding="utf-8")
-    bundle = staging / "bundle"
-    inputs: list[tuple[Path, str]] = [(spec, f"inputs/spec/{spec.name}")]
-    if waivers:
-        inputs.append((waivers, f"inputs/waivers/{waivers.name}"))
-    if host and evidence:
-        inputs += [(p, f"inputs/evidence/{p.relative_to(evidence).as_posix()}") for p in host.files]
-    if planned and plan:
-        inputs += [(p, f"inputs/plan/{p.relative_to(plan).as_posix()}") for p in planned.files]
-    for src, rel in inputs:
-        copy_input(src, bundle, rel)
-    for filename in REPORT_FILES.values():
-        copy_input(staging / filename, bundle, f"reports/{filename}")
-    (bundle / "bundle.json").write_text(json.dumps(_describe(rep, inputs), ensure_ascii=False,
-                                                   indent=2) + "\n", encoding="utf-8")
-    write_manifest(bundle)
-    publish(staging, target)
+    try:
+        if synth and not plan:
+            if result.failed:
+                print("mlps: the spec has failing findings: the stack is not synthesized",
+                      file=sys.stderr)
+            else:
+                plan = _synthesize(loaded, spec, staging / "plan")
+                planned = load_plan_findings(plan, cat, level)
+        findings: list[Finding] = list(result.findings)
+        checked: dict[str, set[str]] = {"spec": set(result.checked)}
+        if planned:
+            findings += planned.findings
+            checked["plan"] = planned.checked
+        if host:
+            findings += host.findings
+            checked["host"] = host.checked
+        if accepted is not None:
+            findings = apply_waivers(findings, accepted, cat, date.today())
+            checked["spec"].add(WAIVER_CONTROL)
+        section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
+                                host.by_control if host else None)
+        rep = Report(sections=[section])
+
+        for name, filename in REPORT_FILES.items():
+            (staging / filename).write_text(render(rep, name), encoding="utf-8")
+        bundle = staging / "bundle"
+        inputs: list[tuple[Path, str]] = [(spec, f"inputs/spec/{spec.name}")]
+        if waivers:
+            inputs.append((waivers, f"inputs/waivers/{waivers.name}"))
+        if host and evidence:
+            inputs += [(p, f"inputs/evidence/{p.relative_to(evidence).as_posix()}") for p in host.files]
+        if planned and plan:
+            inputs += [(p, f"inputs/plan/{p.relative_to(plan).as_posix()}") for p in planned.files]
+        for src, rel in inputs:
+            copy_input(src, bundle, rel)
+        for filename in REPORT_FILES.values():
+            copy_input(staging / filename, bundle, f"reports/{filename}")
+        (bundle / "bundle.json").write_text(json.dumps(_describe(rep, inputs), ensure_ascii=False,
+                                                       indent=2) + "\n", encoding="utf-8")
+        write_manifest(bundle)
+        publish(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
     sys.stdout.write(render(rep, fmt.value))
     print(f"mlps: reports in {target}/, evidence bundle {target}/bundle/ "
           f"(check it with: cd {target}/bundle && sha256sum -c {MANIFEST})", file=sys.stderr)
     raise typer.Exit(EXIT_FINDINGS if rep.failed else EXIT_OK)
+
+
+def _synthesize(loaded: LoadedSpec, spec: Path, out: Path) -> Path:
+    """Run the stack program offline for ``loaded`` and write its plan into ``out``."""
+    from mlps.synth.output import write_tree
+    from mlps.synth.project import project_root
+    from mlps.synth.run import synthesize_spec
+
+    stack = spec.name.removeprefix("Pulumi.").removesuffix(".yaml") or loaded.name
+    write_tree(out, synthesize_spec(loaded, project_root(), stack).files)
+    return out
 
 
 def _describe(rep: Report, inputs: list[tuple[Path, str]]) -> dict[str, Any]:

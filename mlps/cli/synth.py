@@ -34,8 +34,10 @@ def synth(
         print(f"mlps: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS) from None
     manifests = sum(1 for name in result.files if name.startswith("manifests/"))
-    print(f"mlps: {stack}: {len(result.registrations)} resources, {manifests} Kubernetes "
-          f"manifests, inventory and {len(result.findings)} plan finding(s) in {target}")
+    print(
+        f"mlps: {stack}: {len(result.registrations)} resources, {manifests} Kubernetes "
+        f"manifests, inventory and {len(result.findings)} plan finding(s) in {target}"
+    )
     for f in result.findings:
         print(f"  {f.control} [{f.clause}] {f.pointer}: {f.message_en}")
     raise typer.Exit(EXIT_FINDINGS if result.mandatory else EXIT_OK)

@@ -4,6 +4,7 @@ cgroup and network namespace. A guest reboot (nspawn exit 133) boots it again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,7 +19,11 @@ from mlps.lab.proc import run, spawn, wait_for
 STOP_TIMEOUT = 30.0
 GUEST_ENV = [
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME=/root", "LANG=C.UTF-8", "TERM=dumb", "USER=root", "LOGNAME=root",
+    "HOME=/root",
+    "LANG=C.UTF-8",
+    "TERM=dumb",
+    "USER=root",
+    "LOGNAME=root",
 ]
 
 
@@ -28,9 +33,18 @@ def mount_root(names: LabNames, host: str, base: Path) -> Path:
     upper, work, root = hdir / "upper", hdir / "work", names.rootfs(host)
     for d in (upper, work, root):
         d.mkdir(parents=True, exist_ok=True)
-    run(["mount", "-t", "overlay", "overlay", "-o",
-         f"lowerdir={base},upperdir={upper},workdir={work}", str(root)],
-        f"mounting the root of {host}")
+    run(
+        [
+            "mount",
+            "-t",
+            "overlay",
+            "overlay",
+            "-o",
+            f"lowerdir={base},upperdir={upper},workdir={work}",
+            str(root),
+        ],
+        f"mounting the root of {host}",
+    )
     return root
 
 
@@ -46,8 +60,10 @@ def personalise(root: Path, host: str, hosts_file: str, pubkey: str, sources: st
     os.chmod(ssh_dir / "authorized_keys", 0o600)
     key = root / "etc/ssh/ssh_host_ed25519_key"
     if not key.exists():
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(key)],
-            f"generating the SSH host key of {host}")
+        run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(key)],
+            f"generating the SSH host key of {host}",
+        )
     return " ".join(key.with_suffix(".pub").read_text().split()[:2])
 
 
@@ -56,13 +72,24 @@ def launch(names: LabNames, host: str) -> None:
     rel = names.host_cgroup_rel(host)
     cgroups.create(rel)
     hdir = names.host_dir(host)
-    nspawn = " ".join([
-        "systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--boot",
-        f"--directory={names.rootfs(host)}", f"--machine={names.machine(host)}",
-        f"--hostname={host}", f"--network-namespace-path={names.netns_path(names.host_netns(host))}",
-        "--capability=CAP_NET_ADMIN", "--link-journal=no", "--resolv-conf=off",
-        "--timezone=off", "--console=read-only",
-    ])
+    nspawn = " ".join(
+        [
+            "systemd-nspawn",
+            "--quiet",
+            "--register=no",
+            "--keep-unit",
+            "--boot",
+            f"--directory={names.rootfs(host)}",
+            f"--machine={names.machine(host)}",
+            f"--hostname={host}",
+            f"--network-namespace-path={names.netns_path(names.host_netns(host))}",
+            "--capability=CAP_NET_ADMIN",
+            "--link-journal=no",
+            "--resolv-conf=off",
+            "--timezone=off",
+            "--console=read-only",
+        ]
+    )
     script = hdir / "launch.sh"
     script.write_text(
         "#!/bin/sh\n"
@@ -107,10 +134,8 @@ def stop(names: LabNames, host: str, timeout: float = STOP_TIMEOUT) -> None:
     rel = names.host_cgroup_rel(host)
     if not running(names, host):
         return
-    try:
+    with contextlib.suppress(LabError, ProcessLookupError):
         os.kill(nspawn_pid(names, host), signal.SIGTERM)
-    except (LabError, ProcessLookupError):
-        pass
     try:
         wait_for(lambda: not running(names, host), timeout, f"{host} did not power off")
     except LabError:
@@ -126,10 +151,34 @@ def exec_in(
     names: LabNames, host: str, command: str, timeout: float, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command`` with /bin/sh inside the host's namespaces (works without sshd)."""
-    cmd = ["nsenter", "-t", str(leader(names, host)), "-m", "-u", "-i", "-n", "-p", "-r", "-w",
-           "--", "/usr/bin/env", "-i", *GUEST_ENV, "/bin/sh", "-c", command]
+    cmd = [
+        "nsenter",
+        "-t",
+        str(leader(names, host)),
+        "-m",
+        "-u",
+        "-i",
+        "-n",
+        "-p",
+        "-r",
+        "-w",
+        "--",
+        "/usr/bin/env",
+        "-i",
+        *GUEST_ENV,
+        "/bin/sh",
+        "-c",
+        command,
+    ]
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                              input=input, stdin=None if input is not None else subprocess.DEVNULL)
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"{host}: {command!r} did not finish within {timeout:g} s") from exc

@@ -20,9 +20,17 @@ from mlps.lab.names import CACHE_ROOT, STATE_ROOT
 
 SUITE = "bookworm"
 PACKAGES = (
-    "systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "python3-apt",
-    "iproute2", "iputils-ping", "sudo", "ca-certificates",
-    "procps",    # sysctl and ps: Ansible's sysctl module and most roles' checks
+    "systemd",
+    "systemd-sysv",
+    "dbus",
+    "openssh-server",
+    "python3",
+    "python3-apt",
+    "iproute2",
+    "iputils-ping",
+    "sudo",
+    "ca-certificates",
+    "procps",  # sysctl and ps: Ansible's sysctl module and most roles' checks
     "nftables",  # every host's firewall (baseline) and link tests
 )
 MASKED_UNITS = ("apt-daily.timer", "apt-daily-upgrade.timer")
@@ -100,8 +108,13 @@ def _build(sources: AptSources, rootfs: Path) -> None:
     debs.mkdir(parents=True, exist_ok=True)
     _run(
         [
-            "debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-            f"--cache-dir={debs}", SUITE, str(rootfs), sources.main_mirror(SUITE),
+            "debootstrap",
+            "--variant=minbase",
+            f"--include={','.join(PACKAGES)}",
+            f"--cache-dir={debs}",
+            SUITE,
+            str(rootfs),
+            sources.main_mirror(SUITE),
         ],
         "debootstrap of the base image",
     )
@@ -119,9 +132,7 @@ def _prepare(sources: AptSources, rootfs: Path) -> None:
     for name in ("etc/hostname", "etc/apt/sources.list"):
         (rootfs / name).unlink(missing_ok=True)
     (rootfs / "etc/apt/sources.list.d").mkdir(parents=True, exist_ok=True)
-    (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(
-        render_deb822(sources.for_suite(SUITE))
-    )
+    (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(render_deb822(sources.for_suite(SUITE)))
     (rootfs / "etc/resolv.conf").unlink(missing_ok=True)
     (rootfs / "etc/resolv.conf").write_text("# lab host: no DNS; mirror names are in /etc/hosts\n")
     for unit in MASKED_UNITS:

@@ -20,12 +20,18 @@ def proxy_command(names: LabNames) -> str:
 def ssh_options(names: LabNames) -> list[str]:
     """``ssh`` options that reach a lab host from the machine's namespace."""
     return [
-        "-o", f"ProxyCommand={proxy_command(names)}",
-        "-o", f"UserKnownHostsFile={names.state_dir / 'known_hosts'}",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes",
-        "-o", "ConnectTimeout=10",
-        "-i", str(names.state_dir / "id_ed25519"),
+        "-o",
+        f"ProxyCommand={proxy_command(names)}",
+        "-o",
+        f"UserKnownHostsFile={names.state_dir / 'known_hosts'}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "ConnectTimeout=10",
+        "-i",
+        str(names.state_dir / "id_ed25519"),
     ]
 
 

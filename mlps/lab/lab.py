@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import select
 import subprocess
 import time
@@ -16,10 +17,10 @@ from mlps.lab import cleanup, host, image, inventory, net, relay
 from mlps.lab.errors import LabError
 from mlps.lab.mirror import AptSource, read_apt_sources, render_deb822
 from mlps.lab.names import LabNames, check_lab_name
-from mlps.lab.proc import preflight, run
+from mlps.lab.proc import preflight, raise_machine_limits, run
 from mlps.lab.topology import RELAY_SLOTS, Topology, build, default_topology, load_topology
 
-BOOT_TIMEOUT = 90.0
+BOOT_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,7 @@ class Lab:
         try:
             data = json.loads(self.state_file.read_text())
         except FileNotFoundError as exc:
-            raise LabError(f"lab {self.name} is not up (run: mlps lab up --name {self.name})") \
-                from exc
+            raise LabError(f"lab {self.name} is not up (run: mlps lab up --name {self.name})") from exc
         self._topo = build(data["topology"], str(self.state_file))
         self._cuts = dict(data.get("cuts", {}))
 
@@ -105,8 +105,11 @@ class Lab:
                 "hosts": {h: {"address": str(topo.management.members[h])} for h in topo.hosts},
                 "management": {"cidr": str(topo.management.cidr)},
                 "networks": [
-                    {"name": n.name, "cidr": str(n.cidr),
-                     "members": {h: str(a) for h, a in n.members.items()}}
+                    {
+                        "name": n.name,
+                        "cidr": str(n.cidr),
+                        "members": {h: str(a) for h, a in n.members.items()},
+                    }
                     for n in topo.networks[1:]
                 ],
                 "groups": topo.groups,
@@ -117,7 +120,9 @@ class Lab:
 
     # ---- life cycle --------------------------------------------------------------------
     def up(
-        self, hosts: int | None = None, topology: Path | None = None,
+        self,
+        hosts: int | None = None,
+        topology: Path | None = None,
         timeout: float = BOOT_TIMEOUT,
     ) -> Lab:
         """Clean leftovers of this name, then boot the hosts and wait until SSH answers."""
@@ -125,6 +130,7 @@ class Lab:
             raise LabError("give either hosts=N or topology=PATH")
         topo = load_topology(topology) if topology is not None else default_topology(hosts or 0)
         preflight()
+        raise_machine_limits(self.log)
         start = time.monotonic()
         cleanup.destroy(self.names)
         sources = read_apt_sources()
@@ -136,8 +142,21 @@ class Lab:
             state.mkdir(parents=True)
             state.chmod(0o700)
             self._save()
-            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"mlps-lab-{self.name}",
-                 "-f", str(self.key_path)], "generating the lab's SSH key")
+            run(
+                [
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    f"mlps-lab-{self.name}",
+                    "-f",
+                    str(self.key_path),
+                ],
+                "generating the lab's SSH key",
+            )
             net.create_lab(self.names, topo, len(endpoints))
             relay.start(self.names, topo, endpoints)
             guest_sources = _guest_sources(sources.for_suite(image.SUITE), topo, endpoints)
@@ -189,19 +208,25 @@ class Lab:
     # ---- hosts -------------------------------------------------------------------------
     def _check_host(self, name: str) -> None:
         if name not in self.topology.hosts:
-            raise LabError(f"no host {name!r} in lab {self.name} "
-                           f"(hosts: {', '.join(self.topology.hosts)})")
+            raise LabError(f"no host {name!r} in lab {self.name} (hosts: {', '.join(self.topology.hosts)})")
 
     def ssh_ready(self, name: str, wait: float = 3.0) -> bool:
         """True when the host's sshd sends its banner on the management address."""
         addr = self.topology.management.members[name]
-        cmd = ["nsenter", f"--net={self.names.netns_path(self.names.lab_netns)}", "socat", "-u",
-               f"TCP:{addr}:22,connect-timeout=1", "STDOUT"]
-        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL) as probe:
+        cmd = [
+            "nsenter",
+            f"--net={self.names.netns_path(self.names.lab_netns)}",
+            "socat",
+            "-u",
+            f"TCP:{addr}:22,connect-timeout=1",
+            "STDOUT",
+        ]
+        with subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ) as probe:
             assert probe.stdout is not None
             ready, _, _ = select.select([probe.stdout], [], [], wait)
-            banner = probe.stdout.read1(4) if ready else b""
+            banner = os.read(probe.stdout.fileno(), 4) if ready else b""
             probe.kill()
         return banner == b"SSH-"
 
@@ -211,8 +236,10 @@ class Lab:
         while waiting:
             waiting = [n for n in waiting if not self.ssh_ready(n)]
             if waiting and time.monotonic() > deadline:
-                raise LabError(f"SSH on {', '.join(waiting)} did not answer within {timeout:g} s "
-                               f"(console logs: {self.names.state_dir}/hosts/*/console.log)")
+                raise LabError(
+                    f"SSH on {', '.join(waiting)} did not answer within {timeout:g} s "
+                    f"(console logs: {self.names.state_dir}/hosts/*/console.log)"
+                )
             if waiting:
                 time.sleep(0.1)
 
@@ -244,7 +271,11 @@ class Lab:
         self._wait_ssh([name], timeout)
 
     def run(
-        self, name: str, command: str, check: bool = True, timeout: float = 300,
+        self,
+        name: str,
+        command: str,
+        check: bool = True,
+        timeout: float = 300,
         input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``command`` (sh) as root inside the host, without SSH; text output."""
@@ -282,18 +313,18 @@ class Lab:
         """One row per host: name, state, management address, networks."""
         rows = []
         for name, lh in self.hosts.items():
-            rows.append({
-                "host": name,
-                "state": "running" if host.running(self.names, name) else "stopped",
-                "address": lh.address,
-                "networks": lh.addresses,
-            })
+            rows.append(
+                {
+                    "host": name,
+                    "state": "running" if host.running(self.names, name) else "stopped",
+                    "address": lh.address,
+                    "networks": lh.addresses,
+                }
+            )
         return rows
 
 
-def _guest_sources(
-    entries: list[AptSource], topo: Topology, endpoints: list[tuple[str, int]]
-) -> str:
+def _guest_sources(entries: list[AptSource], topo: Topology, endpoints: list[tuple[str, int]]) -> str:
     """The machine's Debian sources; a mirror given by IP address is named by its relay."""
     out = []
     for entry in entries:

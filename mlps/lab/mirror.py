@@ -107,7 +107,7 @@ def _stanzas(text: str) -> list[dict[str, str]]:
     stanzas: list[dict[str, str]] = []
     current: dict[str, str] = {}
     key = ""
-    for raw in text.splitlines() + [""]:
+    for raw in [*text.splitlines(), ""]:
         if raw.startswith("#"):
             continue
         if not raw.strip():
@@ -123,10 +123,8 @@ def _stanzas(text: str) -> list[dict[str, str]]:
     return stanzas
 
 
-def read_apt_sources(
-    sources_list: Path = SOURCES_LIST, sources_dir: Path = SOURCES_DIR
-) -> AptSources:
-    """All ``deb`` entries of this machine, the one-line file first, then ``*.list``/``*.sources``."""
+def read_apt_sources(sources_list: Path = SOURCES_LIST, sources_dir: Path = SOURCES_DIR) -> AptSources:
+    """All ``deb`` entries of this machine: sources.list, then ``*.list`` and ``*.sources``."""
     found = AptSources()
     if sources_list.is_file():
         found.entries += parse_one_line(sources_list.read_text(encoding="utf-8"))

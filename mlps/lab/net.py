@@ -53,16 +53,31 @@ def create_lab(names: LabNames, topo: Topology, relays: int) -> None:
     _ip(["-n", ns, "link", "set", "lo", "up"], "loopback up")
     for net in topo.networks:
         br = bridge(topo, net.name)
-        _ip(["-n", ns, "link", "add", br, "address", mac(names.lab, net.name), "type", "bridge",
-             "forward_delay", "0"],
-            f"creating bridge for network {net.name}")
+        _ip(
+            [
+                "-n",
+                ns,
+                "link",
+                "add",
+                br,
+                "address",
+                mac(names.lab, net.name),
+                "type",
+                "bridge",
+                "forward_delay",
+                "0",
+            ],
+            f"creating bridge for network {net.name}",
+        )
         _ip(["-n", ns, "link", "set", br, "up"], f"bridge of {net.name} up")
     mgmt = topo.management
     br0 = bridge(topo, mgmt.name)
     addresses = [topo.lab_address] + [topo.relay_address(i) for i in range(relays)]
     for addr in addresses:
-        _ip(["-n", ns, "addr", "add", mgmt.interface(addr), "dev", br0],
-            "address of the lab on the management network")
+        _ip(
+            ["-n", ns, "addr", "add", mgmt.interface(addr), "dev", br0],
+            "address of the lab on the management network",
+        )
 
 
 def create_host(names: LabNames, topo: Topology, host: str, cuts: dict[str, str]) -> None:
@@ -72,12 +87,30 @@ def create_host(names: LabNames, topo: Topology, host: str, cuts: dict[str, str]
     _ip(["-n", ns, "link", "set", "lo", "up"], f"loopback of {host} up")
     for ifname, net in topo.interfaces(host):
         p = port(topo, host, net.name)
-        _ip(["-n", lab, "link", "add", p, "type", "veth", "peer", "name", ifname,
-             "address", mac(names.lab, host, net.name), "netns", ns],
-            f"creating {host}'s {ifname} on {net.name}")
+        _ip(
+            [
+                "-n",
+                lab,
+                "link",
+                "add",
+                p,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                ifname,
+                "address",
+                mac(names.lab, host, net.name),
+                "netns",
+                ns,
+            ],
+            f"creating {host}'s {ifname} on {net.name}",
+        )
         _ip(["-n", lab, "link", "set", p, "master", bridge(topo, net.name)], f"attaching {p}")
-        _ip(["-n", ns, "addr", "add", net.interface(net.members[host]), "dev", ifname],
-            f"address of {host} on {net.name}")
+        _ip(
+            ["-n", ns, "addr", "add", net.interface(net.members[host]), "dev", ifname],
+            f"address of {host} on {net.name}",
+        )
         _ip(["-n", ns, "link", "set", ifname, "up"], f"{host}'s {ifname} up")
         if cuts.get(net.name) != "down":
             _ip(["-n", lab, "link", "set", p, "up"], f"{p} up")
@@ -107,5 +140,8 @@ def apply_cuts(names: LabNames, topo: Topology, cuts: dict[str, str]) -> None:
             script += [f"  {r}" for r in rules]
             script.append("  }")
         script.append("}")
-    run(["ip", "netns", "exec", lab, "nft", "-f", "-"], "applying nftables drop rules",
-        input="\n".join(script) + "\n")
+    run(
+        ["ip", "netns", "exec", lab, "nft", "-f", "-"],
+        "applying nftables drop rules",
+        input="\n".join(script) + "\n",
+    )

@@ -35,10 +35,30 @@ def preflight() -> None:
             f"mlps lab needs these Debian packages: {' '.join(missing)} "
             f"(apt-get install {' '.join(missing)}, or run scripts/bootstrap)"
         )
-    if not Path("/sys/fs/cgroup/unified/cgroup.procs").exists() and not Path(
-        "/sys/fs/cgroup/cgroup.procs"
-    ).exists():
+    if (
+        not Path("/sys/fs/cgroup/unified/cgroup.procs").exists()
+        and not Path("/sys/fs/cgroup/cgroup.procs").exists()
+    ):
         raise LabUnavailable("mlps lab needs a cgroup v2 hierarchy (none is mounted)")
+
+
+# Every systemd in a container takes several inotify instances, all counted against root:
+# the default limit (128) stops the boot of the tenth host or so ("Failed to allocate
+# manager object"). Raised, never lowered, as container hosts commonly do.
+MACHINE_LIMITS = {
+    "fs/inotify/max_user_instances": 8192,
+    "fs/inotify/max_user_watches": 524288,
+}
+
+
+def raise_machine_limits(log: list[str]) -> None:
+    """Raise the machine's limits that many booted containers need (never lowers them)."""
+    for key, wanted in MACHINE_LIMITS.items():
+        path = Path("/proc/sys") / key
+        current = int(path.read_text())
+        if current < wanted:
+            path.write_text(str(wanted))
+            log.append(f"raised {key.replace('/', '.')} from {current} to {wanted}")
 
 
 def run(
@@ -51,7 +71,12 @@ def run(
     """Run ``cmd``; on failure (if ``check``) or time-out raise LabError naming ``what``."""
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, check=False, input=input,
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
@@ -75,6 +100,10 @@ def spawn(cmd: list[str], log: Path) -> None:
     """Start ``cmd`` detached (own session, not our child), its output to ``log``, not ours."""
     with open(log, "ab") as out:
         subprocess.run(
-            ["setsid", "--fork", *cmd], stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, check=True, timeout=10,
+            ["setsid", "--fork", *cmd],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=10,
         )

@@ -7,6 +7,7 @@ header and TLS names stay the mirror's own.
 
 from __future__ import annotations
 
+import functools
 import socket
 
 from mlps.lab import cgroups
@@ -28,15 +29,18 @@ def start(names: LabNames, topo: Topology, endpoints: list[tuple[str, int]]) -> 
             f"TCP-LISTEN:{port},bind={topo.relay_address(i)},fork,reuseaddr UNIX-CONNECT:{sock}"
         )
         spawn(["/bin/sh", "-c", f"{join}exec {outside}"], log)
-        wait_for(sock.exists, 10, f"the apt relay for {host}:{port} did not start")
+        wait_for(sock.exists, 30, f"the apt relay for {host}:{port} did not start")
         spawn(["/bin/sh", "-c", f"{join}exec {inside}"], log)
-        wait_for(lambda a=str(topo.relay_address(i)), p=port: _listening(names, a, p), 10,
-                 f"the apt relay for {host}:{port} did not listen in the lab")
+        listening = functools.partial(_listening, names, str(topo.relay_address(i)), port)
+        wait_for(listening, 30, f"the apt relay for {host}:{port} did not listen in the lab")
 
 
 def _listening(names: LabNames, address: str, port: int) -> bool:
-    out = run(["ip", "netns", "exec", names.lab_netns, "ss", "-Hltn", f"src {address}:{port}"],
-              "checking the relay", check=False).stdout
+    out = run(
+        ["ip", "netns", "exec", names.lab_netns, "ss", "-Hltn", f"src {address}:{port}"],
+        "checking the relay",
+        check=False,
+    ).stdout
     return bool(out.strip())
 
 

@@ -106,8 +106,9 @@ def build(data: Any, file: str, mgmt_cidr: str = DEFAULT_MGMT_CIDR) -> Topology:
     _no_unknown(mgmt, {"cidr"}, file, "/management")
     cidr = _cidr(mgmt.get("cidr", mgmt_cidr), file, "/management/cidr")
     if cidr.prefixlen > 26 or cidr.num_addresses - 2 - RELAY_SLOTS - 1 < len(hosts):
-        raise InputError(file, f"management network {cidr} is too small", "use /26 or larger",
-                         "/management/cidr")
+        raise InputError(
+            file, f"management network {cidr} is too small", "use /26 or larger", "/management/cidr"
+        )
     networks = [_management(cidr, hosts, wanted, file)]
     raw_nets = data.get("networks") or []
     if not isinstance(raw_nets, list):
@@ -122,8 +123,12 @@ def build(data: Any, file: str, mgmt_cidr: str = DEFAULT_MGMT_CIDR) -> Topology:
 def _no_unknown(data: dict[str, Any], allowed: set[str], file: str, where: str) -> None:
     for key in data:
         if key not in allowed:
-            raise InputError(file, f"unknown key {key!r}", f"allowed: {', '.join(sorted(allowed))}",
-                             f"{where}/{key}")
+            raise InputError(
+                file,
+                f"unknown key {key!r}",
+                f"allowed: {', '.join(sorted(allowed))}",
+                f"{where}/{key}",
+            )
 
 
 def _hosts(raw: Any, file: str) -> tuple[list[str], dict[str, str]]:
@@ -156,8 +161,7 @@ def _cidr(raw: Any, file: str, where: str) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(str(raw), strict=True)
     except ValueError as exc:
-        raise InputError(file, f"{raw!r} is not an IPv4 network: {exc}", "e.g. 10.20.1.0/30",
-                         where) from exc
+        raise InputError(file, f"{raw!r} is not an IPv4 network: {exc}", "e.g. 10.20.1.0/30", where) from exc
     if not isinstance(net, ipaddress.IPv4Network) or net.prefixlen > 30:
         raise InputError(file, f"{raw!r} must be an IPv4 network of /30 or larger", "", where)
     return net
@@ -173,9 +177,7 @@ def _address(raw: Any, net: ipaddress.IPv4Network, file: str, where: str) -> ipa
     return addr
 
 
-def _management(
-    cidr: ipaddress.IPv4Network, hosts: list[str], wanted: dict[str, str], file: str
-) -> Network:
+def _management(cidr: ipaddress.IPv4Network, hosts: list[str], wanted: dict[str, str], file: str) -> Network:
     reserved = {cidr.network_address + 1}
     reserved |= {cidr.broadcast_address - 1 - i for i in range(RELAY_SLOTS)}
     members: dict[str, ipaddress.IPv4Address] = {}
@@ -197,8 +199,12 @@ def _network(raw: Any, hosts: list[str], file: str, where: str) -> Network:
     _no_unknown(raw, NET_KEYS, file, where)
     name = raw.get("name")
     if not isinstance(name, str) or not NET_NAME_RE.match(name) or name == MGMT:
-        raise InputError(file, f"network name {name!r} is not usable",
-                         "use lower-case letters, digits or '-' (not 'mgmt')", f"{where}/name")
+        raise InputError(
+            file,
+            f"network name {name!r} is not usable",
+            "use lower-case letters, digits or '-' (not 'mgmt')",
+            f"{where}/name",
+        )
     if "cidr" not in raw:
         raise InputError(file, f"network {name!r} has no 'cidr'", "", where)
     cidr = _cidr(raw["cidr"], file, f"{where}/cidr")
@@ -209,11 +215,14 @@ def _network(raw: Any, hosts: list[str], file: str, where: str) -> Network:
     elif isinstance(members_raw, dict):
         pairs = list(members_raw.items())
     else:
-        raise InputError(file, f"network {name!r} needs 'members' (a list or host: address)",
-                         "", f"{where}/members")
+        raise InputError(
+            file,
+            f"network {name!r} needs 'members' (a list or host: address)",
+            "",
+            f"{where}/members",
+        )
     if len(pairs) < 2:
-        raise InputError(file, f"network {name!r} needs at least two members", "",
-                         f"{where}/members")
+        raise InputError(file, f"network {name!r} needs at least two members", "", f"{where}/members")
     members: dict[str, ipaddress.IPv4Address] = {}
     for host, addr_raw in pairs:
         place = f"{where}/members/{host}"
@@ -234,11 +243,16 @@ def _distinct(networks: list[Network], file: str) -> None:
     for i, net in enumerate(networks):
         for other in networks[:i]:
             if net.name == other.name:
-                raise InputError(file, f"network name {net.name!r} is used twice", "",
-                                 f"/networks/{i - 1}/name")
+                raise InputError(
+                    file, f"network name {net.name!r} is used twice", "", f"/networks/{i - 1}/name"
+                )
             if net.cidr.overlaps(other.cidr):
-                raise InputError(file, f"{net.cidr} overlaps {other.cidr} of {other.name!r}",
-                                 "give each network its own range", f"/networks/{i - 1}/cidr")
+                raise InputError(
+                    file,
+                    f"{net.cidr} overlaps {other.cidr} of {other.name!r}",
+                    "give each network its own range",
+                    f"/networks/{i - 1}/cidr",
+                )
 
 
 def _groups(raw: Any, hosts: list[str], file: str) -> dict[str, list[str]]:
@@ -248,16 +262,23 @@ def _groups(raw: Any, hosts: list[str], file: str) -> dict[str, list[str]]:
     for name, members in raw.items():
         where = f"/groups/{name}"
         if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name) or name == "all":
-            raise InputError(file, f"group name {name!r} is not usable",
-                             "use lower-case letters, digits or '_' (Ansible group names)", where)
+            raise InputError(
+                file,
+                f"group name {name!r} is not usable",
+                "use lower-case letters, digits or '_' (Ansible group names)",
+                where,
+            )
         if name in hosts:
-            raise InputError(file, f"group {name!r} has the same name as a host",
-                             "Ansible needs distinct names", where)
+            raise InputError(
+                file,
+                f"group {name!r} has the same name as a host",
+                "Ansible needs distinct names",
+                where,
+            )
         if not isinstance(members, list) or not members:
             raise InputError(file, f"group {name!r} must be a non-empty list of hosts", "", where)
         for host in members:
             if host not in hosts:
-                raise InputError(file, f"{host!r} in group {name!r} is not one of the hosts",
-                                 "", where)
+                raise InputError(file, f"{host!r} in group {name!r} is not one of the hosts", "", where)
         groups[name] = [str(h) for h in members]
     return groups

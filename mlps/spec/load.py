@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlps.errors import InputError
+from mlps.pointers import escape
 from mlps.spec.defaults import apply_defaults
 from mlps.spec.shape import check_shape
-from mlps.pointers import escape
 from mlps.spec.yamlsource import Lines, parse, read_text
 
 CONFIG_KEY = "mlps:environment"
@@ -87,7 +86,7 @@ def _complete(spec: LoadedSpec) -> LoadedSpec:
         first = errors[0]
         first.more = [e.line() for e in errors[1:]]
         raise first
-    spec.effective = apply_defaults(copy.deepcopy(spec.data))
+    spec.effective = apply_defaults(spec.data)
     return spec
 
 

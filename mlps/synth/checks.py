@@ -39,9 +39,11 @@ def run_policies(graph: PlanGraph, cat: Catalog) -> PlanCheck:
         for control_id in policy.controls:
             control = cat.get(control_id)
             if control is None:
-                raise InputError(None, f"policy {policy.name} reports {control_id}, "
-                                 "which is not in the control catalog",
-                                 "add the control to mlps/catalog/")
+                raise InputError(
+                    None,
+                    f"policy {policy.name} reports {control_id}, which is not in the control catalog",
+                    "add the control to mlps/catalog/",
+                )
             if control.applies(level):
                 controls[control_id] = control
         result.checked |= set(controls)
@@ -58,7 +60,7 @@ def run_policies(graph: PlanGraph, cat: Catalog) -> PlanCheck:
                     severity=control.severity,  # type: ignore[arg-type]
                     checkpoint="plan",
                     pointer=resource.pointer,
-                    message_zh=f"{control.title.zh}（{policy.name}）：{text}",
+                    message_zh=f"{control.title.zh} ({policy.name}): {text}",
                     message_en=f"{control.title.en} ({policy.name}): {text}",
                     remediation_zh=control.remediation.zh,
                     remediation_en=control.remediation.en,

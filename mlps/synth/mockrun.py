@@ -37,16 +37,16 @@ class _EchoMocks(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
 
 
-class _RecordingMonitor(MockMonitor):  # type: ignore[misc]
+class _RecordingMonitor(MockMonitor):
     def __init__(self) -> None:
         super().__init__(_EchoMocks())
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         if request.type != STACK_TYPE:
             self.registrations.append(
                 Registration(
@@ -60,20 +60,27 @@ class _RecordingMonitor(MockMonitor):  # type: ignore[misc]
                     deps={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
                 )
             )
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 def run_program(
-    program: Callable[[], None], project: str, stack: str, config: dict[str, Any]
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    sink: list[Registration] | None = None,
 ) -> list[Registration]:
     """Run ``program`` in a fresh Pulumi context; return the registrations in order.
 
-    Errors the program raises (a failing validation gate, a bad input) propagate.
+    Errors the program raises (a failing validation gate, a bad input) propagate; ``sink``
+    then still holds what was registered before the error.
     """
 
     def run() -> list[Registration]:
         settings.ROOT.set(None)
         monitor = _RecordingMonitor()
+        if sink is not None:
+            monitor.registrations = sink
         set_mocks(_EchoMocks(), project, stack, preview=False, monitor=monitor)
         pulumi.runtime.set_all_config(
             {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, []

@@ -69,7 +69,7 @@ def manifest(reg: Registration) -> dict[str, Any]:
             body[key] = {}
             notes = body["metadata"].setdefault("annotations", {})
             notes["mlps.dev/synth-masked"] = f"{key} is secret and left out of this file"
-    ordered = {k: body[k] for k in ("apiVersion", "kind", "metadata") if k in body}
+    ordered: dict[str, Any] = {k: body[k] for k in ("apiVersion", "kind", "metadata") if k in body}
     ordered.update({k: v for k, v in sorted(body.items()) if k not in ordered})
     return ordered
 
@@ -90,8 +90,7 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
 
 def render_files(regs: list[Registration]) -> dict[str, str]:
     files = {
-        "resources.json": json.dumps(resource_rows(regs), ensure_ascii=False, indent=2, sort_keys=True)
-        + "\n"
+        "resources.json": json.dumps(resource_rows(regs), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     }
     for reg in regs:
         if is_manifest(reg):

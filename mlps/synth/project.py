@@ -14,8 +14,11 @@ def project_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
-    raise InputError(str(here), "no Pulumi.yaml here or above",
-                     "run mlps synth inside the mlps project (where Pulumi.yaml is)")
+    raise InputError(
+        str(here),
+        "no Pulumi.yaml here or above",
+        "run mlps synth inside the mlps project (where Pulumi.yaml is)",
+    )
 
 
 def importable(root: Path) -> None:
@@ -28,7 +31,8 @@ def importable(root: Path) -> None:
 def stack_file(root: Path, stack: str) -> Path:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-        raise InputError(str(path), f"no stack named {stack!r}",
-                         f"use one of: {', '.join(known) or '(none)'}")
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise InputError(
+            str(path), f"no stack named {stack!r}", f"use one of: {', '.join(known) or '(none)'}"
+        )
     return path

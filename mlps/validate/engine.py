@@ -85,15 +85,14 @@ def validate(
             zh, en = (rule.message.zh, rule.message.en) if rule.message else describe(err, pointer)
             _add(found, spec, control, level, pointer, zh, en)
 
-    for control in cat.at_level(level):
-        for check in control.checks_at(level):
-            for pointer, zh, en in REGISTRY[check.name](spec.effective, level):
-                _add(found, spec, control, level, pointer, zh, en)
+    for control, name in cat.named_checks(level):
+        for pointer, zh, en in REGISTRY[name](spec.effective, level):
+            _add(found, spec, control, level, pointer, zh, en)
 
     findings = sorted(found.values(), key=Finding.sort_key)
     if waivers:
         findings = apply_waivers(findings, waivers, cat, today or date.today())
-    checked = {c.id for c in cat.at_level(level) if c.rules_at(level) or c.checks_at(level)}
+    checked = set(cat.spec_checked(level))
     return ValidationResult(spec=spec, level=level, findings=findings, checked=checked)
 
 

@@ -33,13 +33,12 @@ class AnsiblePlayArgs:
 class AnsiblePlay(pulumi.ComponentResource):
     """One ``ansible-playbook`` run: inventory on stdin, secret vars through the environment."""
 
-    def __init__(
-        self, name: str, args: AnsiblePlayArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: AnsiblePlayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:hosts:AnsiblePlay", name, None, opts)
-        secrets = pulumi.Output.secret(
-            pulumi.Output.all(**args.secret_vars).apply(lambda v: json.dumps(v, sort_keys=True))
+        joined: pulumi.Output[str] = pulumi.Output.all(**args.secret_vars).apply(
+            lambda v: json.dumps(v, sort_keys=True)
         )
+        secrets: pulumi.Output[str] = pulumi.Output.secret(joined)  # type: ignore[arg-type]
         script = _SCRIPT.format(limit=args.limit, playbook=args.playbook)
         self.run = command.local.Command(
             f"{name}-run",

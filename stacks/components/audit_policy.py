@@ -33,7 +33,12 @@ def audit_policy() -> dict[str, Any]:
                 "resources": [
                     {
                         "group": "rbac.authorization.k8s.io",
-                        "resources": ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+                        "resources": [
+                            "roles",
+                            "rolebindings",
+                            "clusterroles",
+                            "clusterrolebindings",
+                        ],
                     },
                     {"group": "", "resources": ["pods/exec", "pods/attach", "pods/portforward"]},
                 ],

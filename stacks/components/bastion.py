@@ -19,9 +19,7 @@ class BastionArgs:
 class Bastion(pulumi.ComponentResource):
     """ABS-AUDIT-01, CES-AUTH-06, SMC-SYS-01: the bastion hosts of the environment."""
 
-    def __init__(
-        self, name: str, args: BastionArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: BastionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:hosts:Bastion", name, None, opts)
         hosts = [h.name for h in args.env.hosts_with("bastion")]
         AnsiblePlay(

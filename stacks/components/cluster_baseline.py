@@ -138,16 +138,25 @@ class ClusterBaseline(pulumi.ComponentResource):
         """
         ns = self._namespace(LOGGING_NAMESPACE, "system", "management", env, "privileged")
         servers = [h.address for h in env.hosts_with("log_audit_server")]
-        self._network_policies(
-            LOGGING_NAMESPACE, ns, {"allow-to-log-audit": kube.log_egress(servers)}
-        )
-        size = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+        self._network_policies(LOGGING_NAMESPACE, ns, {"allow-to-log-audit": kube.log_egress(servers)})
+        size = {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "512Mi"},
+        }
         self._quota(
             LOGGING_NAMESPACE,
             ns,
-            {"hard": {"pods": "200", "limits.cpu": "100", "limits.memory": "100Gi",
-                      "requests.cpu": "20", "requests.memory": "25Gi",
-                      "services.loadbalancers": "0", "services.nodeports": "0"}},
+            {
+                "hard": {
+                    "pods": "200",
+                    "limits.cpu": "100",
+                    "limits.memory": "100Gi",
+                    "requests.cpu": "20",
+                    "requests.memory": "25Gi",
+                    "services.loadbalancers": "0",
+                    "services.nodeports": "0",
+                }
+            },
         )
         opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[ns]))
         labels = {kube.LABEL_APP: "log-shipper", kube.LABEL_ENV: env.name}
@@ -167,7 +176,11 @@ class ClusterBaseline(pulumi.ComponentResource):
             "resources": size,
             "securityContext": kube.container_security_context(),
             "volumeMounts": [
-                {"name": "config", "mountPath": "/etc/rsyslog/rsyslog.conf", "subPath": "rsyslog.conf"},
+                {
+                    "name": "config",
+                    "mountPath": "/etc/rsyslog/rsyslog.conf",
+                    "subPath": "rsyslog.conf",
+                },
                 {"name": "tls", "mountPath": "/etc/rsyslog/tls", "readOnly": True},
                 {"name": "queue", "mountPath": "/var/spool/rsyslog"},
                 {"name": "run", "mountPath": "/run/rsyslog"},
@@ -195,9 +208,24 @@ class ClusterBaseline(pulumi.ComponentResource):
                             {"name": "tls", "secret": {"secretName": "log-shipper-tls"}},
                             {"name": "queue", "emptyDir": {"sizeLimit": "2Gi"}},
                             {"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
-                            {"name": "audit-log", "hostPath": {"path": "/var/log/kubernetes/audit", "type": "DirectoryOrCreate"}},
-                            {"name": "containers", "hostPath": {"path": "/var/log/containers", "type": "DirectoryOrCreate"}},
-                            {"name": "pods", "hostPath": {"path": "/var/log/pods", "type": "DirectoryOrCreate"}},
+                            {
+                                "name": "audit-log",
+                                "hostPath": {
+                                    "path": "/var/log/kubernetes/audit",
+                                    "type": "DirectoryOrCreate",
+                                },
+                            },
+                            {
+                                "name": "containers",
+                                "hostPath": {
+                                    "path": "/var/log/containers",
+                                    "type": "DirectoryOrCreate",
+                                },
+                            },
+                            {
+                                "name": "pods",
+                                "hostPath": {"path": "/var/log/pods", "type": "DirectoryOrCreate"},
+                            },
                         ],
                     },
                 },

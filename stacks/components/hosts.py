@@ -21,11 +21,7 @@ class CloudHostsArgs:
 class CloudHosts(pulumi.ComponentResource):
     """One instance per cloud host; Ansible then applies the same roles as on-prem."""
 
-    def __init__(
-        self, name: str, args: CloudHostsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: CloudHostsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:cloud:Hosts", name, None, opts)
-        self.instances = [
-            args.provider.instance(h, args.network, args.key, self) for h in args.hosts
-        ]
+        self.instances = [args.provider.instance(h, args.network, args.key, self) for h in args.hosts]
         self.register_outputs({"hosts": [h.name for h in args.hosts]})

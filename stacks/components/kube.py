@@ -126,16 +126,14 @@ def flow_policies(
         for flow in target.ingress:
             if flow.source != zone.name:
                 continue
-            ports = set(flow.ports) | _pod_ports(workloads.get(target.name, []), flow.ports)
+            reach = set(flow.ports) | _pod_ports(workloads.get(target.name, []), flow.ports)
             specs[f"allow-to-{target.name}"] = {
                 "podSelector": {},
                 "policyTypes": ["Egress"],
                 "egress": [
                     {
                         "to": _peers(env, target.name, namespaced),
-                        "ports": [
-                            {"protocol": flow.protocol.upper(), "port": p} for p in sorted(ports)
-                        ],
+                        "ports": [{"protocol": flow.protocol.upper(), "port": p} for p in sorted(reach)],
                     }
                 ],
             }
@@ -154,9 +152,7 @@ def dns_egress() -> dict[str, Any]:
             {
                 "to": [
                     {
-                        "namespaceSelector": {
-                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
-                        },
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                     }
                 ],

@@ -20,9 +20,7 @@ class LinkFailoverArgs:
 class LinkFailover(pulumi.ComponentResource):
     """CNS-REDUN-01, CNS-FAILOVER-01, CNS-ROUTE-01: primary and backup lines with fast failover."""
 
-    def __init__(
-        self, name: str, args: LinkFailoverArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: LinkFailoverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:network:LinkFailover", name, None, opts)
         secrets: dict[str, pulumi.Input[str]] = {}
         for link in args.env.links:

@@ -23,9 +23,7 @@ class LogAudit(pulumi.ComponentResource):
 
     log_project: pulumi.Output[str] | None = None
 
-    def __init__(
-        self, name: str, args: LogAuditArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: LogAuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:logs:LogAudit", name, None, opts)
         if args.cloud is not None:
             self.log_project = args.cloud.log_store(args.env.log_retention_days, self)

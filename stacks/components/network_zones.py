@@ -24,9 +24,7 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
                 if zone.name in here:
                     rules.append(SecurityRule(zone.name, "ingress", flow.protocol, port, cidr, why))
                 if flow.source in here:
-                    rules.append(
-                        SecurityRule(flow.source, "egress", flow.protocol, port, zone.cidr, why)
-                    )
+                    rules.append(SecurityRule(flow.source, "egress", flow.protocol, port, zone.cidr, why))
     return rules
 
 
@@ -42,9 +40,7 @@ class NetworkZones(pulumi.ComponentResource):
 
     network: CloudNetwork
 
-    def __init__(
-        self, name: str, args: NetworkZonesArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: NetworkZonesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:cloud:NetworkZones", name, None, opts)
         self.network = args.provider.network(args.zones, self)
         args.provider.security_rules(self.network, zone_rules(args.env, args.zones), self)

@@ -35,9 +35,7 @@ class ObjectStorage(pulumi.ComponentResource):
         servers = env.hosts_with("object_storage")
         if servers:
             secrets: dict[str, pulumi.Input[str]] = {
-                "object_storage_encryption_key": secret_value(
-                    env.storage_key, f"{name}-encryption-key", self
-                )
+                "object_storage_encryption_key": secret_value(env.storage_key, f"{name}-encryption-key", self)
             }
             scheme = "https" if env.storage_tls else "http"
             endpoint = f"{scheme}://{servers[0].address}:{S3_PORT}"

@@ -91,9 +91,7 @@ def s3_storage_config(s3: S3Target, access_key: str, secret_key: str) -> str:
 class WorkloadDeployment(pulumi.ComponentResource):
     """Deployment + Service (+ ConfigMap and credentials Secret for a PACS)."""
 
-    def __init__(
-        self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:k8s:Workload", name, None, opts)
         w = args.workload
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
@@ -193,7 +191,10 @@ class WorkloadDeployment(pulumi.ComponentResource):
             metadata={
                 **meta,
                 "name": f"{w.name}-s3-credentials",
-                "annotations": {"mlps.dev/s3-endpoint": s3.endpoint, "mlps.dev/s3-bucket": s3.bucket},
+                "annotations": {
+                    "mlps.dev/s3-endpoint": s3.endpoint,
+                    "mlps.dev/s3-bucket": s3.bucket,
+                },
             },
             type="Opaque",
             string_data={"s3-storage.json": storage},

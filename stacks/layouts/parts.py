@@ -109,9 +109,7 @@ def deploy_cluster(
     return baseline
 
 
-def onprem_cluster(
-    env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage
-) -> None:
+def onprem_cluster(env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage) -> None:
     """Nodes by Ansible (audit policy included), then the baseline through pulumi-kubernetes."""
     if not env.kubernetes.enabled or env.kubernetes.distribution != "kubeadm":
         return
@@ -132,9 +130,7 @@ def onprem_cluster(
     deploy_cluster(env, "onprem", provider, parent, storage.targets)
 
 
-def cloud_cluster(
-    env: Environment, parent: pulumi.Resource, cloud: CloudFoundation, logs: LogAudit
-) -> None:
+def cloud_cluster(env: Environment, parent: pulumi.Resource, cloud: CloudFoundation, logs: LogAudit) -> None:
     """Managed Kubernetes in the workload zones, then the same in-cluster baseline."""
     zones = sorted({w.zone for w in env.workloads if w.placement == "cloud"})
     if not zones or not env.kubernetes.enabled or logs.log_project is None:

@@ -18,7 +18,7 @@ _SERVICE_CIDRS = ("10.96.0.0/16", "172.31.0.0/16", "192.168.192.0/18")
 
 def supernet(cidrs: list[str]) -> str:
     """Smallest network holding every zone of the VPC (at least a /24, at most a /8)."""
-    nets = [ipaddress.ip_network(c) for c in cidrs]
+    nets = [ipaddress.IPv4Network(c) for c in cidrs]
     first = nets[0]
     for prefix in range(min(24, *(n.prefixlen for n in nets)), 7, -1):
         candidate = first.supernet(new_prefix=prefix)
@@ -104,9 +104,7 @@ class Alicloud:
             )
         return net
 
-    def security_rules(
-        self, net: CloudNetwork, rules: list[SecurityRule], parent: pulumi.Resource
-    ) -> None:
+    def security_rules(self, net: CloudNetwork, rules: list[SecurityRule], parent: pulumi.Resource) -> None:
         for r in rules:
             where = r.cidr.replace("/", "-").replace(".", "-")
             ali.ecs.SecurityGroupRule(
@@ -180,15 +178,11 @@ class Alicloud:
         )
         return project.project_name
 
-    def bucket(
-        self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource
-    ) -> pulumi.Resource:
+    def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> pulumi.Resource:
         oss = ali.oss.Bucket(
             res(self.env, "oss", bucket.name),
             bucket=bucket.name,
-            versioning=ali.oss.BucketVersioningArgs(
-                status="Enabled" if bucket.versioning else "Suspended"
-            ),
+            versioning=ali.oss.BucketVersioningArgs(status="Enabled" if bucket.versioning else "Suspended"),
             server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(
                 sse_algorithm="KMS", kms_master_key_id=key
             )
@@ -253,7 +247,7 @@ class Alicloud:
             cluster_id=cluster.id,
             vswitch_ids=switches,
             instance_types=[self.instance_type],
-            desired_size=3,
+            desired_size="3",
             system_disk_category="cloud_essd",
             system_disk_encrypted=True,
             system_disk_kms_key=key,

@@ -40,12 +40,18 @@ def test_run_reports_failure_with_stderr(lab: Lab) -> None:
 
 
 def test_ssh_and_ansible_ping_reach_every_host(lab: Lab) -> None:
-    ssh = subprocess.run(lab.ssh_command("h2", "hostname"), capture_output=True, text=True,
-                         timeout=60, check=False)
+    ssh = subprocess.run(
+        lab.ssh_command("h2", "hostname"), capture_output=True, text=True, timeout=60, check=False
+    )
     assert ssh.returncode == 0, ssh.stderr
     assert ssh.stdout.strip() == "h2"
-    ping = subprocess.run([str(ANSIBLE), "-i", str(lab.inventory_path), "all", "-m", "ping",
-                           "-o"], capture_output=True, text=True, timeout=120, check=False)
+    ping = subprocess.run(
+        [str(ANSIBLE), "-i", str(lab.inventory_path), "all", "-m", "ping", "-o"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert ping.returncode == 0, ping.stdout + ping.stderr
     for name in lab.hosts:
         assert f'{name} | SUCCESS => {{"changed": false,"ping": "pong"}}' in ping.stdout
@@ -64,11 +70,13 @@ def test_nothing_routes_off_the_machine(lab: Lab) -> None:
     assert "unreachable" in probe.stderr.lower()
     assert "default" not in lab.run("h1", "ip route show").stdout
     lab_ns = lab.names.lab_netns
-    routes = subprocess.run(["ip", "-n", lab_ns, "route", "get", "8.8.8.8"],
-                            capture_output=True, text=True, check=False)
+    routes = subprocess.run(
+        ["ip", "-n", lab_ns, "route", "get", "8.8.8.8"], capture_output=True, text=True, check=False
+    )
     assert routes.returncode != 0
-    links = subprocess.run(["ip", "-n", lab_ns, "-o", "link", "show"], capture_output=True,
-                           text=True, check=True).stdout
+    links = subprocess.run(
+        ["ip", "-n", lab_ns, "-o", "link", "show"], capture_output=True, text=True, check=True
+    ).stdout
     for line in links.splitlines():
         ifname = line.split(":")[1].strip().split("@")[0]
         assert ifname == "lo" or ifname.startswith(("br", "h")), line
@@ -97,8 +105,9 @@ def test_kill_is_a_power_cut(lab: Lab) -> None:
 def _machine_traces(name: str) -> list[str]:
     """Everything of a lab found by looking at the machine, not at the lab's own records."""
     found = [p.name for p in NETNS_DIR.glob(f"{name}_*")] if NETNS_DIR.exists() else []
-    found += [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
-              if f"/mlps/lab/{name}/" in line]
+    found += [
+        line for line in Path("/proc/self/mountinfo").read_text().splitlines() if f"/mlps/lab/{name}/" in line
+    ]
     for root in (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup/systemd")):
         if (root / CGROUP_TOP / name).exists():
             found.append(str(root / CGROUP_TOP / name))
@@ -118,14 +127,12 @@ def _machine_traces(name: str) -> list[str]:
 def test_down_after_a_crash_and_up_over_leftovers_leave_nothing(lab_factory: LabFactory) -> None:
     name = "mlps-t-crash"
     crashed = lab_factory(name, hosts=2)
-    ssh = subprocess.run(crashed.ssh_command("h1", "true"), capture_output=True, timeout=60,
-                         check=False)
+    ssh = subprocess.run(crashed.ssh_command("h1", "true"), capture_output=True, timeout=60, check=False)
     assert ssh.returncode == 0
     # a crash loses the saved state: `up` again must clear the leftovers first
     (crashed.names.state_dir / "state.json").unlink()
     again = Lab(name).up(hosts=1)
-    assert sorted(p.name for p in NETNS_DIR.glob(f"{name}_*")) == [
-        f"{name}_h_h1", f"{name}_lab"]
+    assert sorted(p.name for p in NETNS_DIR.glob(f"{name}_*")) == [f"{name}_h_h1", f"{name}_lab"]
     (again.names.state_dir / "state.json").unlink()
     Lab(name).down()
     assert _machine_traces(name) == []

@@ -39,7 +39,8 @@ Signed-By: /etc/apt/keyrings/vendor.gpg
 
 ONE_LINE = """\
 # deb http://commented.example.test/debian bookworm main
-deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://10.1.2.3:8080/debian bookworm main
+deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+http://10.1.2.3:8080/debian bookworm main
 deb-src http://src.example.test/debian bookworm main
 deb http://10.1.2.3:8080/debian-security bookworm-security main  # trailing comment
 deb http://old.example.test/debian bullseye main
@@ -83,7 +84,9 @@ def test_mirror_and_relay_endpoints_come_from_deb822(tmp_path: Path) -> None:
     assert sources.main_mirror("bookworm") == "http://mirror.example.test/debian"
     # the vendor repository (own key) is not Debian's: the lab does not use it
     assert sources.endpoints("bookworm") == [
-        ("mirror.example.test", 80), ("security.example.test", 80)]
+        ("mirror.example.test", 80),
+        ("security.example.test", 80),
+    ]
 
 
 def test_mirror_from_one_line_file_ignores_other_releases(tmp_path: Path) -> None:

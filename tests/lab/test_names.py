@@ -42,9 +42,13 @@ def test_unusable_lab_names_are_refused(bad: str) -> None:
 
 def test_port_names_fit_the_interface_name_limit() -> None:
     hosts = [f"host-{i}" for i in range(64)]
-    topo = build({"hosts": hosts, "networks": [
-        {"name": f"n{j}", "cidr": f"10.{j}.0.0/24", "members": hosts} for j in range(1, 20)]},
-        "t.yml")
+    topo = build(
+        {
+            "hosts": hosts,
+            "networks": [{"name": f"n{j}", "cidr": f"10.{j}.0.0/24", "members": hosts} for j in range(1, 20)],
+        },
+        "t.yml",
+    )
     assert len(port(topo, hosts[-1], "n19")) <= 15
 
 
@@ -57,17 +61,25 @@ def test_macs_are_stable_and_distinct_per_lab() -> None:
 
 def test_inventory_reaches_hosts_through_the_labs_own_namespace() -> None:
     names = LabNames("mlps-t-inv")
-    topo = build({"hosts": ["a", "b"], "networks": [
-        {"name": "wire", "cidr": "10.5.0.0/30", "members": ["a", "b"]}],
-        "groups": {"edges": ["a"]}}, "t.yml")
+    topo = build(
+        {
+            "hosts": ["a", "b"],
+            "networks": [{"name": "wire", "cidr": "10.5.0.0/30", "members": ["a", "b"]}],
+            "groups": {"edges": ["a"]},
+        },
+        "t.yml",
+    )
     data = YAML(typ="safe").load(render(names, topo))
     common = data["all"]["vars"]
-    assert "nsenter --net=/run/netns/mlps-t-inv_lab socat - TCP:%h:%p" in \
-        common["ansible_ssh_common_args"]
+    assert "nsenter --net=/run/netns/mlps-t-inv_lab socat - TCP:%h:%p" in common["ansible_ssh_common_args"]
     assert common["ansible_user"] == "root"
     assert common["ansible_ssh_private_key_file"] == "/var/lib/mlps/lab/mlps-t-inv/id_ed25519"
     assert common["ansible_control_path_dir"].startswith("/var/lib/mlps/lab/mlps-t-inv/")
     assert data["all"]["hosts"]["a"]["ansible_host"] == "10.99.0.2"
     assert data["all"]["hosts"]["b"]["lab_networks"]["wire"] == {
-        "interface": "eth1", "address": "10.5.0.2", "prefix": 30, "cidr": "10.5.0.0/30"}
+        "interface": "eth1",
+        "address": "10.5.0.2",
+        "prefix": 30,
+        "cidr": "10.5.0.0/30",
+    }
     assert list(data["all"]["children"]["edges"]["hosts"]) == ["a"]

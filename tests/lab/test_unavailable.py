@@ -9,9 +9,8 @@ from typer.testing import CliRunner
 
 from mlps.cli import app
 from mlps.cli import lab as _lab_cli  # noqa: F401  (registers `mlps lab`)
-from mlps.lab import LabUnavailable
+from mlps.lab import LabUnavailable, pytest_plugin
 from mlps.lab import proc as lab_proc
-from mlps.lab import pytest_plugin
 
 
 def test_not_root_is_one_clear_reason(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,8 +22,9 @@ def test_not_root_is_one_clear_reason(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_tools_name_the_debian_packages(monkeypatch: pytest.MonkeyPatch) -> None:
     real = shutil.which
     monkeypatch.setattr(lab_proc.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(lab_proc.shutil, "which",
-                        lambda t: None if t in ("nft", "systemd-nspawn") else real(t))
+    monkeypatch.setattr(
+        lab_proc.shutil, "which", lambda t: None if t in ("nft", "systemd-nspawn") else real(t)
+    )
     with pytest.raises(LabUnavailable) as err:
         lab_proc.preflight()
     assert "nftables systemd-container" in str(err.value)
@@ -35,7 +35,8 @@ def test_cli_without_root_prints_one_line_and_exits_2(monkeypatch: pytest.Monkey
     result = CliRunner().invoke(app, ["lab", "up", "--name", "mlps-t-noroot", "--hosts", "1"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "mlps lab: mlps lab needs root (network namespaces, mounts, cgroups)"]
+        "mlps lab: mlps lab needs root (network namespaces, mounts, cgroups)"
+    ]
 
 
 def _unavailable() -> None:

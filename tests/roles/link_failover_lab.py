@@ -130,6 +130,12 @@ def route_dev(lab: Lab, edge: str, prefix: str) -> str:
     return str(routes[0].get("dev", "")) if routes else ""
 
 
+def on_line(lab: Lab, line: Line) -> bool:
+    """Both edges route the far side's prefix over ``line`` (both ends must switch)."""
+    return (route_dev(lab, HOSPITAL_EDGE, CLOUD_PREFIX) == iface(lab, HOSPITAL_EDGE, line.near)
+            and route_dev(lab, CLOUD_EDGE, HOSPITAL_PREFIX) == iface(lab, CLOUD_EDGE, line.far))
+
+
 def forwarded_packets(lab: Lab, line: Line) -> int:
     """Packets the carrier of ``line`` forwarded towards the cloud edge so far."""
     out = lab.run(line.carrier, f"cat /sys/class/net/{iface(lab, line.carrier, line.far)}"
@@ -142,10 +148,14 @@ def start_server(lab: Lab) -> None:
                          f"2>/dev/null; systemd-run --unit lf-probe python3 {PROBE_PATH} server")
 
 
+CLIENT_PIDFILE = "/run/lf-probe-client.pid"
+
+
 def start_client(lab: Lab, pool: ThreadPoolExecutor, seconds: float) -> Future[dict[str, Any]]:
-    """Probe the server from the LAN host for ``seconds``; the future gives the measurement."""
-    cmd = (f"python3 {PROBE_PATH} client --target {shlex.quote(server_address(lab))} "
-           f"--seconds {seconds:g}")
+    """Probe the server from the LAN host for ``seconds`` (or until ``stop_client``);
+    the future gives the measurement."""
+    cmd = (f"rm -f {CLIENT_PIDFILE}; python3 {PROBE_PATH} client --target {shlex.quote(server_address(lab))} "
+           f"--seconds {seconds:g} --pidfile {CLIENT_PIDFILE}")
 
     def go() -> dict[str, Any]:
         proc = lab.run(LAN_HOST, cmd, timeout=seconds + 30)
@@ -153,6 +163,11 @@ def start_client(lab: Lab, pool: ThreadPoolExecutor, seconds: float) -> Future[d
         return result
 
     return pool.submit(go)
+
+
+def stop_client(lab: Lab) -> None:
+    """End the running probe client (by the process id it wrote); it then reports."""
+    lab.run(LAN_HOST, f"kill -TERM $(cat {CLIENT_PIDFILE}) 2>/dev/null || true")
 
 
 def bird_state(lab: Lab, edge: str) -> str:

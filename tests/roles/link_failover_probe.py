@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import select
 import signal
 import socket
@@ -167,7 +168,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7007)
     parser.add_argument("--interval", type=float, default=10.0, help="milliseconds")
     parser.add_argument("--seconds", type=float, default=0.0, help="0 = until SIGTERM")
+    parser.add_argument("--pidfile", default="", help="client: write the process id here")
     args = parser.parse_args()
+    if args.pidfile:
+        with open(args.pidfile, "w", encoding="ascii") as out:
+            out.write(f"{os.getpid()}\n")
     if args.mode == "server":
         serve(args.port)
     else:

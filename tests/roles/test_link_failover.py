@@ -67,14 +67,6 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def on_line(lab: Lab, line: lf.Line) -> bool:
-    """Both edges route the far side's prefix over ``line`` (both ends must switch)."""
-    return (lf.route_dev(lab, lf.HOSPITAL_EDGE, lf.CLOUD_PREFIX)
-            == lf.iface(lab, lf.HOSPITAL_EDGE, line.near)
-            and lf.route_dev(lab, lf.CLOUD_EDGE, lf.HOSPITAL_PREFIX)
-            == lf.iface(lab, lf.CLOUD_EDGE, line.far))
-
-
 def secrets_absent(text: str, passwords: dict[str, str]) -> None:
     for name, secret in passwords.items():
         assert secret not in text, f"the BGP password of {name} leaked"
@@ -136,7 +128,7 @@ def test_second_run_changes_nothing(deployed: Deployed) -> None:
 
 @pytest.mark.lab
 def test_primary_preferred_both_ways_and_only_spec_prefixes(lab: Lab, deployed: Deployed) -> None:
-    assert on_line(lab, lf.PRIMARY)
+    assert lf.on_line(lab, lf.PRIMARY)
     sides = ((lf.HOSPITAL_EDGE, lf.CLOUD_PREFIX), (lf.CLOUD_EDGE, lf.HOSPITAL_PREFIX))
     for edge, accepted in sides:
         learned = lab.run(edge, "ip -j route show proto bird").stdout
@@ -162,7 +154,7 @@ def test_silent_cut_in_primary_carrier_moves_traffic_and_tcp_survives(
         time.sleep(2)
         backup_before = lf.forwarded_packets(lab, lf.BACKUP)
         lab.cut(lf.PRIMARY.far, mode="drop")
-        wait_for(lambda: on_line(lab, lf.BACKUP), 15, "both edges on the backup line")
+        wait_for(lambda: lf.on_line(lab, lf.BACKUP), 15, "both edges on the backup line")
         result = probe.result()
     links = lab.run(lf.HOSPITAL_EDGE, "ip -br link").stdout
     assert "DOWN" not in links.replace("eth0", ""), links  # a silent cut: every port stays UP
@@ -175,12 +167,12 @@ def test_silent_cut_in_primary_carrier_moves_traffic_and_tcp_survives(
 
 @pytest.mark.lab
 def test_heal_returns_to_primary_without_loss(lab: Lab, deployed: Deployed) -> None:
-    assert on_line(lab, lf.BACKUP)
+    assert lf.on_line(lab, lf.BACKUP)
     with ThreadPoolExecutor(1) as pool:
         probe = lf.start_client(lab, pool, seconds=HOLD_DOWN_MAX + 12)
         time.sleep(1)
         lab.heal(lf.PRIMARY.far)
-        wait_for(lambda: on_line(lab, lf.PRIMARY), HOLD_DOWN_MAX + 10, "back on the primary")
+        wait_for(lambda: lf.on_line(lab, lf.PRIMARY), HOLD_DOWN_MAX + 10, "back on the primary")
         primary_before = lf.forwarded_packets(lab, lf.PRIMARY)
         result = probe.result()
     assert lf.forwarded_packets(lab, lf.PRIMARY) - primary_before > 50
@@ -203,7 +195,7 @@ def route_switches(monitor_output: str, prefix: str) -> list[str]:
 
 @pytest.mark.lab
 def test_flapping_primary_is_held_down(lab: Lab, deployed: Deployed) -> None:
-    wait_for(lambda: on_line(lab, lf.PRIMARY), HOLD_DOWN_MAX + 10, "on the primary")
+    wait_for(lambda: lf.on_line(lab, lf.PRIMARY), HOLD_DOWN_MAX + 10, "on the primary")
     daemons = {e: lf.bird_pid_and_restarts(lab, e) for e in (lf.HOSPITAL_EDGE, lf.CLOUD_EDGE)}
     with ThreadPoolExecutor(1) as pool:
         monitor = pool.submit(lab.run, lf.HOSPITAL_EDGE,
@@ -225,7 +217,7 @@ def test_flapping_primary_is_held_down(lab: Lab, deployed: Deployed) -> None:
         result = lf.start_client(lab, pool, seconds=3).result()
     assert result["received"] == result["sent"], result["runs"]
     assert lf.route_dev(lab, lf.HOSPITAL_EDGE, lf.CLOUD_PREFIX) in (primary_dev, backup_dev)
-    wait_for(lambda: on_line(lab, lf.PRIMARY), 2 * HOLD_DOWN_MAX + 10, "back on the primary")
+    wait_for(lambda: lf.on_line(lab, lf.PRIMARY), 2 * HOLD_DOWN_MAX + 10, "back on the primary")
 
 
 def test_role_is_ansible_lint_production_clean() -> None:

@@ -18,7 +18,10 @@ def _check_network(instance: PlanResource, graph: PlanGraph) -> Iterator[Violati
 def _check_disk(instance: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     p = instance.props
     if not p.get("systemDiskEncrypted") or not p.get("systemDiskKmsKeyId"):
-        yield ("CLD-KMS-01", f"instance {instance.name} system disk is not encrypted with a KMS key")
+        yield (
+            "CLD-KMS-01",
+            f"instance {instance.name} system disk is not encrypted with a KMS key",
+        )
 
 
 INSTANCE_NETWORK = PlanPolicy(

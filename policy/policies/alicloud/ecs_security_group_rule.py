@@ -35,7 +35,9 @@ def _check(rule: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
 
 NO_PUBLIC_MGMT_PORTS = PlanPolicy(
     name="no_public_mgmt_ports",
-    description="No security group rule opens SSH, RDP, VNC, WinRM, kube-apiserver, etcd or kubelet to 0.0.0.0/0.",
+    description=(
+        "No security group rule opens SSH, RDP, VNC, WinRM, kube-apiserver, etcd or kubelet to 0.0.0.0/0."
+    ),
     controls=("ABS-ACL-03",),
     levels=(2, 3, 4),
     types=("alicloud:ecs/securityGroupRule:SecurityGroupRule",),

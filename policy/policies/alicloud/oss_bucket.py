@@ -45,7 +45,7 @@ BUCKET_PROTECTION = PlanPolicy(
 
 KMS_ENCRYPTION = PlanPolicy(
     name="kms_encryption",
-    description="Buckets with core or personal data are encrypted with a key held in the cloud KMS.",
+    description="Buckets with core or personal data are encrypted with a key in the cloud KMS.",
     controls=("CLD-KMS-01",),
     levels=(3, 4),
     types=(BUCKET,),

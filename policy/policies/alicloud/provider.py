@@ -18,8 +18,7 @@ def _check(provider: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     if not mainland(region):
         yield (
             "CLD-LOC-01",
-            f"cloud provider {provider.name} targets region {region or '(unset)'}, "
-            "outside mainland China",
+            f"cloud provider {provider.name} targets region {region or '(unset)'}, outside mainland China",
         )
 
 

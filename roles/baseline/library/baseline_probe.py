@@ -52,12 +52,18 @@ def read(path: str) -> str:
         return ""
 
 
-def result(control: str, check: str, ok: bool | None, observed: Any, expected: Any,
-           detail: str = "") -> Result:
+def result(
+    control: str, check: str, ok: bool | None, observed: Any, expected: Any, detail: str = ""
+) -> Result:
     """One evidence entry; ok=None means the host cannot show it (not_checkable)."""
     status = "not_checkable" if ok is None else ("pass" if ok else "fail")
-    entry: Result = {"control": control, "check": check, "status": status,
-                     "observed": observed, "expected": expected}
+    entry: Result = {
+        "control": control,
+        "check": check,
+        "status": status,
+        "observed": observed,
+        "expected": expected,
+    }
     if detail:
         entry["detail"] = detail
     return entry
@@ -92,84 +98,169 @@ def conf_values(text: str, sep: str = "=") -> dict[str, str]:
 def check_auth(exp: dict[str, Any]) -> list[Result]:
     pw = conf_values(read("/etc/security/pwquality.conf"))
     pam_pw = read(exp["pam_password_file"])
-    pam_auth = "\n".join(line for line in read(exp["pam_auth_file"]).splitlines()
-                          if not line.lstrip().startswith("#"))
+    pam_auth = "\n".join(
+        line for line in read(exp["pam_auth_file"]).splitlines() if not line.lstrip().startswith("#")
+    )
     history = re.search(r"pam_pwhistory\.so.*remember=(\d+)", pam_pw)
     defs = conf_values(read("/etc/login.defs"), sep=" ")
     fl = conf_values(read("/etc/security/faillock.conf"))
     max_days = defs.get("PASS_MAX_DAYS", "")
     return [
-        result("CES-AUTH-01", "pwquality minlen", int(pw.get("minlen", "0") or 0) >= exp["password_min_length"],
-               pw.get("minlen"), f">= {exp['password_min_length']}"),
-        result("CES-AUTH-01", "pwquality minclass",
-               int(pw.get("minclass", "0") or 0) >= exp["password_min_classes"],
-               pw.get("minclass"), f">= {exp['password_min_classes']}"),
-        result("CES-AUTH-01", "pam_pwquality in the password stack", "pam_pwquality.so" in pam_pw,
-               "present" if "pam_pwquality.so" in pam_pw else "absent", "present"),
-        result("CES-AUTH-01", "pam_pwhistory remember",
-               bool(history) and int(history.group(1)) >= exp["password_history"],
-               history.group(1) if history else None, f">= {exp['password_history']}"),
-        result("CES-AUTH-01", "login.defs PASS_MAX_DAYS",
-               max_days.isdigit() and 0 < int(max_days) <= exp["password_max_age_days"],
-               max_days, f"<= {exp['password_max_age_days']}"),
-        result("CES-AUTH-02", "no nullok in the auth stack", "nullok" not in pam_auth,
-               "nullok" if "nullok" in pam_auth else "absent", "absent"),
-        result("CES-AUTH-03", "faillock deny",
-               fl.get("deny", "").isdigit() and 0 < int(fl["deny"]) <= exp["lockout_attempts"],
-               fl.get("deny"), f"1..{exp['lockout_attempts']}"),
-        result("CES-AUTH-03", "faillock unlock_time",
-               fl.get("unlock_time", "").isdigit() and int(fl["unlock_time"]) >= exp["lockout_unlock_seconds"],
-               fl.get("unlock_time"), f">= {exp['lockout_unlock_seconds']}"),
-        result("CES-AUTH-03", "pam_faillock preauth and authfail in the auth stack",
-               "pam_faillock.so preauth" in pam_auth and "pam_faillock.so authfail" in pam_auth,
-               [m for m in ("preauth", "authfail") if f"pam_faillock.so {m}" in pam_auth],
-               ["preauth", "authfail"]),
+        result(
+            "CES-AUTH-01",
+            "pwquality minlen",
+            int(pw.get("minlen", "0") or 0) >= exp["password_min_length"],
+            pw.get("minlen"),
+            f">= {exp['password_min_length']}",
+        ),
+        result(
+            "CES-AUTH-01",
+            "pwquality minclass",
+            int(pw.get("minclass", "0") or 0) >= exp["password_min_classes"],
+            pw.get("minclass"),
+            f">= {exp['password_min_classes']}",
+        ),
+        result(
+            "CES-AUTH-01",
+            "pam_pwquality in the password stack",
+            "pam_pwquality.so" in pam_pw,
+            "present" if "pam_pwquality.so" in pam_pw else "absent",
+            "present",
+        ),
+        result(
+            "CES-AUTH-01",
+            "pam_pwhistory remember",
+            history is not None and int(history.group(1)) >= exp["password_history"],
+            history.group(1) if history else None,
+            f">= {exp['password_history']}",
+        ),
+        result(
+            "CES-AUTH-01",
+            "login.defs PASS_MAX_DAYS",
+            max_days.isdigit() and 0 < int(max_days) <= exp["password_max_age_days"],
+            max_days,
+            f"<= {exp['password_max_age_days']}",
+        ),
+        result(
+            "CES-AUTH-02",
+            "no nullok in the auth stack",
+            "nullok" not in pam_auth,
+            "nullok" if "nullok" in pam_auth else "absent",
+            "absent",
+        ),
+        result(
+            "CES-AUTH-03",
+            "faillock deny",
+            fl.get("deny", "").isdigit() and 0 < int(fl["deny"]) <= exp["lockout_attempts"],
+            fl.get("deny"),
+            f"1..{exp['lockout_attempts']}",
+        ),
+        result(
+            "CES-AUTH-03",
+            "faillock unlock_time",
+            fl.get("unlock_time", "").isdigit() and int(fl["unlock_time"]) >= exp["lockout_unlock_seconds"],
+            fl.get("unlock_time"),
+            f">= {exp['lockout_unlock_seconds']}",
+        ),
+        result(
+            "CES-AUTH-03",
+            "pam_faillock preauth and authfail in the auth stack",
+            "pam_faillock.so preauth" in pam_auth and "pam_faillock.so authfail" in pam_auth,
+            [m for m in ("preauth", "authfail") if f"pam_faillock.so {m}" in pam_auth],
+            ["preauth", "authfail"],
+        ),
     ]
 
 
 def check_idle(exp: dict[str, Any], sshd: dict[str, str]) -> list[Result]:
     _, tmout = run(["/bin/bash", "-l", "-c", "echo ${TMOUT:-unset}; readonly -p | grep -c ' TMOUT=' || true"])
     lines = tmout.split()
-    value, readonly = (lines + ["", ""])[:2]
+    value, readonly = ([*lines, "", ""])[:2]
     interval = int(sshd.get("clientaliveinterval", "0") or 0)
     count = int(sshd.get("clientalivecountmax", "0") or 0)
     budget = exp["idle_timeout_seconds"]
     return [
-        result("CES-AUTH-04", "login shell TMOUT (read-only)",
-               value.isdigit() and 0 < int(value) <= budget and readonly == "1",
-               {"TMOUT": value, "readonly": readonly == "1"}, {"TMOUT": f"1..{budget}", "readonly": True}),
-        result("CES-AUTH-04", "sshd ClientAliveInterval x ClientAliveCountMax",
-               interval > 0 and count > 0 and interval * count <= budget,
-               {"clientaliveinterval": interval, "clientalivecountmax": count}, f"product 1..{budget}"),
+        result(
+            "CES-AUTH-04",
+            "login shell TMOUT (read-only)",
+            value.isdigit() and 0 < int(value) <= budget and readonly == "1",
+            {"TMOUT": value, "readonly": readonly == "1"},
+            {"TMOUT": f"1..{budget}", "readonly": True},
+        ),
+        result(
+            "CES-AUTH-04",
+            "sshd ClientAliveInterval x ClientAliveCountMax",
+            interval > 0 and count > 0 and interval * count <= budget,
+            {"clientaliveinterval": interval, "clientalivecountmax": count},
+            f"product 1..{budget}",
+        ),
     ]
 
 
 def check_ssh(exp: dict[str, Any], sshd: dict[str, str]) -> list[Result]:
     out: list[Result] = []
-    for key, want in (("passwordauthentication", "no"), ("permitemptypasswords", "no"),
-                      ("pubkeyauthentication", "yes"), ("hostbasedauthentication", "no")):
+    for key, want in (
+        ("passwordauthentication", "no"),
+        ("permitemptypasswords", "no"),
+        ("pubkeyauthentication", "yes"),
+        ("hostbasedauthentication", "no"),
+    ):
         out.append(result("CES-AUTH-05", f"sshd {key}", sshd.get(key) == want, sshd.get(key), want))
-    for key, allowed in (("ciphers", exp["ssh_ciphers"]), ("macs", exp["ssh_macs"]),
-                         ("kexalgorithms", exp["ssh_kex"])):
+    for key, allowed in (
+        ("ciphers", exp["ssh_ciphers"]),
+        ("macs", exp["ssh_macs"]),
+        ("kexalgorithms", exp["ssh_kex"]),
+    ):
         offered = [a for a in sshd.get(key, "").split(",") if a]
         weak = [a for a in offered if a not in allowed]
-        out.append(result("CES-AUTH-05", f"sshd {key} strong only", bool(offered) and not weak,
-                          offered, f"subset of {allowed}", f"weak: {weak}" if weak else ""))
+        out.append(
+            result(
+                "CES-AUTH-05",
+                f"sshd {key} strong only",
+                bool(offered) and not weak,
+                offered,
+                f"subset of {allowed}",
+                f"weak: {weak}" if weak else "",
+            )
+        )
     banner = sshd.get("banner", "none")
-    out.append(result("CES-AUTH-05", "sshd banner", banner != "none" and bool(read(banner).strip()),
-                      banner, "a non-empty banner file"))
+    out.append(
+        result(
+            "CES-AUTH-05",
+            "sshd banner",
+            banner != "none" and bool(read(banner).strip()),
+            banner,
+            "a non-empty banner file",
+        )
+    )
     root_any = sshd_effective(["-C", "user=root,host=mlps-probe.invalid,addr=192.0.2.1"])
-    out.append(result("CES-ACL-02", "sshd PermitRootLogin", sshd.get("permitrootlogin") == "no",
-                      sshd.get("permitrootlogin"), "no"))
-    out.append(result("CES-ACL-02", "sshd PermitRootLogin for root from an arbitrary address",
-                      root_any.get("permitrootlogin") == "no", root_any.get("permitrootlogin"), "no",
-                      "root by key stays allowed only from the controller addresses in a Match block"))
+    out.append(
+        result(
+            "CES-ACL-02",
+            "sshd PermitRootLogin",
+            sshd.get("permitrootlogin") == "no",
+            sshd.get("permitrootlogin"),
+            "no",
+        )
+    )
+    out.append(
+        result(
+            "CES-ACL-02",
+            "sshd PermitRootLogin for root from an arbitrary address",
+            root_any.get("permitrootlogin") == "no",
+            root_any.get("permitrootlogin"),
+            "no",
+            "root by key stays allowed only from the controller addresses in a Match block",
+        )
+    )
     return out
 
 
 def accounts() -> tuple[list[list[str]], dict[str, str]]:
     passwd = [line.split(":") for line in read("/etc/passwd").splitlines() if line.count(":") >= 6]
-    shadow = {f[0]: f[1] for f in (line.split(":") for line in read("/etc/shadow").splitlines()) if len(f) > 1}
+    shadow = {
+        f[0]: f[1] for f in (line.split(":") for line in read("/etc/shadow").splitlines()) if len(f) > 1
+    }
     return passwd, shadow
 
 
@@ -181,24 +272,43 @@ def check_accounts(exp: dict[str, Any]) -> list[Result]:
     dup_uid = sorted({u for u in uids if uids.count(u) > 1})
     dup_name = sorted({n for n in names if names.count(n) > 1})
     nologin = {"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false"}
-    sys_shell = sorted(p[0] for p in passwd if p[2].isdigit() and int(p[2]) < exp["uid_min"]
-                       and p[0] not in exp["system_account_exceptions"] and p[6] not in nologin)
+    sys_shell = sorted(
+        p[0]
+        for p in passwd
+        if p[2].isdigit()
+        and int(p[2]) < exp["uid_min"]
+        and p[0] not in exp["system_account_exceptions"]
+        and p[6] not in nologin
+    )
     root_pw = shadow.get("root", "")
     keep = set(exp["admin_names"]) | set(exp["local_users_allowed"]) | {exp["connection_user"]}
     _, expiry = run(["getent", "shadow"])
     expires = {f[0]: f[7] for f in (line.split(":") for line in expiry.splitlines()) if len(f) > 7}
-    unused_open = sorted(p[0] for p in passwd if p[2].isdigit() and exp["uid_min"] <= int(p[2]) <= exp["uid_max"]
-                         and p[0] not in keep and not (expires.get(p[0], "").isdigit()
-                                                       and shadow.get(p[0], "").startswith(("!", "*"))))
+    unused_open = sorted(
+        p[0]
+        for p in passwd
+        if p[2].isdigit()
+        and exp["uid_min"] <= int(p[2]) <= exp["uid_max"]
+        and p[0] not in keep
+        and not (expires.get(p[0], "").isdigit() and shadow.get(p[0], "").startswith(("!", "*")))
+    )
     return [
         result("CES-AUTH-02", "accounts with an empty password", not empty, empty, []),
         result("CES-AUTH-02", "duplicate UIDs", not dup_uid, dup_uid, []),
         result("CES-AUTH-02", "duplicate account names", not dup_name, dup_name, []),
         result("CES-ACL-02", "system accounts with a login shell", not sys_shell, sys_shell, []),
-        result("CES-ACL-02", "root password locked", root_pw.startswith(("!", "*")) or root_pw == "",
-               "locked" if root_pw.startswith(("!", "*")) else "usable", "locked")
-        if exp["lock_root_password"] else not_applicable("CES-ACL-02", "root password locked", "disabled"),
-        result("CES-ACL-03", "unused local accounts not locked and expired", not unused_open, unused_open, []),
+        result(
+            "CES-ACL-02",
+            "root password locked",
+            root_pw.startswith(("!", "*")) or root_pw == "",
+            "locked" if root_pw.startswith(("!", "*")) else "usable",
+            "locked",
+        )
+        if exp["lock_root_password"]
+        else not_applicable("CES-ACL-02", "root password locked", "disabled"),
+        result(
+            "CES-ACL-03", "unused local accounts not locked and expired", not unused_open, unused_open, []
+        ),
     ]
 
 
@@ -223,8 +333,15 @@ def check_roles(exp: dict[str, Any]) -> list[Result]:
             if role == "security" and exp["level"] < 3:
                 out.append(not_applicable(control, "security administrator exists", "level 2"))
             else:
-                out.append(result(control, f"{role} administrator account exists (group {group})", False,
-                                  [], "at least one named account"))
+                out.append(
+                    result(
+                        control,
+                        f"{role} administrator account exists (group {group})",
+                        False,
+                        [],
+                        "at least one named account",
+                    )
+                )
             continue
         for user in users:
             rc_id, ids = run(["id", "-nG", user])
@@ -232,27 +349,60 @@ def check_roles(exp: dict[str, Any]) -> list[Result]:
             allowed = {c: sudo_allows(user, c) for c in probes[role]["allowed"]}
             denied = {c: sudo_allows(user, c) for c in probes[role]["denied"]}
             others = [g for r, g in groups.items() if r != role and g in ids.split()]
-            out.append(result(control, f"{user}: {role} administrator in group {group}, no other admin role",
-                              in_group and not others, ids.split(), [group]))
-            out.append(result("CES-ACL-04", f"{user}: sudo allows the {role} role's commands",
-                              all(allowed.values()), allowed, dict.fromkeys(allowed, True)))
-            out.append(result("CES-ACL-04", f"{user}: sudo refuses other roles' commands and shells",
-                              not any(denied.values()), denied, dict.fromkeys(denied, False)))
+            out.append(
+                result(
+                    control,
+                    f"{user}: {role} administrator in group {group}, no other admin role",
+                    in_group and not others,
+                    ids.split(),
+                    [group],
+                )
+            )
+            out.append(
+                result(
+                    "CES-ACL-04",
+                    f"{user}: sudo allows the {role} role's commands",
+                    all(allowed.values()),
+                    allowed,
+                    dict.fromkeys(allowed, True),
+                )
+            )
+            out.append(
+                result(
+                    "CES-ACL-04",
+                    f"{user}: sudo refuses other roles' commands and shells",
+                    not any(denied.values()),
+                    denied,
+                    dict.fromkeys(denied, False),
+                )
+            )
     return out
 
 
 def check_files() -> list[Result]:
     out: list[Result] = []
-    for path, max_mode in (("/etc/ssh/sshd_config", 0o600), ("/etc/sudoers", 0o440), ("/etc/shadow", 0o640),
-                           ("/etc/sudoers.d", 0o750), ("/etc/audit/rules.d", 0o750)):
+    for path, max_mode in (
+        ("/etc/ssh/sshd_config", 0o600),
+        ("/etc/sudoers", 0o440),
+        ("/etc/shadow", 0o640),
+        ("/etc/sudoers.d", 0o750),
+        ("/etc/audit/rules.d", 0o750),
+    ):
         try:
             st = os.stat(path)
         except OSError:
             out.append(result("CES-ACL-05", f"permissions of {path}", None, "missing", oct(max_mode)))
             continue
         mode = stat.S_IMODE(st.st_mode)
-        out.append(result("CES-ACL-05", f"permissions of {path}", st.st_uid == 0 and not mode & ~max_mode,
-                          {"mode": oct(mode), "uid": st.st_uid}, {"mode": f"<= {oct(max_mode)}", "uid": 0}))
+        out.append(
+            result(
+                "CES-ACL-05",
+                f"permissions of {path}",
+                st.st_uid == 0 and not mode & ~max_mode,
+                {"mode": oct(mode), "uid": st.st_uid},
+                {"mode": f"<= {oct(max_mode)}", "uid": 0},
+            )
+        )
     return out
 
 
@@ -267,17 +417,29 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     elements = re.search(r"set mgmt_ssh_v4 \{[^}]*?elements = \{([^}]*)\}", rules, re.S)
     allowed = sorted(e.strip() for e in (elements.group(1).split(",") if elements else []) if e.strip())
     wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
-    missing = [w for w in wanted if ":" not in w and w not in allowed and w.removesuffix("/32") not in allowed]
+    missing = [
+        w for w in wanted if ":" not in w and w not in allowed and w.removesuffix("/32") not in allowed
+    ]
     extra = [a for a in allowed if a not in wanted and f"{a}/32" not in wanted]
     return [
-        result("CES-IPS-02", "nftables input policy", rc == 0 and policy is not None and policy.group(1) == "drop",
-               policy.group(1) if policy else ("no table" if rc else "none"), "drop"),
-        result("ABS-ACL-04", "stateful filtering (ct state established,related accept)", stateful,
-               stateful, True),
-        result("CES-IPS-03", "SSH accepted only from the bastion/controller addresses",
-               rc == 0 and bool(ssh_rules) and not open_ssh and not missing and not extra,
-               {"allowed": allowed, "unrestricted_rules": open_ssh},
-               {"allowed": wanted}, f"missing {missing}, unexpected {extra}" if missing or extra else ""),
+        result(
+            "CES-IPS-02",
+            "nftables input policy",
+            rc == 0 and policy is not None and policy.group(1) == "drop",
+            policy.group(1) if policy else ("no table" if rc else "none"),
+            "drop",
+        ),
+        result(
+            "ABS-ACL-04", "stateful filtering (ct state established,related accept)", stateful, stateful, True
+        ),
+        result(
+            "CES-IPS-03",
+            "SSH accepted only from the bastion/controller addresses",
+            rc == 0 and bool(ssh_rules) and not open_ssh and not missing and not extra,
+            {"allowed": allowed, "unrestricted_rules": open_ssh},
+            {"allowed": wanted},
+            f"missing {missing}, unexpected {extra}" if missing or extra else "",
+        ),
     ]
 
 
@@ -302,16 +464,38 @@ def check_audit(exp: dict[str, Any]) -> list[Result]:
     text = read("/etc/audit/rules.d/50-mlps-baseline.rules")
     keys = ["logins", "session", "privileged", "sudoers", "identity", "audit_config"]
     missing = [k for k in keys if f"-k {k}" not in text]
-    out = [result("CES-AUDIT-01", "audit rule file covers logins, privilege use, accounts, sudoers, audit config",
-                  bool(text) and not missing, sorted(set(keys) - set(missing)), keys)]
+    out = [
+        result(
+            "CES-AUDIT-01",
+            "audit rule file covers logins, privilege use, accounts, sudoers, audit config",
+            bool(text) and not missing,
+            sorted(set(keys) - set(missing)),
+            keys,
+        )
+    ]
     if exp["in_container"]:
-        out.append(result("CES-AUDIT-01", "audit rules loaded in the kernel", None, "container", keys,
-                          "no audit subsystem in a non-initial namespace"))
+        out.append(
+            result(
+                "CES-AUDIT-01",
+                "audit rules loaded in the kernel",
+                None,
+                "container",
+                keys,
+                "no audit subsystem in a non-initial namespace",
+            )
+        )
     else:
         rc, loaded = run(["auditctl", "-l"])
         absent = [k for k in keys if f"-k {k}" not in loaded and f"key={k}" not in loaded]
-        out.append(result("CES-AUDIT-01", "audit rules loaded in the kernel", rc == 0 and not absent,
-                          sorted(set(keys) - set(absent)), keys))
+        out.append(
+            result(
+                "CES-AUDIT-01",
+                "audit rules loaded in the kernel",
+                rc == 0 and not absent,
+                sorted(set(keys) - set(absent)),
+                keys,
+            )
+        )
     return out
 
 
@@ -319,11 +503,26 @@ def check_time(exp: dict[str, Any]) -> list[Result]:
     if not exp["time_sync_enabled"]:
         return [result("CES-AUDIT-02", "time synchronisation", False, "disabled", "chrony running")]
     if exp["in_container"]:
-        return [result("CES-AUDIT-02", "chrony synchronises the clock", None, "container", "chrony running",
-                       "a container shares the machine's clock and cannot set it")]
+        return [
+            result(
+                "CES-AUDIT-02",
+                "chrony synchronises the clock",
+                None,
+                "container",
+                "chrony running",
+                "a container shares the machine's clock and cannot set it",
+            )
+        ]
     rc, _ = run(["systemctl", "is-active", "--quiet", exp["time_service"]])
-    return [result("CES-AUDIT-02", "chrony synchronises the clock", rc == 0,
-                   "active" if rc == 0 else "inactive", "active")]
+    return [
+        result(
+            "CES-AUDIT-02",
+            "chrony synchronises the clock",
+            rc == 0,
+            "active" if rc == 0 else "inactive",
+            "active",
+        )
+    ]
 
 
 def check_residual(exp: dict[str, Any]) -> list[Result]:
@@ -336,18 +535,39 @@ def check_residual(exp: dict[str, Any]) -> list[Result]:
     else:
         out.append(not_applicable("CES-RES-02", "/tmp on tmpfs", f"level {exp['level']}"))
     if exp["in_container"] and areas:
-        out.append(result("CES-RES-01", "swap off or encrypted", None, areas, "none",
-                          "swap belongs to the machine, not to the container"))
+        out.append(
+            result(
+                "CES-RES-01",
+                "swap off or encrypted",
+                None,
+                areas,
+                "none",
+                "swap belongs to the machine, not to the container",
+            )
+        )
     elif exp["swap_policy"] == "off":
         out.append(result("CES-RES-01", "swap off", not areas, areas, []))
     else:
         plain = [a for a in areas if not a.startswith("/dev/mapper/") and not a.startswith("/dev/dm-")]
-        out.append(result("CES-RES-01", "swap encrypted (dm-crypt)", not plain, areas, "dm-crypt devices only"))
+        out.append(
+            result("CES-RES-01", "swap encrypted (dm-crypt)", not plain, areas, "dm-crypt devices only")
+        )
     return out
 
 
-INTS = ("level", "password_min_length", "password_min_classes", "password_history", "password_max_age_days",
-        "lockout_attempts", "lockout_unlock_seconds", "idle_timeout_seconds", "ssh_port", "uid_min", "uid_max")
+INTS = (
+    "level",
+    "password_min_length",
+    "password_min_classes",
+    "password_history",
+    "password_max_age_days",
+    "lockout_attempts",
+    "lockout_unlock_seconds",
+    "idle_timeout_seconds",
+    "ssh_port",
+    "uid_min",
+    "uid_max",
+)
 BOOLS = ("lock_root_password", "firewall_enabled", "in_container", "time_sync_enabled", "tmp_on_tmpfs")
 
 
@@ -362,14 +582,25 @@ def normalise(exp: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec={"expect": {"type": "dict", "required": True}},
-                           supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec={"expect": {"type": "dict", "required": True}}, supports_check_mode=True
+    )
     exp = normalise(module.params["expect"])
     sshd = sshd_effective()
     results: list[Result] = []
-    for part in (check_auth(exp), check_idle(exp, sshd), check_ssh(exp, sshd), check_accounts(exp),
-                 check_roles(exp), check_files(), check_firewall(exp), check_minimal(exp),
-                 check_audit(exp), check_time(exp), check_residual(exp)):
+    for part in (
+        check_auth(exp),
+        check_idle(exp, sshd),
+        check_ssh(exp, sshd),
+        check_accounts(exp),
+        check_roles(exp),
+        check_files(),
+        check_firewall(exp),
+        check_minimal(exp),
+        check_audit(exp),
+        check_time(exp),
+        check_residual(exp),
+    ):
         results.extend(part)
     module.exit_json(changed=False, results=results)
 

@@ -3,6 +3,18 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
+import hmac
+import http.client
+import ssl
+import urllib.parse
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
 DOCUMENTATION = r"""
 module: object_storage_bucket
 short_description: Ensure an S3 bucket has versioning, object lock and default encryption
@@ -20,20 +32,12 @@ options:
   versioning: {description: Keep every version., type: bool, default: true}
   lock_mode: {description: Default retention mode., type: str, choices: [COMPLIANCE, GOVERNANCE]}
   retention_days: {description: Default retention in days., type: int}
-  encryption: {description: Default encryption., type: str, choices: [sse-s3, none], default: sse-s3}
+  encryption:
+    description: Default encryption.
+    type: str
+    choices: [sse-s3, none]
+    default: sse-s3
 """
-
-import base64
-import datetime
-import hashlib
-import hmac
-import http.client
-import ssl
-import urllib.parse
-import xml.etree.ElementTree as ET
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 REGION = "us-east-1"
@@ -66,7 +70,7 @@ class S3:
         self, method: str, path: str, query: str = "", body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> tuple[int, str]:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.timezone.utc)  # noqa: UP017 (hosts may run 3.9)
         amz_date = now.strftime("%Y%m%dT%H%M%SZ")
         day = now.strftime("%Y%m%d")
         payload = hashlib.sha256(body).hexdigest()
@@ -88,10 +92,10 @@ class S3:
         to_sign = "\n".join([
             "AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest(),
         ])
-        key = self._sign(("AWS4" + self.secret).encode(), day)
+        signing = self._sign(("AWS4" + self.secret).encode(), day)
         for part in (REGION, "s3", "aws4_request"):
-            key = self._sign(key, part)
-        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+            signing = self._sign(signing, part)
+        signature = hmac.new(signing, to_sign.encode(), hashlib.sha256).hexdigest()
         hdrs["authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={self.access}/{scope}, "
             f"SignedHeaders={';'.join(names)}, Signature={signature}"
@@ -157,14 +161,14 @@ def lock_xml(mode: str, days: int) -> bytes:
 
 
 ENCRYPTION_XML = (
-    '<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule>'
-    "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>"
-    "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
-).encode()
+    b'<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule>'
+    b"<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>"
+    b"</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
+)
 VERSIONING_XML = (
-    '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-    "<Status>Enabled</Status></VersioningConfiguration>"
-).encode()
+    b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    b"<Status>Enabled</Status></VersioningConfiguration>"
+)
 
 
 def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
@@ -177,8 +181,9 @@ def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
         actions.append("create")
     else:
         if mode and not before["lock_enabled"]:
-            module.fail_json(msg=f"bucket {name} exists without object lock; object lock can only"
-                             " be enabled at creation: move its data to a new bucket", before=before)
+            module.fail_json(
+                msg=f"bucket {name} exists without object lock; object lock can only be"
+                " enabled at creation: move its data to a new bucket", before=before)
         if p["versioning"] and not before["versioning"]:
             actions.append("versioning")
         if mode and (before["lock_mode"], before["retention_days"]) != (mode, days):

@@ -1,0 +1,246 @@
+"""Each plan-time policy: metadata matches the catalog, one passing and one failing fixture."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from mlps.controls import catalog  # noqa: E402
+from policy.crossguard import to_crossguard  # noqa: E402
+from policy.policies import POLICIES, PlanGraph, PlanResource  # noqa: E402
+
+NS, NP = "kubernetes:core/v1:Namespace", "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+P = "urn:k8s-provider"
+SC = {
+    "runAsNonRoot": True,
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+def r(type_: str, name: str, props: dict[str, Any], **deps: str) -> PlanResource:
+    return PlanResource(type_, name, f"urn:{name}", props, P, {k: (v,) for k, v in deps.items()})
+
+
+def ns(name: str, kind: str = "core", pss: str = "restricted") -> PlanResource:
+    labels = {
+        "mlps.dev/namespace-kind": "workload",
+        "mlps.dev/zone-kind": kind,
+        "pod-security.kubernetes.io/enforce": pss,
+    }
+    return r(NS, f"ns-{name}", {"metadata": {"name": name, "labels": labels}})
+
+
+def netpol(name: str, namespace: str, spec: dict[str, Any]) -> PlanResource:
+    return r(
+        NP,
+        f"{namespace}-{name}",
+        {"metadata": {"name": name, "namespace": namespace}, "spec": spec},
+    )
+
+
+DENY = [
+    netpol("deny-in", "core", {"podSelector": {}, "policyTypes": ["Ingress"]}),
+    netpol("deny-out", "core", {"podSelector": {}, "policyTypes": ["Egress"]}),
+]
+QUOTA = [
+    r("kubernetes:core/v1:ResourceQuota", "q", {"metadata": {"name": "q", "namespace": "core"}}),
+    r("kubernetes:core/v1:LimitRange", "l", {"metadata": {"name": "l", "namespace": "core"}}),
+]
+
+
+def workload(kind: str, token: str, sc: dict[str, Any]) -> PlanResource:
+    pod = {
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [{"name": "c", "securityContext": sc}],
+    }
+    spec = {"template": {"spec": pod}}
+    if kind == "Pod":
+        spec = pod
+    if kind == "CronJob":
+        spec = {"jobTemplate": {"spec": {"template": {"spec": pod}}}}
+    return r(token, f"{kind.lower()}-x", {"metadata": {"name": "x", "namespace": "core"}, "spec": spec})
+
+
+SG = "alicloud:ecs/securityGroup:SecurityGroup"
+RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
+BUCKET = "alicloud:oss/bucket:Bucket"
+WORM = "alicloud:oss/bucketWorm:BucketWorm"
+DENY_EGRESS = {"type": "egress", "policy": "drop", "ipProtocol": "all", "cidrIp": "0.0.0.0/0"}
+GOOD_BUCKET = {
+    "bucket": "b",
+    "versioning": {"status": "Enabled"},
+    "tags": {"mlps:data-class": "core"},
+    "serverSideEncryptionRule": {"sseAlgorithm": "KMS", "kmsMasterKeyId": "k"},
+}
+INSTANCE = "alicloud:ecs/instance:Instance"
+GOOD_VM = {"vswitchId": "vsw", "systemDiskEncrypted": True, "systemDiskKmsKeyId": "k"}
+
+_WORKLOADS = {
+    f"{k.lower()}_hardened_containers": (k, t)
+    for k, t in [
+        ("Deployment", "kubernetes:apps/v1:Deployment"),
+        ("DaemonSet", "kubernetes:apps/v1:DaemonSet"),
+        ("StatefulSet", "kubernetes:apps/v1:StatefulSet"),
+        ("Pod", "kubernetes:core/v1:Pod"),
+        ("Job", "kubernetes:batch/v1:Job"),
+        ("CronJob", "kubernetes:batch/v1:CronJob"),
+    ]
+}
+
+# policy name → (passing graph, failing graph, name of the resource that must fail)
+FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
+    "default_deny_network_policies": ([ns("core"), *DENY], [ns("core"), DENY[0]], "ns-core"),
+    "namespace_pod_security_restricted": ([ns("core")], [ns("core", pss="privileged")], "ns-core"),
+    "namespace_quota_and_limits": ([ns("core"), *QUOTA], [ns("core"), QUOTA[1]], "ns-core"),
+    "no_external_service_in_core": (
+        [
+            ns("core"),
+            r(
+                "kubernetes:core/v1:Service",
+                "svc",
+                {"metadata": {"name": "s", "namespace": "core"}, "spec": {"type": "ClusterIP"}},
+            ),
+        ],
+        [
+            ns("core"),
+            r(
+                "kubernetes:core/v1:Service",
+                "svc",
+                {"metadata": {"name": "s", "namespace": "core"}, "spec": {"type": "NodePort"}},
+            ),
+        ],
+        "svc",
+    ),
+    "no_internet_ingress_to_important_zones": (
+        [
+            ns("dmz", kind="dmz"),
+            netpol("web", "dmz", {"ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+        ],
+        [
+            ns("core"),
+            netpol("web", "core", {"ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+        ],
+        "core-web",
+    ),
+    **{
+        name: (
+            [workload(k, t, SC)],
+            [workload(k, t, {**SC, "readOnlyRootFilesystem": False})],
+            f"{k.lower()}-x",
+        )
+        for name, (k, t) in _WORKLOADS.items()
+    },
+    "china_region": (
+        [r("pulumi:providers:alicloud", "ali", {"region": "cn-hangzhou"})],
+        [r("pulumi:providers:alicloud", "ali", {"region": "cn-hongkong"})],
+        "ali",
+    ),
+    "bucket_versioning_lock_encryption": (
+        [r(BUCKET, "b", GOOD_BUCKET), r(WORM, "w", {"status": "Locked"}, bucket="urn:b")],
+        [
+            r(BUCKET, "b", {**GOOD_BUCKET, "versioning": {"status": "Suspended"}}),
+            r(WORM, "w", {"status": "Locked"}, bucket="urn:b"),
+        ],
+        "b",
+    ),
+    "kms_encryption": (
+        [r(BUCKET, "b", GOOD_BUCKET)],
+        [r(BUCKET, "b", {**GOOD_BUCKET, "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}})],
+        "b",
+    ),
+    "log_retention": (
+        [r("alicloud:log/store:Store", "s", {"retentionPeriod": 180})],
+        [r("alicloud:log/store:Store", "s", {"retentionPeriod": 90})],
+        "s",
+    ),
+    "audit_trail_enabled": (
+        [r("alicloud:actiontrail/trail:Trail", "t", {"status": "Enable", "eventRw": "All"})],
+        [r("alicloud:actiontrail/trail:Trail", "t", {"status": "Disable"})],
+        "t",
+    ),
+    "security_group_default_deny": (
+        [
+            r(SG, "sg", {"innerAccessPolicy": "Drop"}),
+            r(RULE, "deny", DENY_EGRESS, securityGroupId="urn:sg"),
+        ],
+        [
+            r(SG, "sg", {"innerAccessPolicy": "Drop"}),
+            r(RULE, "deny", DENY_EGRESS, securityGroupId="urn:other"),
+        ],
+        "sg",
+    ),
+    "no_public_mgmt_ports": (
+        [r(RULE, "web", {"type": "ingress", "cidrIp": "0.0.0.0/0", "portRange": "443/443"})],
+        [r(RULE, "ssh", {"type": "ingress", "cidrIp": "0.0.0.0/0", "portRange": "1/1024"})],
+        "ssh",
+    ),
+    "instance_isolated_network": (
+        [r(INSTANCE, "vm", GOOD_VM)],
+        [r(INSTANCE, "vm", {**GOOD_VM, "internetMaxBandwidthOut": 100})],
+        "vm",
+    ),
+    "instance_disk_kms_encryption": (
+        [r(INSTANCE, "vm", GOOD_VM)],
+        [r(INSTANCE, "vm", {**GOOD_VM, "systemDiskEncrypted": False})],
+        "vm",
+    ),
+}
+
+BY_NAME = {p.name: p for p in POLICIES}
+
+
+def test_every_policy_has_fixtures_and_unique_name() -> None:
+    assert len(BY_NAME) == len(POLICIES)
+    assert set(FIXTURES) == set(BY_NAME)
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_policy_metadata_matches_the_catalog(name: str) -> None:
+    policy = BY_NAME[name]
+    cat = catalog()
+    for control_id in policy.controls:
+        control = cat.get(control_id)
+        assert control is not None, control_id
+        assert "plan" in control.checkpoints, control_id
+        assert set(policy.levels) <= set(control.levels), control_id
+    assert policy.enforcement(min(policy.levels)) == "mandatory"
+    assert policy.enforcement(1) == "advisory"
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_policy_passes_and_fails(name: str) -> None:
+    policy = BY_NAME[name]
+    good, bad, culprit = FIXTURES[name]
+    assert list(policy.run(PlanGraph(good))) == []
+    violations = list(policy.run(PlanGraph(bad)))
+    assert violations and {res.name for res, _ in violations} == {culprit}
+    assert {control for _, (control, _) in violations} <= set(policy.controls)
+
+
+def test_level_two_accepts_baseline_pod_security_level_three_does_not() -> None:
+    policy = BY_NAME["namespace_pod_security_restricted"]
+    graph = [ns("core", pss="baseline")]
+    assert list(policy.run(PlanGraph(graph, level=2))) == []
+    assert list(policy.run(PlanGraph(graph, level=3)))
+
+
+def test_crossguard_policy_reports_the_same_violation() -> None:
+    from pulumi_policy import EnforcementLevel, ResourceValidationArgs
+
+    cg = to_crossguard(BY_NAME["log_retention"], level=3)
+    assert cg.enforcement_level == EnforcementLevel.MANDATORY
+    assert to_crossguard(BY_NAME["log_retention"], level=2).enforcement_level == EnforcementLevel.ADVISORY
+    reports: list[str] = []
+    args = ResourceValidationArgs(
+        "alicloud:log/store:Store", {"retentionPeriod": 30}, "urn:s", "s", None, None
+    )  # type: ignore[arg-type]
+    cg.validate(args, lambda message, urn=None: reports.append(message))  # type: ignore[union-attr]
+    assert reports and reports[0].startswith("[SMC-CEN-04]")

@@ -1,0 +1,160 @@
+"""The audit store's seal/verify tool (roles/log_audit_server/files/mlps-logaudit) on a store
+built in a temporary directory, and the retention floor of the role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import importlib.machinery
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from mlps.ansible_run import run_playbook
+
+REPO = Path(__file__).resolve().parents[2]
+TOOL = REPO / "roles" / "log_audit_server" / "files" / "mlps-logaudit"
+
+
+def load_tool() -> ModuleType:
+    loader = importlib.machinery.SourceFileLoader("mlps_logaudit", str(TOOL))
+    spec = importlib.util.spec_from_loader("mlps_logaudit", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+tool = load_tool()
+
+
+def day(offset: int) -> str:
+    return (dt.date.today() - dt.timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[Path, Path]:
+    root, manifests = tmp_path / "root", tmp_path / "manifests"
+    for host in ("web-1", "db-1"):
+        for offset in (0, 1, 3):
+            path = root / host / f"{day(offset)}.log"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"2026-01-01T00:00:00.1+00:00 {host} auth.info sshd[1]: day {offset}\n")
+    return root, manifests
+
+
+def seal(root: Path, manifests: Path, *extra: str) -> int:
+    return int(tool.main(["seal", "--root", str(root), "--manifests", str(manifests),
+                          "--retention-days", "180", *extra]))
+
+
+def verify(root: Path, manifests: Path, capsys: pytest.CaptureFixture[str],
+           retention: int = 180) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    rc = tool.main(["verify", "--root", str(root), "--manifests", str(manifests),
+                    "--retention-days", str(retention)])
+    return int(rc), list(json.loads(capsys.readouterr().out)["problems"])
+
+
+def test_seal_chains_finished_days_only(store: tuple[Path, Path],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    root, manifests = store
+    assert seal(root, manifests) == 0
+    assert sorted(p.name for p in manifests.iterdir()) == [f"{day(3)}.json", f"{day(1)}.json"]
+    older = json.loads((manifests / f"{day(3)}.json").read_text())
+    newer = json.loads((manifests / f"{day(1)}.json").read_text())
+    assert older["previous"] == tool.GENESIS
+    assert newer["previous"] == older["head"]
+    assert [f["path"] for f in newer["files"]] == [f"db-1/{day(1)}.log", f"web-1/{day(1)}.log"]
+    assert verify(root, manifests, capsys) == (0, [])
+
+
+def test_one_changed_byte_is_reported_with_its_file(store: tuple[Path, Path],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    root, manifests = store
+    seal(root, manifests)
+    path = root / "web-1" / f"{day(1)}.log"
+    data = bytearray(path.read_bytes())
+    data[5] ^= 0x01
+    path.write_bytes(bytes(data))
+    rc, problems = verify(root, manifests, capsys)
+    assert rc == 1
+    assert problems == [f"web-1/{day(1)}.log: content changed since {day(1)} was sealed"]
+
+
+def test_removed_added_and_rewritten_manifest_are_reported(
+    store: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, manifests = store
+    seal(root, manifests)
+    next((root / "db-1").glob(f"{day(3)}.log*")).unlink()
+    (root / "forged").mkdir()
+    (root / "forged" / f"{day(1)}.log").write_text("inserted\n")
+    rewritten = json.loads((manifests / f"{day(3)}.json").read_text())
+    rewritten["files"] = rewritten["files"][1:]  # drop an entry, keep the old head
+    (manifests / f"{day(3)}.json").write_text(json.dumps(rewritten))
+    rc, problems = verify(root, manifests, capsys)
+    assert rc == 1
+    assert f"{day(3)}: manifest head does not match its entries" in problems
+    assert f"forged/{day(1)}.log: not in the manifest of {day(1)}" in problems
+
+
+def test_compressed_files_still_verify_and_expired_days_go(
+    store: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, manifests = store
+    seal(root, manifests)
+    assert seal(root, manifests, "--compress-after-days", "2") == 0
+    packed = root / "web-1" / f"{day(3)}.log.gz"
+    assert packed.exists() and not packed.with_suffix("").exists()
+    assert b"day 3" in gzip.decompress(packed.read_bytes())
+    assert (root / "web-1" / f"{day(1)}.log").exists()  # yesterday stays as written
+    assert verify(root, manifests, capsys) == (0, [])
+    rc = tool.main(["seal", "--root", str(root), "--manifests", str(manifests),
+                    "--retention-days", "2"])
+    assert rc == 0
+    assert not packed.exists()
+    assert verify(root, manifests, capsys, retention=2) == (0, [])
+    assert verify(root, manifests, capsys, retention=180)[0] == 1  # gone before its time
+
+
+def test_sm3_chain(store: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    root, manifests = store
+    seal(root, manifests, "--algorithm", "sm3")
+    assert json.loads((manifests / f"{day(1)}.json").read_text())["algorithm"] == "sm3"
+    assert verify(root, manifests, capsys) == (0, [])
+
+
+def test_duplicates_are_counted_per_file(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "web-1" / f"{day(0)}.log"
+    path.parent.mkdir()
+    path.write_text("a 1\nb 2\na 1\nc 3\na 1\n")
+    tool.main(["duplicates", "--root", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)
+    assert report == {f"web-1/{day(0)}.log": {"records": 5, "unique": 3, "duplicates": 2}}
+
+
+def test_role_refuses_retention_below_the_level_minimum(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                         "      ansible_python_interpreter: /usr/bin/python3\n")
+    playbook = tmp_path / "retention.yml"
+    playbook.write_text("- hosts: localhost\n  gather_facts: false\n  roles:\n"
+                        "    - role: log_audit_server\n")
+    run = run_playbook(playbook, inventory, extra_vars={
+        "log_audit_server_retention_days": 90, "log_audit_server_level": 3,
+        "log_audit_server_permitted_peers": ["fw1"]})
+    assert run.rc != 0
+    assert "log_audit_server_retention_days=90 is below the" in run.output
+    assert "Refuse a retention shorter than the protection level allows" in run.output
+
+
+def test_tool_runs_as_a_script(tmp_path: Path) -> None:
+    done = subprocess.run(["python3", str(TOOL), "disk", "--root", str(tmp_path),
+                           "--percent", "100"], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["alert"] is False
