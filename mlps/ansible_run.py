@@ -32,6 +32,17 @@ class PlaybookRun:
     def changed(self) -> int:
         return self.total("changed")
 
+    def changed_tasks(self) -> list[str]:
+        """``host: task`` for every task that reported a change (from the run's output)."""
+        found: list[str] = []
+        task = ""
+        for line in self.output.splitlines():
+            if line.startswith("TASK ["):
+                task = line[len("TASK ["):].split("]")[0]
+            elif line.startswith("changed: ["):
+                found.append(f"{line[len('changed: ['):].split(']')[0]}: {task}")
+        return found
+
     @property
     def ok(self) -> bool:
         return self.rc == 0 and self.total("failures") == 0 and self.total("dark") == 0

@@ -64,7 +64,7 @@ class _RecordingMonitor(MockMonitor):
 
 
 def run_program(
-    program: Callable[[], None],
+    program: Callable[[], object],
     project: str,
     stack: str,
     config: dict[str, Any],
@@ -85,7 +85,16 @@ def run_program(
         pulumi.runtime.set_all_config(
             {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, []
         )
-        _sync_await(run_pulumi_func(program))
+        _sync_await(run_pulumi_func(_discard_result(program)))
         return monitor.registrations
 
     return contextvars.copy_context().run(run)
+
+
+def _discard_result(program: Callable[[], object]) -> Callable[[], None]:
+    """The program as Pulumi's runner wants it: called for its resources, result dropped."""
+
+    def run() -> None:
+        program()
+
+    return run

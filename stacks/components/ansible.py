@@ -38,7 +38,7 @@ class AnsiblePlay(pulumi.ComponentResource):
         joined: pulumi.Output[str] = pulumi.Output.all(**args.secret_vars).apply(
             lambda v: json.dumps(v, sort_keys=True)
         )
-        secrets: pulumi.Output[str] = pulumi.Output.secret(joined)  # type: ignore[arg-type]
+        secrets: pulumi.Output[str] = pulumi.Output.secret(joined)
         script = _SCRIPT.format(limit=args.limit, playbook=args.playbook)
         self.run = command.local.Command(
             f"{name}-run",

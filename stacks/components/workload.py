@@ -175,7 +175,7 @@ class WorkloadDeployment(pulumi.ComponentResource):
         s3 = args.s3
         assert s3 is not None
         config = orthanc_config(w)
-        storage = pulumi.Output.secret(
+        storage: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(s3.access_key, s3.secret_key).apply(
                 lambda keys: s3_storage_config(s3, keys[0], keys[1])
             )

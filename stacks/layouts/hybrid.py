@@ -7,13 +7,13 @@ import pulumi
 from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
 from stacks.inventory import render_inventory
 from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services, onprem_cluster
-from stacks.model import Environment
+from stacks.model import Bucket, Environment, Workload
 from stacks.naming import res
 
 
 def core_in_cloud(env: Environment) -> list[str]:
     """Names of core-data workloads or buckets placed in the cloud (CLD-DATA-01)."""
-    items = [*env.workloads, *env.buckets]
+    items: list[Workload | Bucket] = [*env.workloads, *env.buckets]
     return sorted(i.name for i in items if i.data_class == "core" and i.placement == "cloud")
 
 

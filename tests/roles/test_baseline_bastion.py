@@ -37,6 +37,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 SCHEMA = json.loads((PROJECT_ROOT / "schemas" / "evidence.schema.json").read_text())
 # What a container cannot show (no audit subsystem, the machine's clock): never counted as pass.
+# Two shared cores: allow slow SSH handshakes rather than fail on load.
+SLOW_OK = {"ANSIBLE_TIMEOUT": "120"}
 CONTAINER_LIMITS = {
     ("CES-AUDIT-01", "audit rules loaded in the kernel"),
     ("CES-AUDIT-02", "chrony synchronises the clock"),
@@ -66,11 +68,15 @@ def inv(lab: Lab, ws: Workstation, work: Path) -> Path:
 @pytest.fixture(scope="module")
 def built(inv: Path) -> Iterator[tuple[int, int]]:
     """First and second run of site.yml (baseline everywhere, bastion on h1)."""
-    first = run_playbook(SITE, inv, tags="baseline,bastion")
+    first = run_playbook(SITE, inv, tags="baseline,bastion", env=SLOW_OK)
     assert first.ok, first.output[-4000:]
-    second = run_playbook(SITE, inv, tags="baseline,bastion")
+    second = run_playbook(SITE, inv, tags="baseline,bastion", env=SLOW_OK)
     assert second.ok, second.output[-4000:]
+    CHANGED_ON_SECOND_RUN.extend(second.changed_tasks())
     yield first.changed, second.changed
+
+
+CHANGED_ON_SECOND_RUN: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +87,7 @@ def codes() -> set[str]:
 def test_full_run_then_idempotent(built: tuple[int, int]) -> None:
     first, second = built
     assert first > 0
-    assert second == 0, "second run of baseline+bastion must report changed=0"
+    assert second == 0, f"second run must report changed=0; changed: {CHANGED_ON_SECOND_RUN}"
 
 
 def test_direct_ssh_to_internal_host_is_refused(built: tuple[int, int], ws: Workstation) -> None:
@@ -150,7 +156,9 @@ def test_evidence_passes_then_reports_exactly_the_broken_control(
     built: tuple[int, int], lab: Lab, inv: Path, work: Path
 ) -> None:
     ev = work / "evidence"
-    run = run_playbook(VERIFY, inv, extra_vars={"evidence_dir": str(ev)}, tags="baseline,bastion")
+    run = run_playbook(
+        VERIFY, inv, extra_vars={"evidence_dir": str(ev)}, tags="baseline,bastion", env=SLOW_OK
+    )
     assert run.ok, run.output[-4000:]
     docs = [evidence(ev, h, "baseline") for h in (BASTION, *INTERNAL)] + [evidence(ev, BASTION, "bastion")]
     for doc in docs:
@@ -171,9 +179,11 @@ def test_evidence_passes_then_reports_exactly_the_broken_control(
     host = INTERNAL[1]
     lab.run(host, "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config")
     broken = work / "evidence-broken"
-    run = run_playbook(VERIFY, inv, extra_vars={"evidence_dir": str(broken)}, tags="baseline", limit=host)
+    run = run_playbook(
+        VERIFY, inv, extra_vars={"evidence_dir": str(broken)}, tags="baseline", limit=host, env=SLOW_OK
+    )
     assert run.ok, run.output[-4000:]
     assert failing(evidence(broken, host, "baseline")) == [("CES-AUTH-05", "sshd passwordauthentication")]
 
-    repaired = run_playbook(SITE, inv, tags="baseline", limit=host)
+    repaired = run_playbook(SITE, inv, tags="baseline", limit=host, env=SLOW_OK)
     assert repaired.ok and repaired.changed > 0

@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import stat
-import subprocess
 from typing import Any
 
+from ansible.module_utils.baseline_probe_host import (
+    Result,
+    check_audit,
+    check_files,
+    check_firewall,
+    check_minimal,
+    check_residual,
+    check_time,
+    not_applicable,
+    read,
+    result,
+    run,
+)
 from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
@@ -32,45 +41,6 @@ results:
   type: list
   returned: always
 """
-
-Result = dict[str, Any]
-
-
-def run(argv: list[str]) -> tuple[int, str]:
-    """Run a command, returning its exit code and stdout (never raising)."""
-    if shutil.which(argv[0]) is None and not os.path.exists(argv[0]):
-        return 127, ""
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout
-
-
-def read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def result(
-    control: str, check: str, ok: bool | None, observed: Any, expected: Any, detail: str = ""
-) -> Result:
-    """One evidence entry; ok=None means the host cannot show it (not_checkable)."""
-    status = "not_checkable" if ok is None else ("pass" if ok else "fail")
-    entry: Result = {
-        "control": control,
-        "check": check,
-        "status": status,
-        "observed": observed,
-        "expected": expected,
-    }
-    if detail:
-        entry["detail"] = detail
-    return entry
-
-
-def not_applicable(control: str, check: str, detail: str) -> Result:
-    return {"control": control, "check": check, "status": "not_applicable", "detail": detail}
 
 
 def sshd_effective(extra: list[str] | None = None) -> dict[str, str]:
@@ -379,195 +349,9 @@ def check_roles(exp: dict[str, Any]) -> list[Result]:
     return out
 
 
-def check_files() -> list[Result]:
-    out: list[Result] = []
-    for path, max_mode in (
-        ("/etc/ssh/sshd_config", 0o600),
-        ("/etc/sudoers", 0o440),
-        ("/etc/shadow", 0o640),
-        ("/etc/sudoers.d", 0o750),
-        ("/etc/audit/rules.d", 0o750),
-    ):
-        try:
-            st = os.stat(path)
-        except OSError:
-            out.append(result("CES-ACL-05", f"permissions of {path}", None, "missing", oct(max_mode)))
-            continue
-        mode = stat.S_IMODE(st.st_mode)
-        out.append(
-            result(
-                "CES-ACL-05",
-                f"permissions of {path}",
-                st.st_uid == 0 and not mode & ~max_mode,
-                {"mode": oct(mode), "uid": st.st_uid},
-                {"mode": f"<= {oct(max_mode)}", "uid": 0},
-            )
-        )
-    return out
-
-
-def check_firewall(exp: dict[str, Any]) -> list[Result]:
-    if not exp["firewall_enabled"]:
-        return [not_applicable("CES-IPS-02", "nftables host firewall", "baseline_firewall_enabled is false")]
-    rc, rules = run(["nft", "list", "table", "inet", "mlps_filter"])
-    policy = re.search(r"hook input priority \S+; policy (\w+);", rules)
-    stateful = "ct state established,related accept" in rules
-    ssh_rules = [line.strip() for line in rules.splitlines() if f"dport {exp['ssh_port']}" in line]
-    open_ssh = [r for r in ssh_rules if "saddr" not in r]
-    elements = re.search(r"set mgmt_ssh_v4 \{[^}]*?elements = \{([^}]*)\}", rules, re.S)
-    allowed = sorted(e.strip() for e in (elements.group(1).split(",") if elements else []) if e.strip())
-    wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
-    missing = [
-        w for w in wanted if ":" not in w and w not in allowed and w.removesuffix("/32") not in allowed
-    ]
-    extra = [a for a in allowed if a not in wanted and f"{a}/32" not in wanted]
-    return [
-        result(
-            "CES-IPS-02",
-            "nftables input policy",
-            rc == 0 and policy is not None and policy.group(1) == "drop",
-            policy.group(1) if policy else ("no table" if rc else "none"),
-            "drop",
-        ),
-        result(
-            "ABS-ACL-04", "stateful filtering (ct state established,related accept)", stateful, stateful, True
-        ),
-        result(
-            "CES-IPS-03",
-            "SSH accepted only from the bastion/controller addresses",
-            rc == 0 and bool(ssh_rules) and not open_ssh and not missing and not extra,
-            {"allowed": allowed, "unrestricted_rules": open_ssh},
-            {"allowed": wanted},
-            f"missing {missing}, unexpected {extra}" if missing or extra else "",
-        ),
-    ]
-
-
-def check_minimal(exp: dict[str, Any]) -> list[Result]:
-    _, out = run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n"])
-    if not out:
-        _, out = run(["rpm", "-qa", "--qf", "%{NAME} installed\n"])
-    installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
-    present = sorted(set(exp["remove_packages"]) & installed)
-    active: list[str] = []
-    for svc in exp["disable_services"]:
-        rc, _ = run(["systemctl", "is-active", "--quiet", svc])
-        if rc == 0:
-            active.append(svc)
-    return [
-        result("CES-IPS-01", "unused packages removed", not present, present, []),
-        result("CES-IPS-02", "unneeded services stopped", not active, active, []),
-    ]
-
-
-def check_audit(exp: dict[str, Any]) -> list[Result]:
-    text = read("/etc/audit/rules.d/50-mlps-baseline.rules")
-    keys = ["logins", "session", "privileged", "sudoers", "identity", "audit_config"]
-    missing = [k for k in keys if f"-k {k}" not in text]
-    out = [
-        result(
-            "CES-AUDIT-01",
-            "audit rule file covers logins, privilege use, accounts, sudoers, audit config",
-            bool(text) and not missing,
-            sorted(set(keys) - set(missing)),
-            keys,
-        )
-    ]
-    if exp["in_container"]:
-        out.append(
-            result(
-                "CES-AUDIT-01",
-                "audit rules loaded in the kernel",
-                None,
-                "container",
-                keys,
-                "no audit subsystem in a non-initial namespace",
-            )
-        )
-    else:
-        rc, loaded = run(["auditctl", "-l"])
-        absent = [k for k in keys if f"-k {k}" not in loaded and f"key={k}" not in loaded]
-        out.append(
-            result(
-                "CES-AUDIT-01",
-                "audit rules loaded in the kernel",
-                rc == 0 and not absent,
-                sorted(set(keys) - set(absent)),
-                keys,
-            )
-        )
-    return out
-
-
-def check_time(exp: dict[str, Any]) -> list[Result]:
-    if not exp["time_sync_enabled"]:
-        return [result("CES-AUDIT-02", "time synchronisation", False, "disabled", "chrony running")]
-    if exp["in_container"]:
-        return [
-            result(
-                "CES-AUDIT-02",
-                "chrony synchronises the clock",
-                None,
-                "container",
-                "chrony running",
-                "a container shares the machine's clock and cannot set it",
-            )
-        ]
-    rc, _ = run(["systemctl", "is-active", "--quiet", exp["time_service"]])
-    return [
-        result(
-            "CES-AUDIT-02",
-            "chrony synchronises the clock",
-            rc == 0,
-            "active" if rc == 0 else "inactive",
-            "active",
-        )
-    ]
-
-
-def check_residual(exp: dict[str, Any]) -> list[Result]:
-    _, fstype = run(["findmnt", "-n", "-o", "FSTYPE", "/tmp"])
-    _, swaps = run(["swapon", "--show=NAME", "--noheadings"])
-    areas = swaps.split()
-    out: list[Result] = []
-    if exp["tmp_on_tmpfs"]:
-        out.append(result("CES-RES-02", "/tmp on tmpfs", fstype.strip() == "tmpfs", fstype.strip(), "tmpfs"))
-    else:
-        out.append(not_applicable("CES-RES-02", "/tmp on tmpfs", f"level {exp['level']}"))
-    if exp["in_container"] and areas:
-        out.append(
-            result(
-                "CES-RES-01",
-                "swap off or encrypted",
-                None,
-                areas,
-                "none",
-                "swap belongs to the machine, not to the container",
-            )
-        )
-    elif exp["swap_policy"] == "off":
-        out.append(result("CES-RES-01", "swap off", not areas, areas, []))
-    else:
-        plain = [a for a in areas if not a.startswith("/dev/mapper/") and not a.startswith("/dev/dm-")]
-        out.append(
-            result("CES-RES-01", "swap encrypted (dm-crypt)", not plain, areas, "dm-crypt devices only")
-        )
-    return out
-
-
-INTS = (
-    "level",
-    "password_min_length",
-    "password_min_classes",
-    "password_history",
-    "password_max_age_days",
-    "lockout_attempts",
-    "lockout_unlock_seconds",
-    "idle_timeout_seconds",
-    "ssh_port",
-    "uid_min",
-    "uid_max",
-)
+INTS = ("level", "password_min_length", "password_min_classes", "password_history",
+        "password_max_age_days", "lockout_attempts", "lockout_unlock_seconds",
+        "idle_timeout_seconds", "ssh_port", "uid_min", "uid_max")
 BOOLS = ("lock_root_password", "firewall_enabled", "in_container", "time_sync_enabled", "tmp_on_tmpfs")
 
 
