@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -182,17 +185,53 @@ def _read(path: Path) -> dict[str, Any]:
     return raw
 
 
-def load_catalog(directory: Path = CATALOG_DIR, builtin: bool = False) -> Catalog:
-    """Read and check every control file under ``directory``; ids must be unique."""
+def _raw_controls(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every control file, read and checked; cached as JSON keyed by the files' stat data."""
+    paths = sorted(directory.rglob("*.yaml"))
+    stamp = hashlib.sha256(repr([(str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                 for p in paths]).encode()).hexdigest()[:32]
+    cache_file = _cache_dir() / f"catalog-{stamp}.json"
+    try:
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        return [(Path(p), raw) for p, raw in cached]
+    except (OSError, ValueError):
+        pass
     validator = compile_schema(load_schema("control"))
-    controls: dict[str, Control] = {}
-    for path in sorted(directory.rglob("*.yaml")):
+    out = []
+    for path in paths:
         raw = _read(path)
         errors = list(validator.iter_errors(raw))
         if errors:
             err = errors[0]
             raise InputError(str(path), f"not a valid control: {err.message}",
                              "see docs/catalog.md", where=err.pointer or "/")
+        out.append((path, raw))
+    _write_cache(cache_file, [(str(p), raw) for p, raw in out])
+    return out
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mlps"
+
+
+def _write_cache(path: Path, data: Any) -> None:
+    """Best effort: a read-only home only costs start-up time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("catalog-*.json"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def load_catalog(directory: Path = CATALOG_DIR, builtin: bool = False) -> Catalog:
+    """Read and check every control file under ``directory``; ids must be unique."""
+    controls: dict[str, Control] = {}
+    for path, raw in _raw_controls(directory):
         if raw["id"] != path.stem:
             raise InputError(str(path), f"id {raw['id']} differs from the file name",
                              "name the file <id>.yaml")

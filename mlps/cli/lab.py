@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from mlps.cli import app
 from mlps.errors import InputError
-from mlps.lab import Lab, LabError, LabUnavailable
-from mlps.lab.proc import preflight
+
+if TYPE_CHECKING:  # the lab package is imported only when a lab command runs
+    from mlps.lab import Lab
 
 lab_app = typer.Typer(
     help="Throwaway Debian 12 lab hosts (systemd-nspawn, needs root).", no_args_is_help=True
@@ -24,6 +25,8 @@ T = TypeVar("T")
 
 def _guard(action: Callable[[], T]) -> T:
     """Run ``action``; a lab or input problem becomes one line on stderr and exit 2 or 1."""
+    from mlps.lab import LabError, LabUnavailable
+
     try:
         return action()
     except LabUnavailable as exc:
@@ -39,6 +42,9 @@ def _guard(action: Callable[[], T]) -> T:
 
 def _lab(name: str) -> Lab:
     def make() -> Lab:
+        from mlps.lab import Lab
+        from mlps.lab.proc import preflight
+
         preflight()
         return Lab(name)
 

@@ -9,7 +9,6 @@ import typer
 
 from mlps.cli import app
 from mlps.errors import InputError
-from mlps.pki import environment_pki
 
 pki_app = typer.Typer(help="Certificates for mutual TLS between log forwarders and audit servers.",
                       no_args_is_help=True)
@@ -25,6 +24,8 @@ def init(
 ) -> None:
     """Create the CA if missing and one certificate per --name if missing; keys stay 0600."""
     try:
+        from mlps.pki import environment_pki  # cryptography loads only for this command
+
         issued = environment_pki(directory, ca_name, name)
     except InputError as exc:
         typer.echo(exc.line(), err=True)
