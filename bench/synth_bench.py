@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from mlps.controls import catalog  # noqa: E402
 from mlps.spec import load_spec, spec_from_config  # noqa: E402
+from mlps.synth.checkov import run_checkov  # noqa: E402
 from mlps.synth.checks import plan_graph, run_policies  # noqa: E402
 from mlps.synth.mockrun import run_program  # noqa: E402
 from mlps.synth.output import render_files  # noqa: E402
@@ -72,26 +71,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for name, text in manifests.items():
                 Path(tmp, Path(name).name).write_text(text, encoding="utf-8")
-            env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
             start = time.perf_counter()
-            run = subprocess.run(
-                [
-                    str(ROOT / ".venv-judges/bin/checkov"),
-                    "-d",
-                    tmp,
-                    "--framework",
-                    "kubernetes",
-                    "--skip-download",
-                    "--compact",
-                    "--quiet",
-                    "-o",
-                    "json",
-                ],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=False,
-            )
+            run = run_checkov(Path(tmp))
             out["checkov_s"] = round(time.perf_counter() - start, 1)
             report = json.loads(run.stdout)
             reports = report if isinstance(report, list) else [report]

@@ -188,8 +188,8 @@ def _read(path: Path) -> dict[str, Any]:
 def _raw_controls(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every control file, read and checked; cached as JSON keyed by the files' stat data."""
     paths = sorted(directory.rglob("*.yaml"))
-    stamp = hashlib.sha256(repr([(str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                                 for p in paths]).encode()).hexdigest()[:32]
+    stats = [(str(p), st.st_mtime_ns, st.st_size) for p in paths for st in (p.stat(),)]
+    stamp = hashlib.sha256(repr(stats).encode()).hexdigest()[:32]
     cache_file = _cache_dir() / f"catalog-{stamp}.json"
     try:
         cached = json.loads(cache_file.read_text(encoding="utf-8"))

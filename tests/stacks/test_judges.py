@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from synthfix import ROOT
-
+from mlps.synth.checkov import CHECKOV, run_checkov
 from mlps.synth.run import SynthResult
-
-CHECKOV = ROOT / ".venv-judges" / "bin" / "checkov"
 
 
 def _manifests(synthesized: dict[str, SynthResult], into: Path) -> list[Path]:
@@ -46,25 +42,7 @@ def test_manifests_pass_checkov_kubernetes_checks(
 ) -> None:
     assert CHECKOV.is_file(), "judges venv missing: run scripts/bootstrap"
     paths = _manifests(synthesized, tmp_path)
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
-    run = subprocess.run(
-        [
-            str(CHECKOV),
-            "-d",
-            str(tmp_path),
-            "--framework",
-            "kubernetes",
-            "--skip-download",
-            "--compact",
-            "--quiet",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    run = run_checkov(tmp_path, timeout=600)
     report = json.loads(run.stdout)
     reports = report if isinstance(report, list) else [report]
     failed = [(f["check_id"], f["resource"]) for r in reports for f in r["results"]["failed_checks"]]
