@@ -87,6 +87,9 @@ def create_host(names: LabNames, topo: Topology, host: str, cuts: dict[str, str]
     _ip(["-n", ns, "link", "set", "lo", "up"], f"loopback of {host} up")
     for ifname, net in topo.interfaces(host):
         p = port(topo, host, net.name)
+        # The previous boot's veth pair dies with its namespace, asynchronously: a quick
+        # restart can still find the old port, so remove it first (no error if it is gone).
+        run(["ip", "-n", lab, "link", "delete", p], f"removing stale {p}", check=False)
         _ip(
             [
                 "-n",
