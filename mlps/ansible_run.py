@@ -39,6 +39,8 @@ class PlaybookRun:
         for line in self.output.splitlines():
             if line.startswith("TASK ["):
                 task = line[len("TASK ["):].split("]")[0]
+            elif line.startswith("RUNNING HANDLER ["):
+                task = "handler " + line[len("RUNNING HANDLER ["):].split("]")[0]
             elif line.startswith("changed: ["):
                 found.append(f"{line[len('changed: ['):].split(']')[0]}: {task}")
         return found

@@ -34,9 +34,25 @@ def public_spec(env: Environment) -> dict[str, Any]:
     return data
 
 
+def _baseline_vars(env: Environment) -> dict[str, Any]:
+    """The spec's host baseline choices that the baseline role takes as variables."""
+    spec = env.raw.get("baseline", {})
+    out: dict[str, Any] = {
+        "baseline_level": env.level,
+        "baseline_remove_unused": spec.get("remove_unused", True),
+        "baseline_malware_protection": spec.get("malware_protection", True),
+        "baseline_intrusion_detection": spec.get("intrusion_detection", True),
+        "baseline_tmp_on_tmpfs": spec.get("residual_information", {}).get("tmp_on_tmpfs", True),
+    }
+    if "idle_timeout_seconds" in spec:
+        out["baseline_idle_timeout_seconds"] = spec["idle_timeout_seconds"]
+    return out
+
+
 def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
     servers = [h.address for h in env.hosts_with("log_audit_server")]
     return {
+        "baseline": _baseline_vars(env),
         "log_forwarder": {
             "log_forwarder_servers": servers,
             "log_forwarder_transport": env.log_transport,

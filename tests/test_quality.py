@@ -1,4 +1,5 @@
-"""The code passes its own linters: ruff on everything, mypy (strict) on the package."""
+"""The code passes its own linters: ruff on everything, mypy (strict) on the package, ansible-lint
+(production profile) on every role and playbook."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean_on_the_package() -> None:
     proc = run(str(BIN / "mypy"), "mlps")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_roles_and_playbooks_are_ansible_lint_production_clean() -> None:
+    proc = run(str(BIN / "ansible-lint"), "--profile", "production", "--nocolor",
+               "roles", "playbooks", "tests/roles/playbooks")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pyotp
 import yaml
 
@@ -100,6 +101,25 @@ class Workstation:
             env=env,
             check=False,
         )
+
+    def type_into_shell(self, user: str, host: str, code: str, lines: list[str]) -> str:
+        """Log in interactively (a real terminal), type ``lines`` at the shell prompt one at a
+        time, then ``exit``; return what the terminal showed."""
+        argv = [*self._base(user), "-tt", f"{user}@{self.addr(host)}"]
+        env = {**os.environ, "SSH_ASKPASS": str(self.askpass), "SSH_ASKPASS_REQUIRE": "force",
+               "MLPS_TEST_CODE": code, "DISPLAY": ":0", "TERM": "dumb"}
+        term = pexpect.spawn("nsenter", [f"--net={self.netns()}", *argv], env=env,
+                             encoding="utf-8", timeout=30)
+        prompt = r"[$#] $"
+        try:
+            term.expect(prompt)
+            for line in [*lines, "exit"]:
+                term.sendline(line)
+                term.expect([prompt, pexpect.EOF] if line == "exit" else prompt)
+            term.expect(pexpect.EOF)
+            return str(term.before)
+        finally:
+            term.close(force=True)
 
 
 def make_workstation(lab: Lab, tmp: Path) -> Workstation:

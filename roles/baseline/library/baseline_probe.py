@@ -19,6 +19,11 @@ from ansible.module_utils.baseline_probe_host import (
     result,
     run,
 )
+from ansible.module_utils.baseline_probe_integrity import (
+    check_intrusion_detection,
+    check_malware,
+    check_restricted_tools,
+)
 from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
@@ -352,7 +357,8 @@ def check_roles(exp: dict[str, Any]) -> list[Result]:
 INTS = ("level", "password_min_length", "password_min_classes", "password_history",
         "password_max_age_days", "lockout_attempts", "lockout_unlock_seconds",
         "idle_timeout_seconds", "ssh_port", "uid_min", "uid_max")
-BOOLS = ("lock_root_password", "firewall_enabled", "in_container", "time_sync_enabled", "tmp_on_tmpfs")
+BOOLS = ("lock_root_password", "firewall_enabled", "in_container", "time_sync_enabled", "tmp_on_tmpfs",
+         "intrusion_detection", "malware_protection")
 
 
 def normalise(exp: dict[str, Any]) -> dict[str, Any]:
@@ -384,6 +390,9 @@ def main() -> None:
         check_audit(exp),
         check_time(exp),
         check_residual(exp),
+        check_intrusion_detection(exp),
+        check_malware(exp),
+        check_restricted_tools(exp),
     ):
         results.extend(part)
     module.exit_json(changed=False, results=results)
