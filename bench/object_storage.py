@@ -30,17 +30,23 @@ REPO = Path(__file__).resolve().parent.parent
 
 BUCKET = "bench-pacs"
 MB = 1024 * 1024
-CASES = [("1 MB objects", MB, 100), ("20 MB objects", 20 * MB, 10)]
-MULTIPART = ("500 MB multipart", 500 * MB, 1)
 
 
-def client(endpoint: str, secrets: Path) -> dict[str, dict[str, float]]:
+def cases(count_1mb: int, count_20mb: int, multipart_mb: int) -> list[tuple[str, int, int]]:
+    """(name, object size, count) of each case; the last one is the multipart upload."""
+    return [("1 MB objects", MB, count_1mb), ("20 MB objects", 20 * MB, count_20mb),
+            (f"{multipart_mb} MB multipart", multipart_mb * MB, 1)]
+
+
+def client(
+    endpoint: str, secrets: Path, plan: list[tuple[str, int, int]],
+) -> dict[str, dict[str, float]]:
     """Measure PUT/GET MB/s against ``endpoint`` (runs inside the lab namespace)."""
     from boto3.s3.transfer import TransferConfig
 
     s3 = osl.s3_client(endpoint, secrets, "pacs")
     out: dict[str, dict[str, float]] = {}
-    for name, size, count in CASES:
+    for name, size, count in plan[:-1]:
         data = os.urandom(size)
         start = time.monotonic()
         for i in range(count):
@@ -52,14 +58,14 @@ def client(endpoint: str, secrets: Path) -> dict[str, dict[str, float]]:
         get = time.monotonic() - start
         out[name] = {"mb": size * count / MB, "put": size * count / MB / put,
                      "get": size * count / MB / get}
-    name, size, _ = MULTIPART
+    name, size, _ = plan[-1]
     config = TransferConfig(multipart_threshold=16 * MB, multipart_chunksize=16 * MB,
                             max_concurrency=4)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "src.bin"
         with src.open("wb") as fh:
-            for _ in range(size // (50 * MB)):
-                fh.write(os.urandom(50 * MB))
+            for _ in range(size // MB):
+                fh.write(os.urandom(MB))
         start = time.monotonic()
         s3.upload_file(str(src), BUCKET, "multipart/500", Config=config)
         put = time.monotonic() - start
@@ -106,11 +112,16 @@ def deploy(lab: Lab, base: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects-1mb", type=int, default=100, help="1 MB objects (default 100)")
+    parser.add_argument("--objects-20mb", type=int, default=10, help="20 MB objects (default 10)")
+    parser.add_argument("--multipart-mb", type=int, default=500,
+                        help="size of the multipart upload in MB (default 500, 16 MB parts)")
     parser.add_argument("--client", nargs=2, metavar=("ENDPOINT", "SECRETS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
+    plan = cases(args.objects_1mb, args.objects_20mb, args.multipart_mb)
     if args.client:
-        print(json.dumps(client(args.client[0], Path(args.client[1]))))
+        print(json.dumps(client(args.client[0], Path(args.client[1]), plan)))
         return
     lab = Lab(osl.LAB_NAME + "-b")
     lab.up(topology=osl.TOPOLOGY)
@@ -118,15 +129,17 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="mlps-bench-s3-") as tmp:
             deploy(lab, Path(tmp))
             endpoint = f"https://{lab.hosts['s3-1'].address}:{osl.S3_PORT}"
+            load_before = os.getloadavg()[0]
             proc = subprocess.run(
                 ["nsenter", f"--net={osl.lab_netns(lab)}", sys.executable, "-m",
-                 "bench.object_storage", "--client", endpoint, str(Path(tmp) / "secrets")],
+                 "bench.object_storage", "--objects-1mb", str(args.objects_1mb),
+                 "--objects-20mb", str(args.objects_20mb), "--multipart-mb",
+                 str(args.multipart_mb), "--client", endpoint, str(Path(tmp) / "secrets")],
                 capture_output=True, text=True, check=True, timeout=1800, cwd=REPO,
             )
             s3 = json.loads(proc.stdout.strip().splitlines()[-1])
-            raw = {CASES[0][0]: raw_disk(lab, "s3-2", MB, 100),
-                   CASES[1][0]: raw_disk(lab, "s3-2", 20 * MB, 10),
-                   MULTIPART[0]: raw_disk(lab, "s3-2", 500 * MB, 1)}
+            raw = {name: raw_disk(lab, "s3-2", size, count) for name, size, count in plan}
+            load_after = os.getloadavg()[0]
     finally:
         lab.down()
     print(f"{'case':<18}{'MB':>6}{'PUT MB/s':>10}{'raw write':>11}{'PUT/raw':>9}"
@@ -136,6 +149,8 @@ def main() -> None:
         print(f"{name:<18}{figures['mb']:>6.0f}{figures['put']:>10.1f}{r['write']:>11.1f}"
               f"{figures['put'] / r['write']:>8.0%}{figures['get']:>10.1f}{r['read']:>10.1f}"
               f"{figures['get'] / r['read']:>8.0%}")
+    print(f"machine: {os.cpu_count()} cores, load average (1 min) {load_before:.1f} before "
+          f"the S3 run, {load_after:.1f} after the raw run")
 
 
 if __name__ == "__main__":

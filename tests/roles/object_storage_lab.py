@@ -1,15 +1,23 @@
-"""Helpers for the object storage lab tests and benchmark: reach the S3 endpoint of lab hosts
-from this machine, probe ports from inside the lab namespace, make DICOM files."""
+"""Helpers for the object storage lab tests and benchmark: boto3 clients running inside the lab
+namespace (``LabS3``; ``python -m tests.roles.object_storage_lab`` is their child side), port
+probes from inside the lab namespace, DICOM files."""
 
 from __future__ import annotations
 
 import io
 import os
-import socket
+import pickle
+import select
+import ssl
+import struct
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 from botocore.config import Config
@@ -58,44 +66,136 @@ def role_vars(secrets: Path, evidence: Path, lab: Lab) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class LabS3:
+    """boto3 clients living inside the lab namespace (a child process entered with nsenter).
 
+    Each call travels as a pickle over the child's stdin/stdout; TLS runs end to end between
+    boto3 and the endpoint, nothing relays it. Errors (``ClientError``, ``BotoCoreError``) are
+    raised again here, and a streamed ``Body`` comes back as a readable ``io.BytesIO``.
+    """
 
-class Forward:
-    """127.0.0.1:<port> on this machine relayed to ``address:port`` from the lab namespace."""
-
-    def __init__(self, lab: Lab, address: str, port: int) -> None:
-        self.port = free_port()
-        target = f"nsenter --net={lab_netns(lab)} socat STDIO TCP:{address}:{port}"
+    def __init__(self, lab: Lab, endpoint: str, secrets: Path, timeout: float = 600) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
         self.proc = subprocess.Popen(
-            ["socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork",
-             f"SYSTEM:{target}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ["nsenter", f"--net={lab_netns(lab)}", sys.executable, "-m",
+             "tests.roles.object_storage_lab", endpoint, str(secrets)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=PROJECT_ROOT,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.close()
-        raise RuntimeError(f"relay to {address}:{port} did not start")
 
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
+    def client(self, identity: str) -> Any:
+        """An S3 client of generated identity ``identity`` (``admin`` is the role's own)."""
+        return _Client(self, identity)
+
+    def urlopen(self, url: str, cafile: str | None = None) -> dict[str, Any]:
+        """GET ``url`` from the lab namespace: ``{"status", "body"}`` or ``{"error", "reason"}``.
+
+        ``cafile`` "system" checks the certificate against the system CAs, a path against that
+        CA file; None sends no TLS at all (plain HTTP).
+        """
+        return dict(self.call("urlopen", url, cafile))
+
+    def call(self, op: str, *args: Any) -> Any:
+        """Run ``op`` in the child and return its answer, or raise its exception here."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        data = pickle.dumps((op, args))
+        self.proc.stdin.write(struct.pack(">Q", len(data)) + data)
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + self.timeout
+        size = struct.unpack(">Q", _read_exact(self.proc.stdout, 8, deadline))[0]
+        ok, value = pickle.loads(_read_exact(self.proc.stdout, size, deadline))
+        if not ok:
+            raise value
+        return value
 
     def close(self) -> None:
-        self.proc.terminate()
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
         try:
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=10)
+
+
+class _Client:
+    """Stand-in for a boto3 S3 client whose calls run in the lab namespace."""
+
+    def __init__(self, owner: LabS3, identity: str) -> None:
+        self._owner = owner
+        self._identity = identity
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = self._owner.call("s3", self._identity, method, args, kwargs)
+            if isinstance(result, dict) and isinstance(result.get("Body"), bytes):
+                result["Body"] = io.BytesIO(result["Body"])
+            return result
+        return call
+
+
+def _read_exact(stream: IO[bytes], size: int, deadline: float) -> bytes:
+    """``size`` bytes from the child, failing when it dies or stays silent past ``deadline``."""
+    out = b""
+    while len(out) < size:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise TimeoutError("the lab-namespace S3 client did not answer in time")
+        chunk = os.read(stream.fileno(), size - len(out))
+        if not chunk:
+            raise EOFError("the lab-namespace S3 client ended")
+        out += chunk
+    return out
+
+
+def _urlopen(url: str, cafile: str | None) -> dict[str, Any]:
+    context = None
+    if cafile == "system":
+        context = ssl.create_default_context()
+    elif cafile:
+        context = ssl.create_default_context(cafile=cafile)
+    try:
+        with urllib.request.urlopen(url, timeout=10, context=context) as reply:
+            return {"status": reply.status, "body": reply.read(2000)}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "body": exc.read(2000)}
+    except urllib.error.URLError as exc:  # the reason of a failed connection or handshake
+        return {"error": type(exc.reason).__name__, "reason": str(exc.reason),
+                "ssl": isinstance(exc.reason, ssl.SSLError)}
+    except OSError as exc:
+        return {"error": type(exc).__name__, "reason": str(exc),
+                "ssl": isinstance(exc, ssl.SSLError)}
+
+
+def serve(endpoint: str, secrets: Path) -> None:
+    """Child side of ``LabS3``: answer pickled calls on stdin until it closes."""
+    reply = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # nothing else may write into the answer stream
+    clients: dict[str, Any] = {}
+    stdin = sys.stdin.buffer
+    while header := stdin.read(8):
+        op, args = pickle.loads(stdin.read(struct.unpack(">Q", header)[0]))
+        try:
+            if op == "urlopen":
+                value: Any = _urlopen(*args)
+            else:
+                identity, method, call_args, kwargs = args
+                if identity not in clients:
+                    clients[identity] = s3_client(endpoint, secrets, identity)
+                value = getattr(clients[identity], method)(*call_args, **kwargs)
+                if isinstance(value, dict) and hasattr(value.get("Body"), "read"):
+                    value["Body"] = value["Body"].read()
+            answer = pickle.dumps((True, value))
+        except Exception as exc:  # handed back to the caller, who raises it
+            try:
+                answer = pickle.dumps((False, exc))
+            except Exception:
+                answer = pickle.dumps((False, RuntimeError(repr(exc))))
+        reply.write(struct.pack(">Q", len(answer)) + answer)
+        reply.flush()
 
 
 def s3_client(endpoint: str, secrets: Path, identity: str) -> Any:
@@ -172,3 +272,7 @@ def grep_volume_files(lab: Lab, host: str, marker: str) -> bool:
     """Whether ``marker`` occurs in any file under the SeaweedFS data directory of ``host``."""
     proc = lab.run(host, f"grep -rlaF {marker} {DATA_DIR}", check=False)
     return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], Path(sys.argv[2]))

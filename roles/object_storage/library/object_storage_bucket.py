@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import hmac
 import http.client
+import json
 import ssl
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -37,10 +38,24 @@ options:
     type: str
     choices: [sse-s3, none]
     default: sse-s3
+  config_admin:
+    description:
+      - Identity that alone may change the bucket's configuration (versioning, object lock,
+        lifecycle, CORS, ACL, encryption, policy, deletion). A bucket policy statement refuses
+        these to every other identity, because a workload's C(Write) grant would otherwise let
+        it suspend versioning or add an expiry rule. Other statements of the policy are kept.
+    type: str
 """
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 REGION = "us-east-1"
+GUARD_SID = "MlpsOnlyAdminConfiguresBucket"
+GUARDED_ACTIONS = sorted([
+    "s3:PutBucketVersioning", "s3:PutBucketObjectLockConfiguration",
+    "s3:PutLifecycleConfiguration", "s3:PutBucketCors", "s3:DeleteBucketCors",
+    "s3:PutBucketAcl", "s3:PutEncryptionConfiguration", "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy", "s3:PutBucketNotification", "s3:DeleteBucket",
+])
 
 
 class S3Error(Exception):
@@ -148,7 +163,42 @@ def observe(s3: S3, name: str) -> dict[str, Any] | None:
     code, enc_xml = s3.request("GET", f"/{name}", "encryption=")
     algo = _find(enc_xml, "SSEAlgorithm") if code < 300 else None
     state["encryption"] = {"AES256": "sse-s3", "aws:kms": "sse-kms"}.get(algo or "", "none")
+    code, policy = s3.request("GET", f"/{name}", "policy=")
+    state["policy"] = json.loads(policy) if code < 300 and policy.strip() else None
     return state
+
+
+def guard_statement(name: str, admin: str) -> dict[str, Any]:
+    """The policy statement refusing configuration changes to every identity but ``admin``."""
+    return {
+        "Sid": GUARD_SID, "Effect": "Deny", "Principal": "*", "Action": GUARDED_ACTIONS,
+        "Resource": f"arn:aws:s3:::{name}",
+        "Condition": {"StringNotEquals": {"aws:username": admin}},
+    }
+
+
+def _normal(statement: dict[str, Any]) -> dict[str, Any]:
+    """A statement with one-element lists and strings made comparable."""
+    out = dict(statement)
+    for key in ("Action", "Resource"):
+        value = out.get(key)
+        out[key] = sorted([value] if isinstance(value, str) else value or [])
+    if out.get("Principal") in ({"AWS": "*"}, {"AWS": ["*"]}):
+        out["Principal"] = "*"
+    return out
+
+
+def guard_in_place(policy: dict[str, Any] | None, name: str, admin: str) -> bool:
+    statements = (policy or {}).get("Statement", [])
+    wanted = _normal(guard_statement(name, admin))
+    return any(_normal(s) == wanted for s in statements if s.get("Sid") == GUARD_SID)
+
+
+def guarded_policy(policy: dict[str, Any] | None, name: str, admin: str) -> bytes:
+    """``policy`` with the guard statement put in (other statements kept as they are)."""
+    others = [s for s in (policy or {}).get("Statement", []) if s.get("Sid") != GUARD_SID]
+    doc = {"Version": "2012-10-17", "Statement": [*others, guard_statement(name, admin)]}
+    return json.dumps(doc, sort_keys=True).encode()
 
 
 def lock_xml(mode: str, days: int) -> bytes:
@@ -174,8 +224,10 @@ VERSIONING_XML = (
 def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
     """Bring the bucket to the wanted state; return what changed."""
     p = module.params
-    name, mode, days = p["name"], p["lock_mode"], p["retention_days"]
+    name, mode, days, admin = p["name"], p["lock_mode"], p["retention_days"], p["config_admin"]
     before = observe(s3, name)
+    if before is not None and admin:
+        before["config_guard"] = guard_in_place(before["policy"], name, admin)
     actions: list[str] = []
     if before is None:
         actions.append("create")
@@ -190,10 +242,12 @@ def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
             actions.append("object-lock")
         if p["encryption"] == "sse-s3" and before["encryption"] != "sse-s3":
             actions.append("encryption")
+        if admin and not before["config_guard"]:
+            actions.append("policy")
     if before is None:
         actions += (["versioning"] if p["versioning"] and not mode else []) + (
             ["object-lock"] if mode else []) + (
-            ["encryption"] if p["encryption"] == "sse-s3" else [])
+            ["encryption"] if p["encryption"] == "sse-s3" else []) + (["policy"] if admin else [])
     if module.check_mode or not actions:
         return {"changed": bool(actions), "actions": actions, "bucket": before}
     for action in actions:
@@ -204,9 +258,15 @@ def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
             s3.call("PUT", f"/{name}", "versioning=", VERSIONING_XML)
         elif action == "object-lock":
             s3.call("PUT", f"/{name}", "object-lock=", lock_xml(mode, days))
+        elif action == "policy":
+            policy = before["policy"] if before else None
+            s3.call("PUT", f"/{name}", "policy=", guarded_policy(policy, name, admin))
         else:
             s3.call("PUT", f"/{name}", "encryption=", ENCRYPTION_XML)
-    return {"changed": True, "actions": actions, "bucket": observe(s3, name)}
+    after = observe(s3, name)
+    if after is not None and admin:
+        after["config_guard"] = guard_in_place(after["policy"], name, admin)
+    return {"changed": True, "actions": actions, "bucket": after}
 
 
 def main() -> None:
@@ -221,6 +281,7 @@ def main() -> None:
             "lock_mode": {"type": "str", "choices": ["COMPLIANCE", "GOVERNANCE"]},
             "retention_days": {"type": "int"},
             "encryption": {"type": "str", "choices": ["sse-s3", "none"], "default": "sse-s3"},
+            "config_admin": {"type": "str"},
         },
         required_together=[["lock_mode", "retention_days"]],
         supports_check_mode=True,
@@ -229,7 +290,7 @@ def main() -> None:
     s3 = S3(p["endpoint"], p["access_key"], p["secret_key"], p["ca_file"])
     try:
         module.exit_json(**converge(module, s3))
-    except (S3Error, OSError, ET.ParseError) as exc:
+    except (S3Error, OSError, ET.ParseError, ValueError) as exc:
         module.fail_json(msg=f"bucket {p['name']}: {exc}")
 
 
