@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,11 +22,11 @@ import yaml
 
 from mlps.ansible_run import PROJECT_ROOT, run_playbook
 from mlps.lab import Lab
+from tests.roles.baseline_lab import admin_keys, admins
 
 LAB_NAME = "mlps-bench-baseline"
 HOST = "h1"
 SITE = PROJECT_ROOT / "playbooks" / "site.yml"
-ADMINS = {"zhangwei": "system", "lina": "audit", "wangqiang": "security"}
 
 
 def lynis(lab: Lab) -> dict[str, Any]:
@@ -46,13 +45,7 @@ def lynis(lab: Lab) -> dict[str, Any]:
 
 def write_inventory(lab: Lab, work: Path) -> Path:
     inv = yaml.safe_load(lab.inventory_path.read_text(encoding="utf-8"))
-    admins = []
-    for user, role in ADMINS.items():
-        key = work / f"id_{user}"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-        admins.append({"name": user, "role": role,
-                       "ssh_public_key": key.with_suffix(".pub").read_text().strip()})
-    inv["all"]["vars"].update({"baseline_admins": admins, "baseline_level": 3})
+    inv["all"]["vars"].update({"baseline_admins": admins(admin_keys(work)), "baseline_level": 3})
     path = work / "inventory.yml"
     path.write_text(yaml.safe_dump(inv), encoding="utf-8")
     return path

@@ -170,15 +170,4 @@ def exec_in(
         "-c",
         command,
     ]
-    try:
-        return subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            input=input,
-            stdin=None if input is not None else subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise LabError(f"{host}: {command!r} did not finish within {timeout:g} s") from exc
+    return run(cmd, f"{host}: {command!r}", timeout, check=False, input=input)

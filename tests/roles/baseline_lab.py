@@ -139,6 +139,15 @@ def make_workstation(lab: Lab, tmp: Path) -> Workstation:
         ],
         check=True,
     )
+    keys = admin_keys(tmp)
+    askpass = tmp / "askpass"
+    askpass.write_text(ASKPASS, encoding="utf-8")
+    askpass.chmod(0o700)
+    return Workstation(lab, address, keys, askpass)
+
+
+def admin_keys(tmp: Path) -> dict[str, Path]:
+    """A fresh SSH key pair per administrator of ROLES (private key paths)."""
     keys = {}
     for user in ROLES:
         key = tmp / f"id_{user}"
@@ -146,10 +155,15 @@ def make_workstation(lab: Lab, tmp: Path) -> Workstation:
             ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{user}@lab", "-f", str(key)], check=True
         )
         keys[user] = key
-    askpass = tmp / "askpass"
-    askpass.write_text(ASKPASS, encoding="utf-8")
-    askpass.chmod(0o700)
-    return Workstation(lab, address, keys, askpass)
+    return keys
+
+
+def admins(keys: dict[str, Path]) -> list[dict[str, str]]:
+    """``baseline_admins``: the administrators of ROLES with their public keys."""
+    return [
+        {"name": user, "role": role, "ssh_public_key": keys[user].with_suffix(".pub").read_text().strip()}
+        for user, role in ROLES.items()
+    ]
 
 
 def inventory(lab: Lab, ws: Workstation, path: Path) -> Path:
@@ -157,14 +171,7 @@ def inventory(lab: Lab, ws: Workstation, path: Path) -> Path:
     inv = yaml.safe_load(lab.inventory_path.read_text(encoding="utf-8"))
     inv["all"]["vars"].update(
         {
-            "baseline_admins": [
-                {
-                    "name": user,
-                    "role": role,
-                    "ssh_public_key": ws.keys[user].with_suffix(".pub").read_text().strip(),
-                }
-                for user, role in ROLES.items()
-            ],
+            "baseline_admins": admins(ws.keys),
             "baseline_lockout_attempts": LOCKOUT_ATTEMPTS,
             "bastion_allowed_sources": [f"{ws.address}/32"],
         }

@@ -87,12 +87,17 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     ]
 
 
-def check_minimal(exp: dict[str, Any]) -> list[Result]:
-    _, out = run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n"])
+def installed_packages(names: list[str]) -> set[str]:
+    """Which of ``names`` are installed (dpkg, else rpm)."""
+    _, out = run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n", *names])
     if not out:
-        _, out = run(["rpm", "-qa", "--qf", "%{NAME} installed\n"])
-    installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
-    present = sorted(set(exp["remove_packages"]) & installed)
+        _, out = run(["rpm", "-q", "--qf", "%{NAME} installed\n", *names])
+    found = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
+    return found & set(names)  # rpm says "package X is not installed" for the others
+
+
+def check_minimal(exp: dict[str, Any]) -> list[Result]:
+    present = sorted(installed_packages(exp["remove_packages"])) if exp["remove_packages"] else []
     active: list[str] = []
     for svc in exp["disable_services"]:
         rc, _ = run(["systemctl", "is-active", "--quiet", svc])

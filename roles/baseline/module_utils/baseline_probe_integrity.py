@@ -7,7 +7,14 @@ import os
 import stat
 from typing import Any
 
-from ansible.module_utils.baseline_probe_host import Result, not_applicable, read, result, run
+from ansible.module_utils.baseline_probe_host import (
+    Result,
+    installed_packages,
+    not_applicable,
+    read,
+    result,
+    run,
+)
 
 
 def timer_running(unit: str) -> tuple[bool, str]:
@@ -16,13 +23,6 @@ def timer_running(unit: str) -> tuple[bool, str]:
     _, active = run(["systemctl", "is-active", unit])
     state = f"{enabled.strip() or 'unknown'}/{active.strip() or 'unknown'}"
     return state == "enabled/active", state
-
-
-def installed(packages: list[str]) -> list[str]:
-    _, out = run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n", *packages])
-    if not out:
-        _, out = run(["rpm", "-q", "--qf", "%{NAME} installed\n", *packages])
-    return sorted({line.split()[0] for line in out.splitlines() if line.endswith(" installed")})
 
 
 def check_intrusion_detection(exp: dict[str, Any]) -> list[Result]:
@@ -46,7 +46,7 @@ def check_malware(exp: dict[str, Any]) -> list[Result]:
     if not exp["malware_protection"]:
         return [not_applicable("CES-MAL-01", "malware scanner", "baseline_malware_protection is false")]
     wanted = sorted(exp["malware_packages"])
-    present = installed(wanted) if wanted else []
+    present = sorted(installed_packages(wanted)) if wanted else []
     running, state = timer_running(exp["malware_timer"]) if exp["malware_timer"] else (False, "none")
     off = [
         s["path"] for s in exp["malware_settings"]
