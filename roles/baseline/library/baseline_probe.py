@@ -198,6 +198,14 @@ def check_ssh(exp: dict[str, Any], sshd: dict[str, str]) -> list[Result]:
                 f"weak: {weak}" if weak else "",
             )
         )
+    small = sorted({
+        f[4] for f in (line.split() for line in read("/etc/ssh/moduli").splitlines())
+        if len(f) > 4 and not f[0].startswith("#") and f[4].isdigit() and int(f[4]) < 3071
+    })
+    out.append(
+        result("CES-AUTH-05", "no Diffie-Hellman moduli below 3072 bits in /etc/ssh/moduli",
+               not small, {"sizes_below_3072": small}, {"sizes_below_3072": []})
+    )
     banner = sshd.get("banner", "none")
     out.append(
         result(
