@@ -198,8 +198,14 @@ def serve(endpoint: str, secrets: Path) -> None:
         reply.flush()
 
 
-def s3_client(endpoint: str, secrets: Path, identity: str) -> Any:
-    """boto3 client of one generated identity, checking TLS against the environment's CA."""
+def s3_client(
+    endpoint: str, secrets: Path, identity: str, checksums: str = "when_supported",
+) -> Any:
+    """boto3 client of one generated identity, checking TLS against the environment's CA.
+
+    ``checksums`` is botocore's ``request_checksum_calculation``: its default,
+    ``when_supported``, sends each upload with a CRC32 trailer (aws-chunked).
+    """
     def read(name: str) -> str:
         return (secrets / name).read_text().strip()
 
@@ -211,7 +217,8 @@ def s3_client(endpoint: str, secrets: Path, identity: str) -> Any:
         region_name="us-east-1",
         verify=str(secrets / "ca.pem"),
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2},
-                      connect_timeout=5, read_timeout=60),
+                      connect_timeout=5, read_timeout=60,
+                      request_checksum_calculation=checksums),
     )
 
 

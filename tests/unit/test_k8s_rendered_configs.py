@@ -251,12 +251,3 @@ def test_hardening_checks_catch_an_anonymous_kubelet(rendered: dict[str, list[Do
     validate(doc)  # schema-valid: only the hardening check can tell
     assert kubelet_weaknesses(doc) == ["anonymous auth on", "read-only port open",
                                        "weak cipher suite"]
-
-
-def test_role_variables_are_all_documented() -> None:
-    for role in ("k8s_control_plane", "k8s_node"):
-        specs = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())
-        documented = set(specs["argument_specs"]["main"]["options"])
-        defaults = set(yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()))
-        assert defaults - documented == set(), role
-        assert all(name.startswith(role + "_") for name in documented | defaults), role
