@@ -57,6 +57,26 @@ def test_host_checkpoints_name_existing_roles() -> None:
             assert (ROOT / "roles" / role / "tasks" / "main.yml").is_file(), f"{c.id}: {role}"
 
 
+def controls_written_by(role: Path, ids: set[str]) -> set[str]:
+    """Catalog ids quoted in a role's evidence producers (verify templates, probe modules)."""
+    producers = [*role.glob("templates/evidence*.j2"), *role.glob("library/*.py"),
+                 *role.glob("module_utils/*.py")]
+    quoted = {m for path in producers
+              for m in re.findall(r"['\"]([A-Z0-9]+-[A-Z0-9]+-\d\d)['\"]", path.read_text())}
+    return quoted & ids
+
+
+def test_every_control_a_role_verifies_names_that_role() -> None:
+    cat = catalog()
+    ids = {c.id for c in cat}
+    missing = {
+        (role.name, cid)
+        for role in sorted((ROOT / "roles").iterdir())
+        for cid in controls_written_by(role, ids) if role.name not in cat.controls[cid].host_roles
+    }
+    assert missing == set(), "add the role to the control's host roles"
+
+
 def test_level_schemas_are_generated_from_the_catalog() -> None:
     assert levels.build(catalog(), check=True) == [], "run `mlps schemas build`"
 
