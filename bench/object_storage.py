@@ -191,11 +191,11 @@ def report(s3: dict[str, Any], raw: dict[str, dict[str, float]]) -> None:
     for name, r in raw.items():
         for op in ("put", "get"):
             cpu = [s3[name][op].get(f"cpu_{unit}", 0.0) for unit in units]
-            used = sum(cpu) * s3[name][op]["mbps"] / 1000
+            total = sum(cpu)
             line = (f"{name:<18}{op.upper():<4}" + "".join(f"{c:>8.1f}" for c in cpu)
-                    + f"  total {sum(cpu):>5.1f}, {used:.2f} cores busy")
+                    + f"  total {total:>5.1f}, {total * s3[name][op]['mbps'] / 1000:.2f} cores busy")
             if op == "put":
-                line += f"; PUT at 50 % of raw write needs {sum(cpu) * r['write'] / 2000:.1f} cores"
+                line += f"; PUT at 50 % of raw write needs {total * r['write'] / 2000:.1f} cores"
             print(line)
 
 

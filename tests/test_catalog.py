@@ -11,6 +11,7 @@ from mlps.controls import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TECHNICAL_POINTS = ("8.1.2", "8.1.3", "8.1.4", "8.1.5", "8.2")
+CONTROL_ID = r"[A-Z0-9]+-[A-Z0-9]+-\d\d"  # as in schemas/control.schema.json
 
 
 def test_at_least_sixty_checkable_controls_across_the_technical_chapters() -> None:
@@ -62,7 +63,7 @@ def controls_written_by(role: Path, ids: set[str]) -> set[str]:
     producers = [*role.glob("templates/evidence*.j2"), *role.glob("library/*.py"),
                  *role.glob("module_utils/*.py")]
     quoted = {m for path in producers
-              for m in re.findall(r"['\"]([A-Z0-9]+-[A-Z0-9]+-\d\d)['\"]", path.read_text())}
+              for m in re.findall(rf"['\"]({CONTROL_ID})['\"]", path.read_text())}
     return quoted & ids
 
 
@@ -83,7 +84,7 @@ def test_level_schemas_are_generated_from_the_catalog() -> None:
 
 def test_control_id_table_matches_the_catalog() -> None:
     text = (ROOT / "docs" / "control-ids.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| ([A-Z0-9]+-[A-Z0-9]+-\d\d) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|",
+    rows = re.findall(rf"^\| ({CONTROL_ID}) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|",
                       text, re.M)
     listed = {cid: (clause.strip(), levels.strip(), cps.strip()) for cid, clause, levels, cps in rows}
     cat = catalog()

@@ -145,8 +145,9 @@ def _find(xml: str, tag: str) -> str | None:
     return None
 
 
-def observe(s3: S3, name: str) -> dict[str, Any] | None:
-    """Current settings of the bucket, or None when it does not exist."""
+def observe(s3: S3, name: str, admin: str | None) -> dict[str, Any] | None:
+    """Current settings of the bucket, or None when it does not exist; with ``admin``, also
+    whether its policy keeps configuration changes to that identity (``config_guard``)."""
     status, _ = s3.request("HEAD", f"/{name}")
     if status == 404:
         return None
@@ -165,6 +166,8 @@ def observe(s3: S3, name: str) -> dict[str, Any] | None:
     state["encryption"] = {"AES256": "sse-s3", "aws:kms": "sse-kms"}.get(algo or "", "none")
     code, policy = s3.request("GET", f"/{name}", "policy=")
     state["policy"] = json.loads(policy) if code < 300 and policy.strip() else None
+    if admin:
+        state["config_guard"] = guard_in_place(state["policy"], name, admin)
     return state
 
 
@@ -225,9 +228,7 @@ def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
     """Bring the bucket to the wanted state; return what changed."""
     p = module.params
     name, mode, days, admin = p["name"], p["lock_mode"], p["retention_days"], p["config_admin"]
-    before = observe(s3, name)
-    if before is not None and admin:
-        before["config_guard"] = guard_in_place(before["policy"], name, admin)
+    before = observe(s3, name, admin)
     actions: list[str] = []
     if before is None:
         actions.append("create")
@@ -263,10 +264,7 @@ def converge(module: AnsibleModule, s3: S3) -> dict[str, Any]:
             s3.call("PUT", f"/{name}", "policy=", guarded_policy(policy, name, admin))
         else:
             s3.call("PUT", f"/{name}", "encryption=", ENCRYPTION_XML)
-    after = observe(s3, name)
-    if after is not None and admin:
-        after["config_guard"] = guard_in_place(after["policy"], name, admin)
-    return {"changed": True, "actions": actions, "bucket": after}
+    return {"changed": True, "actions": actions, "bucket": observe(s3, name, admin)}
 
 
 def main() -> None:
