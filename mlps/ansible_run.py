@@ -69,6 +69,8 @@ def run_playbook(
     }
     if env:
         envvars.update(env)
+    # ansible-runner turns host key checking off unless told otherwise: keep it on, always.
+    envvars["ANSIBLE_HOST_KEY_CHECKING"] = "True"
     private = tempfile.mkdtemp(prefix="mlps-runner-")
     try:
         runner = ansible_runner.run(

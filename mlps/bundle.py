@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from mlps.errors import InputError
+from mlps.safe_input import read_bytes
+from mlps.safe_output import write_new
 
 MANIFEST = "SHA256SUMS"
+REPORT = "report"
+MAX_INPUT = 64 * 1024 * 1024
 
 
 def sha256(path: Path) -> str:
@@ -47,33 +49,17 @@ def verify_manifest(root: Path) -> list[str]:
     return problems
 
 
-def staging_dir(out: Path) -> Path:
-    """A fresh directory beside ``out`` to build into, refusing to clobber foreign data."""
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "exists and is not a directory", "choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / "bundle" / MANIFEST).is_file():
-        raise InputError(str(out), "exists, is not empty and is not an mlps report",
-                         "choose an empty or new --out directory")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise InputError(str(out), f"cannot write here: {exc.strerror}",
-                         "choose a writable --out") from None
+@dataclass(frozen=True)
+class Input:
+    """A file to copy into the bundle at ``rel``; with ``below``, no link under it is followed."""
+
+    src: Path
+    rel: str
+    below: Path | None = None
 
 
-def publish(staging: Path, out: Path) -> None:
-    """Replace ``out`` (a previous report, if any) by ``staging`` in one rename."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-        out.replace(old / "x")
-        staging.replace(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.replace(out)
-
-
-def copy_input(src: Path, dest_dir: Path, rel: str) -> None:
-    target = dest_dir / rel
+def copy_input(item: Input, bundle: Path) -> None:
+    """Copy one input (a regular file, bounded) into the bundle."""
+    target = bundle / item.rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, target)
+    write_new(target, read_bytes(item.src, MAX_INPUT, below=item.below))

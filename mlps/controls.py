@@ -15,6 +15,8 @@ import yaml
 
 from mlps.errors import InputError
 from mlps.resources import CATALOG_DIR, load_schema
+from mlps.safe_input import read_text
+from mlps.safe_output import replace_file
 from mlps.schema_engine import compile_schema
 
 try:
@@ -23,6 +25,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 LEVELS = (2, 3, 4)
+_CACHE_MAX = 64 * 1024 * 1024
 FAMILY_TITLES = {
     "communication_network": ("安全通信网络", "Communication network"),
     "area_boundary": ("安全区域边界", "Area boundary"),
@@ -192,10 +195,10 @@ def _raw_controls(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
     stamp = hashlib.sha256(repr(stats).encode()).hexdigest()[:32]
     cache_file = _cache_dir() / f"catalog-{stamp}.json"
     try:
-        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        cached = json.loads(read_text(cache_file, _CACHE_MAX))
         return [(Path(p), raw) for p, raw in cached]
-    except (OSError, ValueError):
-        pass
+    except (InputError, ValueError, TypeError, RecursionError):
+        pass  # missing, foreign or damaged: rebuilt below
     validator = compile_schema(load_schema("control"))
     out = []
     for path in paths:
@@ -220,11 +223,10 @@ def _write_cache(path: Path, data: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("catalog-*.json"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
+            if old.is_file() and not old.is_symlink():
+                old.unlink(missing_ok=True)  # an earlier cache of ours
+        replace_file(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except (OSError, InputError):
         pass
 
 

@@ -11,7 +11,10 @@ from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
 from mlps.resources import load_schema
+from mlps.safe_input import read_json
 from mlps.schema_engine import compile_schema
+
+MAX_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -37,11 +40,7 @@ def load_evidence(directory: Path, cat: Catalog, level: int) -> HostEvidence:
     validator = compile_schema(load_schema("evidence"))
     out = HostEvidence(files=files)
     for path in files:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(str(path), f"not JSON evidence: {exc}",
-                             "run the role's verify step again") from None
+        doc = read_json(path, MAX_BYTES, "run the role's verify step again", below=directory)
         errors = list(validator.iter_errors(doc))
         if errors:
             raise InputError(str(path), f"not valid evidence: {errors[0].message}",

@@ -9,6 +9,10 @@ Layout (docs/kubernetes.md)::
       cni/*.tgz         CNI plugins release archive
 
 Every file of the bundle is listed in SHA256SUMS and matches its sum; nothing is fetched.
+SHA256SUMS travels with the bundle, so whoever alters the bundle can rewrite it: the sums that
+count are pinned outside it (``PIN_VAR`` in the inventory's group_vars, written once by
+``mlps bundle pin`` where the bundle was received from its source), and a bundle whose files or
+SHA256SUMS differ from the pins is refused.
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from mlps.errors import InputError
+from mlps.safe_input import read_text
 
 MANIFEST = "SHA256SUMS"
+PIN_VAR = "k8s_node_bundle_sha256"
+"""Role variable (relative path -> sha256) holding the pinned sums; k8s_control_plane reads it too."""
 REQUIRED_FILES = ("bin/kubeadm", "bin/kubelet", "bin/kubectl")
 REQUIRED_GLOBS = {"images/*.tar": "container images as OCI archives",
                   "cni/*.tgz": "the CNI plugins release archive"}
 _LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 _CHUNK = 1 << 20
+_MANIFEST_MAX = 4 * 1024 * 1024
 
 
 @dataclass
@@ -55,10 +63,11 @@ def read_manifest(directory: Path) -> dict[str, str]:
     manifest = directory / MANIFEST
     if not directory.is_dir():
         raise InputError(str(directory), "not a directory", "give the bundle directory")
-    if not manifest.is_file():
+    if not manifest.exists() and not manifest.is_symlink():
         raise InputError(str(manifest), "missing", "write it with: sha256sum FILES > SHA256SUMS")
     sums: dict[str, str] = {}
-    for number, raw in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+    text = read_text(manifest, _MANIFEST_MAX, below=directory)
+    for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         match = _LINE.match(raw)
@@ -82,10 +91,58 @@ def _files(directory: Path) -> set[str]:
             if p.is_file() or p.is_symlink()} - {MANIFEST}
 
 
-def verify_bundle(directory: Path) -> BundleCheck:
-    """Check layout and every sum; problems are collected, never fixed or downloaded."""
+def read_pins(path: Path) -> dict[str, str]:
+    """Pinned sums from a YAML file holding ``PIN_VAR: {relative path: sha256}`` (a group_vars file)."""
+    from mlps.spec import yamlsource
+
+    data, lines = yamlsource.parse(yamlsource.read_text(path), str(path))
+    pins = data.get(PIN_VAR) if isinstance(data, dict) else None
+    if not isinstance(pins, dict) or not pins:
+        raise InputError(str(path), f"no {PIN_VAR} mapping",
+                         f"write it with: mlps bundle pin BUNDLE > {path.name}")
+    for name, value in pins.items():
+        escaped = str(name).replace("~", "~0").replace("/", "~1")
+        where = f"line {lines.get(f'/{PIN_VAR}/{escaped}', 0)}"
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise InputError(str(path), f"{name!r} is not pinned to a lower-case hex SHA-256",
+                             "use '<relative path>: <64 hex digits>'", where=where)
+        _relative(str(name), str(path), where)
+    return {str(k): str(v) for k, v in pins.items()}
+
+
+def _relative(name: str, origin: str, where: str) -> None:
+    pure = PurePosixPath(name)
+    if pure.is_absolute() or ".." in pure.parts or name.startswith("./"):
+        raise InputError(origin, f"path {name!r} leaves the bundle",
+                         "list paths relative to the bundle, without ./ or ..", where=where)
+
+
+def pin_text(sums: dict[str, str]) -> str:
+    """The group_vars YAML pinning ``sums`` (sorted, one line per file)."""
+    rows = "".join(f'  "{name}": {digest}\n' for name, digest in sorted(sums.items()))
+    return f"{PIN_VAR}:\n{rows}"
+
+
+def _check_pins(check: BundleCheck, sums: dict[str, str], pinned: dict[str, str]) -> None:
+    for name in sorted(set(sums) | set(pinned)):
+        if name not in pinned:
+            check.problems.append(f"{name}: in {MANIFEST} but not pinned in {PIN_VAR}")
+        elif sums.get(name) != pinned[name]:
+            check.problems.append(f"{name}: {MANIFEST} says {sums.get(name, 'nothing')}, "
+                                  f"{PIN_VAR} pins {pinned[name]}")
+
+
+def verify_bundle(directory: Path, pinned: dict[str, str] | None = None) -> BundleCheck:
+    """Check layout and every sum; problems are collected, never fixed or downloaded.
+
+    With ``pinned`` (sums kept outside the bundle) the files are checked against the pins, and
+    SHA256SUMS must list exactly the pinned files and sums.
+    """
     sums = read_manifest(directory)
     check = BundleCheck(directory)
+    if pinned is not None:
+        _check_pins(check, sums, pinned)
+        sums = {**sums, **pinned}
     present = _files(directory)
     for name in REQUIRED_FILES:
         if name not in sums:

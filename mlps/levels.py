@@ -8,6 +8,7 @@ from typing import Any
 
 from mlps.controls import LEVELS, Catalog
 from mlps.resources import SCHEMAS_DIR
+from mlps.safe_output import replace_file
 
 LEVEL_NAMES = {2: "第二级", 3: "第三级", 4: "第四级"}
 CONTROL_KEY = "x-mlps-control"
@@ -57,7 +58,5 @@ def build(cat: Catalog, directory: Path = SCHEMAS_DIR, check: bool = False) -> l
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             stale.append(path)
             if not check:
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(text, encoding="utf-8")
-                tmp.replace(path)
+                replace_file(path, text.encode("utf-8"), "the schema", mode=0o644)
     return stale

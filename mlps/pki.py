@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mlps.errors import InputError
+from mlps.safe_input import read_bytes
+from mlps.safe_output import output_dir, write_marker
 
-CA_CERT = "ca.pem"
-CA_KEY = "ca.key"
+CA_NAME = "ca"
+CA_CERT = f"{CA_NAME}.pem"
+CA_KEY = f"{CA_NAME}.key"
+PKI = "pki"
+_PEM_MAX = 1 << 20
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,23 @@ def create_ca(directory: Path, name: str, days: int = 3650) -> Issued:
 
 def _load_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     try:
-        cert = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())
-        key = serialization.load_pem_private_key((directory / CA_KEY).read_bytes(), None)
-    except (OSError, ValueError) as exc:
+        cert = x509.load_pem_x509_certificate(read_bytes(directory / CA_CERT, _PEM_MAX))
+        key = serialization.load_pem_private_key(read_bytes(directory / CA_KEY, _PEM_MAX), None)
+    except ValueError as exc:
         raise InputError(str(directory), f"no usable CA ({exc})", "create the CA first") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise InputError(str(directory / CA_KEY), "not an EC private key", "supply an EC P-256 key")
     return cert, key
+
+
+def check_name(name: str) -> None:
+    """Refuse a host name that is not a plain DNS name, or that would be the CA's own files."""
+    if len(name) > 253 or not _NAME.fullmatch(name):
+        raise InputError(None, f"--name {name!r} is not a host name",
+                         "use lower-case letters, digits, '-' and '.' (e.g. audit1 or fw1.hospital)")
+    if name == CA_NAME:
+        raise InputError(None, f"--name {name!r} is reserved for the CA's own files",
+                         "give the host's name")
 
 
 def issue(directory: Path, name: str, days: int = 825) -> Issued:
@@ -98,6 +116,7 @@ def issue(directory: Path, name: str, days: int = 825) -> Issued:
 
     An existing certificate for the name is kept, so running it again changes nothing.
     """
+    check_name(name)
     issued = Issued(directory / f"{name}.pem", directory / f"{name}.key")
     if issued.cert.exists() and issued.key.exists():
         return issued
@@ -131,6 +150,16 @@ def issue(directory: Path, name: str, days: int = 825) -> Issued:
 
 
 def environment_pki(directory: Path, ca_name: str, names: list[str]) -> dict[str, Issued]:
-    """Make sure ``directory`` holds a CA and one certificate per name; return them by name."""
-    create_ca(directory, ca_name)
-    return {name: issue(directory, name) for name in names}
+    """Make sure ``directory`` holds a CA and one certificate per name; return them by name.
+
+    The directory is new, empty or an earlier PKI directory of mlps (its files are kept);
+    it is built beside and published by rename, mode 0700 (mlps.safe_output).
+    """
+    for name in names:
+        check_name(name)
+    with output_dir(directory, PKI, option="DIR", mode=0o700, keep=True) as staging:
+        create_ca(staging, ca_name)
+        for name in names:
+            issue(staging, name)
+        write_marker(staging, PKI, sorted(p.name for p in staging.iterdir()))
+    return {name: Issued(directory / f"{name}.pem", directory / f"{name}.key") for name in names}

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
+from mlps.safe_input import read_json
+from mlps.safe_output import MARKER, marked_files
 
 FINDINGS_FILE = "findings.json"
+SYNTH = "synth"
+MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -29,27 +32,28 @@ def dump_plan_findings(findings: list[Finding], checked: set[str]) -> str:
 
 
 def load_plan_findings(directory: Path, cat: Catalog, level: int) -> PlanFindings:
-    """Read a synth output directory; every file in it goes into the evidence bundle."""
+    """Read a synth output directory; the files synth wrote there go into the evidence bundle."""
+    listed = marked_files(directory, SYNTH)
+    if listed is None or FINDINGS_FILE not in listed:
+        raise InputError(str(directory), f"was not written by `mlps synth` (no {MARKER} listing "
+                         f"{FINDINGS_FILE})", "give the directory written by `mlps synth --out DIR`")
     path = directory / FINDINGS_FILE
-    if not path.is_file():
-        raise InputError(str(directory), f"has no {FINDINGS_FILE}",
-                         "give the directory written by `mlps synth --out DIR`")
+    hint = "run `mlps synth` again"
+    data = read_json(path, MAX_BYTES, hint, below=directory)
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         raw_findings = data["findings"]
-        checked = set(data["checked"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError(str(path), f"not a synth findings file ({exc})",
-                         "run `mlps synth` again") from None
-    findings = []
-    for raw in raw_findings:
-        if cat.get(raw.get("control", "")) is None:
-            raise InputError(str(path), f"control {raw.get('control')} is not in the catalog",
-                             "run `mlps synth` again with this version of mlps")
-        findings.append(Finding(**raw))
+        checked = {str(c) for c in data["checked"]}
+        findings = []
+        for raw in raw_findings:
+            if cat.get(raw.get("control", "")) is None:
+                raise InputError(str(path), f"control {raw.get('control')} is not in the catalog",
+                                 "run `mlps synth` again with this version of mlps")
+            findings.append(Finding(**raw))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(str(path), f"not a synth findings file ({exc})", hint) from None
     applicable = {c.id for c in cat.at_level(level)}
     return PlanFindings(
-        files=sorted(p for p in directory.rglob("*") if p.is_file()),
+        files=[directory / rel for rel in listed],
         findings=[f for f in findings if f.control in applicable],
         checked=checked & applicable,
     )

@@ -34,10 +34,15 @@ class Waiver:
     problems: tuple[str, ...] = ()
 
     def covers(self, finding: Finding) -> bool:
+        """Same control, and the finding at or under the scope: a JSON pointer covers whole
+        segments below it (``/bastion`` covers ``/bastion/mfa``, not ``/bastion_x``); a host
+        (``host:NAME``) or resource (``TYPE::NAME``) scope covers exactly that one."""
+        if finding.control != self.control:
+            return False
+        if not self.scope.startswith("/") and self.scope:
+            return finding.pointer == self.scope
         scope = self.scope.rstrip("/")
-        return finding.control == self.control and (
-            not scope or finding.pointer == scope or finding.pointer.startswith(scope + "/")
-        )
+        return not scope or finding.pointer == scope or finding.pointer.startswith(scope + "/")
 
     def as_dict(self) -> dict[str, Any]:
         return {"control": self.control, "scope": self.scope or "/", "reason": self.reason,
@@ -81,9 +86,16 @@ def _entry(index: int, raw: dict[str, Any], file: str, line: int | None) -> Waiv
                   problems=tuple(problems))
 
 
+def current_date() -> date:
+    """The day waivers are judged on: a waiver holds through its ``expires`` day."""
+    return date.today()
+
+
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
-                  today: date) -> list[Finding]:
-    """Mark covered findings waived and add a finding for every unusable waiver."""
+                  today: date | None = None, *, level: int) -> list[Finding]:
+    """Mark covered findings waived and add a finding for every unusable waiver, citing the
+    clause of ``level``."""
+    today = current_date() if today is None else today
     meta = cat.controls[WAIVER_CONTROL]
     usable: list[Waiver] = []
     out: list[Finding] = []
@@ -96,7 +108,7 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
         if problems:
             text = "; ".join(problems)
             out.append(Finding(
-                control=meta.id, clause=meta.clause, severity="medium", checkpoint="spec",
+                control=meta.id, clause=meta.clause_at(level), severity="medium", checkpoint="spec",
                 pointer=f"/waivers/{waiver.index}",
                 message_zh=f"{meta.title.zh}：第 {waiver.index + 1} 条豁免不可用（{text}）",
                 message_en=f"{meta.title.en}: waiver {waiver.index + 1} cannot be used ({text})",

@@ -1,4 +1,8 @@
-"""The Ansible inventory generated from the spec (no secrets: those travel as secret vars)."""
+"""The Ansible inventory generated from the spec (no secrets: those travel as secret vars).
+
+Every string in it is tagged ``!unsafe``: spec text is data, so Ansible never templates it
+(a spec string such as ``{{ lookup('pipe', …) }}`` stays a string and runs nothing).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from typing import Any
 import yaml
 
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
+from stacks.known_hosts import CONNECTION_VARS
 from stacks.model import Environment
+
+UNSAFE_TAG = "!unsafe"
 
 EVERY_HOST = ("baseline", "log_forwarder")
 ROLE_ORDER = (
@@ -46,7 +53,23 @@ def _baseline_vars(env: Environment) -> dict[str, Any]:
     }
     if "idle_timeout_seconds" in spec:
         out["baseline_idle_timeout_seconds"] = spec["idle_timeout_seconds"]
+    time_sync = spec.get("time_sync", {})
+    out["baseline_time_sync_enabled"] = time_sync.get("enabled", True)
+    out["baseline_time_servers"] = list(time_sync.get("servers", []))
+    controller = spec.get("ssh", {}).get("controller_sources", [])
+    if controller:
+        # CES-ACL-02: declared, never detected; root by key from these addresses only.
+        out["baseline_firewall_controller_sources"] = list(controller)
     return out
+
+
+def _identities(env: Environment) -> list[dict[str, Any]]:
+    """One least-privilege S3 identity per workload with a bucket on the local store; its keys
+    arrive as the secret variable object_storage_identity_keys under the same name."""
+    return [
+        {"name": w.name, "grants": [{"bucket": w.bucket, "access": "readwrite"}]}
+        for w in env.local_s3_workloads()
+    ]
 
 
 def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
@@ -92,6 +115,7 @@ def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
                 for b in env.buckets
                 if b.placement == "onprem"
             ],
+            "object_storage_identities": _identities(env),
         },
         "k8s_control_plane": {
             "k8s_control_plane_audit_policy": render_audit_policy(),
@@ -136,6 +160,53 @@ def inventory(env: Environment) -> dict[str, Any]:
     }
 
 
+class Unsafe(str):
+    """A string Ansible must never template (written with the ``!unsafe`` tag)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_unsafe(loader: yaml.SafeLoader, node: yaml.Node) -> Unsafe:
+    if not isinstance(node, yaml.ScalarNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{UNSAFE_TAG} tags a string only", node.start_mark
+        )
+    return Unsafe(loader.construct_scalar(node))
+
+
+_Dumper.add_representer(Unsafe, lambda d, v: d.represent_scalar(UNSAFE_TAG, str(v)))
+_Loader.add_constructor(UNSAFE_TAG, _construct_unsafe)
+
+
+def mark_unsafe(data: Any) -> Any:
+    """``data`` with every string value (not mapping keys) an :class:`Unsafe`."""
+    if isinstance(data, str):
+        return Unsafe(data)
+    if isinstance(data, dict):
+        return {key: mark_unsafe(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [mark_unsafe(item) for item in data]
+    return data
+
+
+def dump_inventory(data: Any) -> str:
+    """YAML text with :class:`Unsafe` strings tagged ``!unsafe``, keys sorted (stable bytes)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, allow_unicode=True, width=100)
+
+
+def load_inventory(text: str) -> Any:
+    """Read an inventory written by :func:`dump_inventory`; ``!unsafe`` strings stay Unsafe."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader with one added tag
+
+
 def render_inventory(env: Environment) -> str:
-    """Inventory YAML, keys sorted so that the text (and its hash) is stable."""
-    return yaml.safe_dump(inventory(env), sort_keys=True, allow_unicode=True, width=100)
+    """Inventory YAML, every string ``!unsafe``, keys sorted so that the text is stable."""
+    data = mark_unsafe(inventory(env))
+    data["all"]["vars"].update(CONNECTION_VARS)  # strict host keys: stacks/known_hosts.py
+    return dump_inventory(data)

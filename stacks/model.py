@@ -142,6 +142,12 @@ class Environment:
     def bucket(self, name: str) -> Bucket | None:
         return next((b for b in self.buckets if b.name == name), None)
 
+    def local_s3_workloads(self) -> tuple[Workload, ...]:
+        """Workloads with a bucket on the hospital's own object store: one S3 identity each."""
+        if not self.hosts_with("object_storage"):
+            return ()
+        return tuple(w for w in self.workloads if w.bucket is not None and w.placement == "onprem")
+
 
 def _flow(d: dict[str, Any]) -> Flow:
     return Flow(

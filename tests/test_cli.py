@@ -125,7 +125,7 @@ def test_report_refuses_foreign_output_dir_and_bad_evidence(tmp_path: Path) -> N
     evidence = tmp_path / "evidence"
     write_evidence(evidence, "h1", "pass")
     proc = mlps("report", "--spec", EXAMPLES[0], "--evidence", str(evidence), "--out", str(foreign))
-    assert proc.returncode == 2 and "not an mlps report" in proc.stderr
+    assert proc.returncode == 2 and "was not written by mlps report" in proc.stderr
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
     (evidence / "h1" / "baseline.json").write_text('{"host": "h1"}', encoding="utf-8")
     proc = mlps("report", "--spec", EXAMPLES[0], "--evidence", str(evidence),

@@ -1,12 +1,21 @@
-"""Thousands of random and mutated specs: never a crash, always an InputError or a valid report."""
+"""Thousands of random and mutated specs, special files and huge values: never a crash or a hang,
+always an InputError (exit 2, one line) or a valid report."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +105,136 @@ def test_random_text_is_parsed_or_refused_cleanly(text: str) -> None:
         parse(text, "random.yaml")
     except InputError as exc:
         assert exc.line().startswith("random.yaml")
+
+
+# Special files and huge scalars: exit 2 with one line, no traceback, no hang. The subprocess
+# timeout only guards the test run; a refusal comes at once.
+
+GOOD = str(ROOT / "Pulumi.onprem-lab.yaml")
+GUARD = 60
+
+
+def run_mlps(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mlps", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=GUARD, stdin=subprocess.DEVNULL)
+
+
+def one_line_refusal(proc: subprocess.CompletedProcess[str], name: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture
+def special_files() -> Iterator[dict[str, Path]]:
+    """A FIFO with no writer, a listening socket, a directory, /dev/zero."""
+    short = Path(tempfile.mkdtemp(prefix="mlps-sp-", dir="/tmp"))  # socket paths are short
+    fifo, sock_path, folder = short / "fifo.yaml", short / "sock.yaml", short / "dir.yaml"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(sock_path))
+    sock.listen(1)
+    try:
+        yield {"fifo": fifo, "socket": sock_path, "directory": folder, "device": Path("/dev/zero")}
+    finally:
+        sock.close()
+        shutil.rmtree(short)
+
+
+COMMANDS = {
+    "validate": lambda f, out: ["validate", f],
+    "validate --waivers": lambda f, out: ["validate", GOOD, "--waivers", f],
+    "report --spec": lambda f, out: ["report", "--spec", f, "--out", out],
+    "report --waivers": lambda f, out: ["report", "--spec", GOOD, "--waivers", f, "--out", out],
+}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "directory", "device"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_special_files_are_refused_at_once(special_files: dict[str, Path], kind: str,
+                                           command: str, tmp_path: Path) -> None:
+    path = str(special_files[kind])
+    proc = run_mlps(*COMMANDS[command](path, str(tmp_path / "out")), cwd=tmp_path)
+    one_line_refusal(proc, path)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "directory", "device"])
+def test_special_files_in_evidence_and_topology_are_refused(special_files: dict[str, Path],
+                                                            kind: str, tmp_path: Path) -> None:
+    from mlps.lab.topology import load_topology
+
+    with pytest.raises(InputError) as info:
+        load_topology(special_files[kind])
+    assert len(info.value.lines()) == 1
+    evidence = tmp_path / "evidence" / "h1"
+    evidence.mkdir(parents=True)
+    (evidence / "baseline.json").symlink_to(special_files[kind])
+    proc = run_mlps("report", "--spec", GOOD, "--evidence", str(tmp_path / "evidence"),
+                    "--out", str(tmp_path / "out"), cwd=tmp_path)
+    one_line_refusal(proc, "baseline.json")
+
+
+HUGE = {
+    "long integer": "1" * 5000,
+    "long negative integer": "-" + "9" * 4301,
+    "huge float": "1.0e+400",
+    "huge negative float": "-1.0e+400",
+    "infinity": ".inf",
+    "not a number": ".nan",
+}
+HUGE_JSON = {"long integer": "1" * 5000, "huge float": "1e400", "infinity": "Infinity",
+             "not a number": "NaN", "deep nesting": "[" * 50_000 + "]" * 50_000}
+
+
+def spec_with(value: str, at: str) -> str:
+    text = Path(GOOD).read_text(encoding="utf-8")
+    return text.replace(at, f"{at.split(':')[0]}: {value}", 1)
+
+
+@pytest.mark.parametrize("what", sorted(HUGE))
+def test_huge_yaml_scalars_are_input_errors_in_every_command(what: str, tmp_path: Path) -> None:
+    spec = tmp_path / "Pulumi.huge.yaml"
+    spec.write_text(spec_with(HUGE[what], "level: 3"), encoding="utf-8")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(f"waivers:\n  - control: CES-AUTH-06\n    expires: {HUGE[what]}\n",
+                       encoding="utf-8")
+    for args in (["validate", str(spec)], ["report", "--spec", str(spec), "--out", "o"],
+                 ["validate", GOOD, "--waivers", str(waivers)]):
+        one_line_refusal(run_mlps(*args, cwd=tmp_path), str(tmp_path))
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("what", sorted(HUGE_JSON))
+def test_huge_json_values_are_input_errors(what: str, tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"name": "x", "level": ' + HUGE_JSON[what] + "}", encoding="utf-8")
+    one_line_refusal(run_mlps("validate", str(spec), cwd=tmp_path), str(spec))
+    evidence = tmp_path / "evidence" / "h1"
+    evidence.mkdir(parents=True)
+    (evidence / "baseline.json").write_text('{"host": ' + HUGE_JSON[what] + "}", encoding="utf-8")
+    proc = run_mlps("report", "--spec", GOOD, "--evidence", str(tmp_path / "evidence"),
+                    "--out", str(tmp_path / "out"), cwd=tmp_path)
+    one_line_refusal(proc, "baseline.json")
+
+
+huge_scalars = st.one_of(
+    st.tuples(st.sampled_from(["", "-", "+"]), st.integers(65, 6000)).map(lambda t: t[0] + "7" * t[1]),
+    st.integers(min_value=309, max_value=5000).map(lambda e: f"1.5e+{e}"),
+    st.sampled_from([".inf", "-.inf", ".NaN", "+.INF"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(huge_scalars, st.sampled_from(EXAMPLES), st.booleans())
+def test_huge_scalars_anywhere_are_input_errors(value: str, example: dict[str, Any],
+                                                as_json: bool) -> None:
+    doc = json.dumps({"config": {"mlps:environment": {**example, "extra": "@"}}}, indent=1)
+    text = doc.replace('"@"', value)
+    if as_json and value.startswith("."):
+        text = doc.replace('"@"', "NaN")
+    with pytest.raises(InputError) as info:
+        parse(text, "huge.json" if as_json else "huge.yaml")
+    assert len(info.value.lines()) == 1 and info.value.line().startswith("huge.")

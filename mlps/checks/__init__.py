@@ -1,6 +1,6 @@
 """Named cross-field checks of the environment spec.
 
-Each check is called as ``REGISTRY[name](spec, level)`` and yields
+Each check (registered with ``register``) is called as ``REGISTRY[name](spec, level)`` and yields
 ``(pointer, message_zh, message_en)`` for every problem it finds; the engine reports
 them against the control whose catalog entry names the check.
 """
@@ -8,7 +8,7 @@ them against the control whose catalog entry names the check.
 from __future__ import annotations
 
 from mlps.checks import accounts, data, logs, network, secrets
-from mlps.checks.registry import REGISTRY, CheckFn, Problem, Spec, check
+from mlps.checks.registry import REGISTRY, CheckFn, Problem, Spec, check, register
 
 __all__ = [
     "REGISTRY",
@@ -20,5 +20,6 @@ __all__ = [
     "data",
     "logs",
     "network",
+    "register",
     "secrets",
 ]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlps.checks.registry import Problem, Spec, check, items
+from mlps.checks.registry import Problem, Spec, items, register
 
 
-@check("admins_unique")
 def admins_unique(spec: Spec, level: int) -> Iterator[Problem]:
     """Every administrator account name appears once."""
     seen: dict[str, int] = {}
@@ -34,7 +33,6 @@ def _key_body(key: object) -> str | None:
     return " ".join(parts[:2]) if len(parts) >= 2 else None
 
 
-@check("admin_keys_not_shared")
 def admin_keys_not_shared(spec: Spec, level: int) -> Iterator[Problem]:
     """No two administrator accounts log in with the same SSH key (a shared credential)."""
     seen: dict[str, int] = {}
@@ -55,7 +53,6 @@ def admin_keys_not_shared(spec: Spec, level: int) -> Iterator[Problem]:
             seen[body] = i
 
 
-@check("admin_roles_separated")
 def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
     """One person (same full name) holds at most one of the system/audit/security roles."""
     roles: dict[str, tuple[int, str]] = {}
@@ -73,3 +70,6 @@ def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
                 "administrator role; system, audit and security administrators must be "
                 "different people.",
             )
+
+
+register(admins_unique, admin_keys_not_shared, admin_roles_separated)

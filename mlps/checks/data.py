@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlps.checks.registry import Problem, Spec, check, items, section
+from mlps.checks.registry import Problem, Spec, items, register, section
 
 
-@check("core_data_onprem")
 def core_data_onprem(spec: Spec, level: int) -> Iterator[Problem]:
     """Hybrid layout: buckets and workloads holding core medical data are placed on-prem."""
     if spec.get("layout") != "hybrid":
@@ -27,3 +26,6 @@ def core_data_onprem(spec: Spec, level: int) -> Iterator[Problem]:
                     f"{what_en} {entry.get('name')} holds core medical data; in a hybrid layout "
                     "core data stays on-prem (placement: onprem).",
                 )
+
+
+register(core_data_onprem)

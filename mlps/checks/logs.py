@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mlps.checks.registry import Problem, Spec, check, items, section
+from mlps.checks.registry import Problem, Spec, items, register, section
 
 
 def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
@@ -16,7 +16,6 @@ def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-@check("log_servers_redundant")
 def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
     """At least two hosts run log_audit_server, so every record has a second copy."""
     servers = _with_role(spec, "log_audit_server")
@@ -30,7 +29,6 @@ def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
         )
 
 
-@check("management_zone_layout")
 def management_zone_layout(spec: Spec, level: int) -> Iterator[Problem]:
     """A management zone exists and holds the bastion and every log audit server."""
     kinds = {
@@ -64,3 +62,6 @@ def management_zone_layout(spec: Spec, level: int) -> Iterator[Problem]:
                     f"{role} host {host.get('name')} is in zone {where}, which is not a "
                     "management zone; move it into one.",
                 )
+
+
+register(log_servers_redundant, management_zone_layout)

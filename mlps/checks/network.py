@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from mlps.checks.registry import Problem, Spec, check, items, section
+from mlps.checks.registry import Problem, Spec, items, register, section
 
 SSH_PORT = 22
 
@@ -52,7 +52,6 @@ def _ports(flow: dict[str, Any]) -> set[int]:
     return {p for p in ports if isinstance(p, int)} if isinstance(ports, list) else set()
 
 
-@check("zones_well_formed")
 def zones_well_formed(spec: Spec, level: int) -> Iterator[Problem]:
     """Zone names unique, zone CIDRs disjoint, every host inside its own zone's CIDR."""
     seen: dict[str, int] = {}
@@ -106,7 +105,6 @@ def zones_well_formed(spec: Spec, level: int) -> Iterator[Problem]:
             )
 
 
-@check("flows_known_zones")
 def flows_known_zones(spec: Spec, level: int) -> Iterator[Problem]:
     """Every flow comes from a zone the spec defines, or from `internet`."""
     zones = _zones(spec)
@@ -121,7 +119,6 @@ def flows_known_zones(spec: Spec, level: int) -> Iterator[Problem]:
             )
 
 
-@check("flows_minimal")
 def flows_minimal(spec: Spec, level: int) -> Iterator[Problem]:
     """No flow repeats another one's source, protocol and ports; no zone admits itself."""
     for i, zone in items(spec, "zones"):
@@ -157,7 +154,6 @@ def flows_minimal(spec: Spec, level: int) -> Iterator[Problem]:
             seen.append((j, str(source), protocol, ports))
 
 
-@check("ssh_only_from_management")
 def ssh_only_from_management(spec: Spec, level: int) -> Iterator[Problem]:
     """SSH (22/tcp) into a zone only from a management zone; into the bastion's zone also
     from networks inside bastion.allowed_sources."""
@@ -186,7 +182,6 @@ def ssh_only_from_management(spec: Spec, level: int) -> Iterator[Problem]:
         )
 
 
-@check("links_distinct_carriers")
 def links_distinct_carriers(spec: Spec, level: int) -> Iterator[Problem]:
     """Hybrid layout: the dedicated lines come from at least two different carriers."""
     if spec.get("layout") != "hybrid":
@@ -210,7 +205,6 @@ def _bandwidth(line: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-@check("backup_line_bandwidth")
 def backup_line_bandwidth(spec: Spec, level: int) -> Iterator[Problem]:
     """A backup line carries at least half of the largest primary line's bandwidth."""
     lines = items(spec, "links")
@@ -238,7 +232,6 @@ def backup_line_bandwidth(spec: Spec, level: int) -> Iterator[Problem]:
 MAX_DETECTION_MS = 1000
 
 
-@check("bfd_detection_time")
 def bfd_detection_time(spec: Spec, level: int) -> Iterator[Problem]:
     """BFD declares a dead line within a second: interval_ms * multiplier <= 1000."""
     for i, line in items(spec, "links"):
@@ -256,3 +249,7 @@ def bfd_detection_time(spec: Spec, level: int) -> Iterator[Problem]:
                 f"Line {line.get('name')} BFD detection time {interval}x{multiplier}="
                 f"{interval * multiplier} ms exceeds {MAX_DETECTION_MS} ms.",
             )
+
+
+register(zones_well_formed, flows_known_zones, flows_minimal, ssh_only_from_management,
+         links_distinct_carriers, backup_line_bandwidth, bfd_detection_time)

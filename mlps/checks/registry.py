@@ -25,6 +25,13 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
+def register(*fns: CheckFn) -> None:
+    """Register each function under its own name, the name the catalog uses (a plain call, not a
+    decorator, so that mutation testing reaches the checks' bodies)."""
+    for fn in fns:
+        check(fn.__name__)(fn)
+
+
 def items(spec: Spec, key: str) -> list[tuple[int, dict[str, Any]]]:
     """(index, entry) for every object in the array ``spec[key]``; anything else is skipped."""
     value = spec.get(key)

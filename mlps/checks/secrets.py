@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mlps.checks.registry import Problem, Spec, check
+from mlps.checks.registry import Problem, Spec, register
 
 SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     ("links", "*", "bgp", "password"),
@@ -27,7 +27,6 @@ def _walk(value: Any, path: tuple[str, ...], pointer: str) -> Iterator[tuple[str
         yield from _walk(value[head], rest, f"{pointer}/{head}")
 
 
-@check("no_plaintext_secrets")
 def no_plaintext_secrets(spec: Spec, level: int) -> Iterator[Problem]:
     """Secrets are Pulumi `secure:` values or `generated: true`, never plain strings."""
     for path in SECRET_PATHS:
@@ -41,3 +40,6 @@ def no_plaintext_secrets(spec: Spec, level: int) -> Iterator[Problem]:
                     "set --secret` (a secure value) or write `generated: true` to have it "
                     "generated at deploy time.",
                 )
+
+
+register(no_plaintext_secrets)

@@ -1,14 +1,11 @@
-"""What every command shares: clean exits on user mistakes, atomic output files."""
+"""What every command shares: clean exits on user mistakes."""
 
 from __future__ import annotations
 
 import functools
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -42,22 +39,3 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_UNUSABLE) from None
 
     return wrapper
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` completely or not at all."""
-    if path.is_dir():
-        raise InputError(str(path), "is a directory", "give a file name for the output")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot write here: {exc.strerror}",
-                         "choose a writable place for the output") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from mlps.bundle import MANIFEST, copy_input, publish, staging_dir, write_manifest
+from mlps.bundle import MANIFEST, REPORT, Input, copy_input, write_manifest
 from mlps.cli import app
 from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Format, user_errors
 from mlps.controls import catalog
@@ -19,6 +17,7 @@ from mlps.evidence import load_evidence
 from mlps.findings import Finding
 from mlps.plan_findings import load_plan_findings
 from mlps.report import Report, build_section, render
+from mlps.safe_output import check_target, output_dir
 from mlps.spec import LoadedSpec, load_spec
 from mlps.validate import validate
 from mlps.validate.engine import check_level
@@ -42,6 +41,8 @@ def report(
 ) -> None:
     """Write every report format and a hashed evidence bundle; print a summary."""
     loaded = load_spec(spec)
+    target = out or Path("reports") / loaded.name
+    check_target(target, REPORT)  # refused before anything is read or cached
     level = check_level(loaded.level if level is None else level, "--level")
     accepted = load_waivers(waivers) if waivers else None
     cat = catalog()
@@ -49,9 +50,7 @@ def report(
     planned = load_plan_findings(plan, cat, level) if plan else None
 
     result = validate(loaded, level=level, cat=cat)
-    target = out or Path("reports") / loaded.name
-    staging = staging_dir(target)
-    try:
+    with output_dir(target, REPORT) as staging:
         if synth and not plan:
             if result.failed:
                 print("mlps: the spec has failing findings: the stack is not synthesized",
@@ -68,7 +67,7 @@ def report(
             findings += host.findings
             checked["host"] = host.checked
         if accepted is not None:
-            findings = apply_waivers(findings, accepted, cat, date.today())
+            findings = apply_waivers(findings, accepted, cat, level=level)
             checked["spec"].add(WAIVER_CONTROL)
         section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
                                 host.by_control if host else None)
@@ -77,24 +76,23 @@ def report(
         for name, filename in REPORT_FILES.items():
             (staging / filename).write_text(render(rep, name), encoding="utf-8")
         bundle = staging / "bundle"
-        inputs: list[tuple[Path, str]] = [(spec, f"inputs/spec/{spec.name}")]
+        inputs: list[Input] = [Input(spec, f"inputs/spec/{spec.name}")]
         if waivers:
-            inputs.append((waivers, f"inputs/waivers/{waivers.name}"))
+            inputs.append(Input(waivers, f"inputs/waivers/{waivers.name}"))
         if host and evidence:
-            inputs += [(p, f"inputs/evidence/{p.relative_to(evidence).as_posix()}") for p in host.files]
+            inputs += [Input(p, f"inputs/evidence/{p.relative_to(evidence).as_posix()}", evidence)
+                       for p in host.files]
         if planned and plan:
-            inputs += [(p, f"inputs/plan/{p.relative_to(plan).as_posix()}") for p in planned.files]
-        for src, rel in inputs:
-            copy_input(src, bundle, rel)
+            inputs += [Input(p, f"inputs/plan/{p.relative_to(plan).as_posix()}", plan)
+                       for p in planned.files]
         for filename in REPORT_FILES.values():
-            copy_input(staging / filename, bundle, f"reports/{filename}")
-        (bundle / "bundle.json").write_text(json.dumps(_describe(rep, inputs), ensure_ascii=False,
-                                                       indent=2) + "\n", encoding="utf-8")
+            inputs.append(Input(staging / filename, f"reports/{filename}", staging))
+        for item in inputs:
+            copy_input(item, bundle)
+        (bundle / "bundle.json").write_text(
+            json.dumps(_describe(rep, [i.rel for i in inputs if i.rel.startswith("inputs/")]),
+                       ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_manifest(bundle)
-        publish(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
     sys.stdout.write(render(rep, fmt.value))
     print(f"mlps: reports in {target}/, evidence bundle {target}/bundle/ "
@@ -113,8 +111,8 @@ def _synthesize(loaded: LoadedSpec, spec: Path, out: Path) -> Path:
     return out
 
 
-def _describe(rep: Report, inputs: list[tuple[Path, str]]) -> dict[str, Any]:
+def _describe(rep: Report, inputs: list[str]) -> dict[str, Any]:
     section = rep.sections[0]
     return {"environment": section.name, "level": section.level, "mlps": rep.version,
             "checkpoints": list(section.checkpoints), "compliant": not rep.failed,
-            "inputs": [rel for _, rel in inputs]}
+            "inputs": inputs}

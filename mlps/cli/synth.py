@@ -10,13 +10,16 @@ import typer
 
 from mlps.cli import app
 from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, user_errors
+from mlps.plan_findings import SYNTH
+from mlps.safe_output import check_target
 
 
 @app.command()
 @user_errors
 def synth(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")],
-    out: Annotated[Path | None, typer.Option(help="Output directory (replaced).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output directory: new, empty or an earlier synth output (replaced).")] = None,
 ) -> None:
     """Synthesize a stack: resources.json, manifests/, inventory.yml, findings.json.
 
@@ -28,6 +31,7 @@ def synth(
     from mlps.synth import synthesize
 
     target = out or Path("build") / "synth" / stack
+    check_target(target, SYNTH)  # refused before the program runs, and again when published
     try:
         result = synthesize(stack, target)
     except pulumi.RunError as exc:

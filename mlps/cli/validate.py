@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from mlps.cli import app
-from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Format, user_errors, write_atomic
+from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Format, user_errors
 from mlps.controls import catalog
 from mlps.report import Report, build_section, render
+from mlps.safe_output import replace_file
 from mlps.spec import load_spec
 from mlps.validate import validate as validate_spec
 from mlps.validate.engine import check_level
@@ -42,7 +43,7 @@ def validate(
     report = Report(sections=sections)
     text = render(report, fmt.value)
     if output:
-        write_atomic(output, text)
+        replace_file(output, text.encode("utf-8"))
         print(f"mlps: wrote {fmt.value} report to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

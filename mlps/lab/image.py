@@ -95,7 +95,8 @@ def base_rootfs(sources: AptSources, log: list[str] | None = None) -> Path:
 
 def _run(cmd: list[str], what: str, timeout: int = BUILD_TIMEOUT) -> None:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(  # noqa: S603  fixed build tools and paths, argv without a shell
+            cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"{what} did not finish within {timeout} s") from exc
     if proc.returncode != 0:

@@ -53,6 +53,7 @@ def render(names: LabNames, topo: Topology) -> str:
         [
             f'-o ProxyCommand="{proxy_command(names)}"',
             f"-o UserKnownHostsFile={names.state_dir / 'known_hosts'}",
+            "-o StrictHostKeyChecking=yes",
             "-o IdentitiesOnly=yes",
         ]
     )
@@ -62,9 +63,13 @@ def render(names: LabNames, topo: Topology) -> str:
                 "ansible_user": "root",
                 "ansible_ssh_private_key_file": str(names.state_dir / "id_ed25519"),
                 "ansible_ssh_common_args": common,
+                "ansible_ssh_host_key_checking": True,
                 "ansible_control_path_dir": str(names.state_dir / "cp"),
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "lab_name": names.lab,
+                # The automation controller is the lab namespace's own address: declared, so the
+                # baseline lets root in by key from there and from nowhere else (CES-ACL-02).
+                "baseline_firewall_controller_sources": [f"{topo.lab_address}/32"],
             },
             "hosts": {h: host_vars(topo, h) for h in topo.hosts},
         }

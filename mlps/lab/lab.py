@@ -68,7 +68,8 @@ class Lab:
     def topology(self) -> Topology:
         if self._topo is None:
             self._load()
-        assert self._topo is not None
+        if self._topo is None:
+            raise LabError(f"lab {self.name} has no topology (run: mlps lab up --name {self.name})")
         return self._topo
 
     @property
@@ -221,12 +222,12 @@ class Lab:
             f"TCP:{addr}:22,connect-timeout=1",
             "STDOUT",
         ]
-        with subprocess.Popen(
+        with subprocess.Popen(  # noqa: S603  fixed tools, lab-made names, argv without a shell
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         ) as probe:
-            assert probe.stdout is not None
-            ready, _, _ = select.select([probe.stdout], [], [], wait)
-            banner = os.read(probe.stdout.fileno(), 4) if ready else b""
+            out = probe.stdout
+            ready = select.select([out], [], [], wait)[0] if out is not None else []
+            banner = os.read(out.fileno(), 4) if out is not None and ready else b""
             probe.kill()
         return banner == b"SSH-"
 

@@ -70,7 +70,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``cmd``; on failure (if ``check``) or time-out raise LabError naming ``what``."""
     try:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603  lab tools with lab-made names, argv without a shell
             cmd,
             capture_output=True,
             text=True,
@@ -99,8 +99,8 @@ def wait_for(test: Callable[[], bool], timeout: float, what: str, step: float = 
 def spawn(cmd: list[str], log: Path) -> None:
     """Start ``cmd`` detached (own session, not our child), its output to ``log``, not ours."""
     with open(log, "ab") as out:
-        subprocess.run(
-            ["setsid", "--fork", *cmd],
+        subprocess.run(  # noqa: S603  argv without a shell, as every lab command
+            ["setsid", "--fork", *cmd],  # noqa: S607  util-linux on root's PATH (preflight checks)
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -17,9 +17,11 @@ from ruamel.yaml.error import YAMLError
 
 from mlps.errors import InputError
 from mlps.lab.names import check_host_name
+from mlps.safe_input import read_text
 
 MGMT = "mgmt"
 DEFAULT_MGMT_CIDR = "10.99.0.0/24"
+MAX_BYTES = 1024 * 1024
 RELAY_SLOTS = 4  # top addresses of the management network kept for the apt relay
 NET_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 TOP_KEYS = {"hosts", "networks", "groups", "management"}
@@ -84,9 +86,14 @@ def load_topology(path: Path) -> Topology:
     """Read and check a topology file; every mistake is one InputError naming its place."""
     file = str(path)
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(file, f"cannot read the topology file: {exc.strerror}") from exc
+        text = read_text(path, MAX_BYTES)
+    except InputError as exc:
+        raise InputError(file, f"cannot read the topology file: {exc.message}", exc.hint) from None
+    try:
+        data = YAML(typ="safe").load(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(file, f"not a usable topology: {str(exc)[:120]}",
+                         "write plain names, numbers and lists") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

@@ -20,9 +20,10 @@ def render_junit(report: Report) -> str:
             counts["tests"] += 1
             if r.status == "fail":
                 counts["failures"] += 1
+                failing = [f for f in r.findings if f.status == "fail"]
                 lines = [f"{f.file or ''}:{f.line or ''} {f.pointer} {f.message_en} / {f.message_zh}"
-                         for f in r.findings if f.status == "fail"]
-                failure = ET.SubElement(case, "failure", message=r.findings[0].message_en,
+                         for f in failing]
+                failure = ET.SubElement(case, "failure", message=failing[0].message_en,
                                         type=r.control.severity)
                 failure.text = "\n".join(lines) + f"\nfix: {r.control.remediation.en}"
             elif r.status in ("manual", "not_checked"):

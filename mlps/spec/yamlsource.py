@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from mlps import safe_input
 from mlps.errors import InputError
 from mlps.pointers import escape
 
@@ -24,35 +25,22 @@ Lines = dict[str, int]
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, refusing what cannot be a spec."""
-    name = str(path)
-    if not path.exists():
-        raise InputError(name, "file not found", "check the path")
-    if path.is_dir():
-        raise InputError(name, "is a directory", "give a Pulumi.<env>.yaml or a spec file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(
-            name, f"file is {size} bytes, more than the {MAX_BYTES} a spec may have",
-            "a spec describes one environment; split it or check that this is the right file",
-        )
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         "save the file as UTF-8") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror}", "check its permissions") from None
+    """Read a UTF-8 spec or waiver file: a regular file of at most MAX_BYTES bytes."""
+    return safe_input.read_text(path, MAX_BYTES)
 
 
 def parse(text: str, name: str) -> tuple[Any, Lines]:
     """Parse YAML (JSON is YAML) into plain data and a map JSON pointer -> 1-based line."""
     if name.endswith(".json"):
         try:
-            json.loads(text)  # precise JSON errors before the YAML parser sees it
+            # precise JSON errors before the YAML parser sees it
+            json.loads(text, parse_int=safe_input.check_number, parse_float=safe_input.check_number,
+                       parse_constant=safe_input.check_number)
         except json.JSONDecodeError as exc:
             raise InputError(name, f"invalid JSON: {exc.msg}", "fix the syntax",
                              where=f"line {exc.lineno}, column {exc.colno}") from None
+        except ValueError as exc:
+            raise InputError(name, f"invalid JSON: {exc}", "write a plain number") from None
         except RecursionError:
             raise InputError(name, f"nested deeper than {MAX_DEPTH} levels",
                              "a spec is never this deep; check the file") from None
@@ -124,6 +112,12 @@ def _walk(node: yaml.Node, pointer: str, depth: int, lines: Lines, seen: set[int
             _walk(item, f"{pointer}/{index}", depth + 1, lines, seen, name)
     elif node.tag == _TAG + "timestamp":
         node.tag = _TAG + "str"  # dates stay strings: JSON has no date type
+    elif node.tag in (_TAG + "int", _TAG + "float"):
+        try:
+            safe_input.check_number(str(node.value))
+        except ValueError as exc:
+            raise InputError(name, str(exc), "write a plain number",
+                             where=f"line {node.start_mark.line + 1}") from None
     elif node.tag not in _SCALAR_TAGS:
         raise InputError(name, f"the YAML tag {node.tag} is not allowed in a spec",
                          "use plain strings, numbers, booleans, lists and mappings",

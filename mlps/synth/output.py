@@ -6,18 +6,19 @@ Everything is sorted and free of times and random ids, so a second run writes th
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mlps.plan_findings import SYNTH
+from mlps.safe_output import output_dir, write_files
 from mlps.synth.mockrun import Registration
 
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105  the mask shown in place of a secret, not a secret
 UNKNOWN = "[unknown]"
 _SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  Pulumi's public secret-value tag
 _UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _INTERNAL = "__"
 
@@ -79,13 +80,10 @@ def dump_yaml(data: Any) -> str:
 
 
 def write_tree(out: Path, files: dict[str, str]) -> None:
-    """Replace ``out`` with exactly ``files`` (relative path → text)."""
-    if out.exists():
-        shutil.rmtree(out)
-    for rel, text in sorted(files.items()):
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    """Publish exactly ``files`` (relative path → text) at ``out``, replacing only an earlier
+    synth output there (mlps.safe_output refuses anything else)."""
+    with output_dir(out, SYNTH) as staging:
+        write_files(staging, files, SYNTH)
 
 
 def render_files(regs: list[Registration]) -> dict[str, str]:

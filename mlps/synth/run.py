@@ -34,6 +34,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
     from mlps.synth.checks import plan_graph, run_policies
     from stacks.components.audit_policy import render_audit_policy
     from stacks.inventory import render_inventory
+    from stacks.known_hosts import KNOWN_HOSTS, render_known_hosts
     from stacks.model import environment
     from stacks.program import build
 
@@ -41,6 +42,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
     files = render_files(regs)
     env = environment(spec.effective)
     files["inventory.yml"] = render_inventory(env)
+    files[KNOWN_HOSTS] = render_known_hosts(env.raw)
     if env.kubernetes.enabled and env.kubernetes.audit_log:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
     check = run_policies(plan_graph(regs, spec.level), catalog())

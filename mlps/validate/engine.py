@@ -91,7 +91,7 @@ def validate(
 
     findings = sorted(found.values(), key=Finding.sort_key)
     if waivers:
-        findings = apply_waivers(findings, waivers, cat, today or date.today())
+        findings = apply_waivers(findings, waivers, cat, today, level=level)
     checked = set(cat.spec_checked(level))
     return ValidationResult(spec=spec, level=level, findings=findings, checked=checked)
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_command as command
 
+from stacks.known_hosts import render_known_hosts
 from stacks.naming import digest
 
 PLAYBOOK = "playbooks/site.yml"
 
+# The inventory and the spec's known_hosts go side by side in a private directory: the
+# inventory points ssh at "{{ inventory_dir }}/known_hosts" with strict host key checking.
 _SCRIPT = """set -eu
-inv=$(mktemp) && vars=$(mktemp) && trap 'rm -f "$inv" "$vars"' EXIT
-cat > "$inv"
-printf '%s' "$MLPS_SECRET_VARS" > "$vars"
-ANSIBLE_CONFIG=ansible.cfg ansible-playbook -i "$inv" -e "@$vars" --limit '{limit}' {playbook}
+d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT
+cat > "$d/inventory.yml"
+printf '%s' "$MLPS_KNOWN_HOSTS" > "$d/known_hosts"
+printf '%s' "$MLPS_SECRET_VARS" > "$d/vars.json"
+ANSIBLE_CONFIG=ansible.cfg ANSIBLE_HOST_KEY_CHECKING=True \\
+  ansible-playbook -i "$d/inventory.yml" -e "@$d/vars.json" --limit '{limit}' {playbook}
 """
 
 
@@ -26,7 +32,7 @@ class AnsiblePlayArgs:
 
     limit: str
     inventory: str
-    secret_vars: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_vars: dict[str, pulumi.Input[Any]] = field(default_factory=dict)
     playbook: str = PLAYBOOK
 
 
@@ -35,20 +41,31 @@ class AnsiblePlay(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AnsiblePlayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:hosts:AnsiblePlay", name, None, opts)
+        # Output.all() of no input is a list; ansible-playbook -e @FILE takes a mapping only.
         joined: pulumi.Output[str] = pulumi.Output.all(**args.secret_vars).apply(
-            lambda v: json.dumps(v, sort_keys=True)
+            lambda v: json.dumps(v or {}, sort_keys=True)
         )
         secrets: pulumi.Output[str] = pulumi.Output.secret(joined)
         script = _SCRIPT.format(limit=args.limit, playbook=args.playbook)
+        known_hosts = render_known_hosts(_inventory_spec(args.inventory))
         self.run = command.local.Command(
             f"{name}-run",
             create=script,
             update=script,
             interpreter=["/bin/sh", "-c"],
             stdin=args.inventory,
-            environment={"MLPS_SECRET_VARS": secrets},
+            environment={"MLPS_SECRET_VARS": secrets, "MLPS_KNOWN_HOSTS": known_hosts},
             triggers=[digest(args.inventory), args.limit, *sorted(args.secret_vars)],
             logging=command.local.Logging.STDOUT_AND_STDERR,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"limit": args.limit})
+
+
+def _inventory_spec(inventory: str) -> dict[str, Any]:
+    """The public spec the generated inventory carries (``all.vars.mlps_spec``)."""
+    from stacks.inventory import load_inventory  # stacks.inventory imports the components
+
+    data = load_inventory(inventory) or {}
+    spec = data.get("all", {}).get("vars", {}).get("mlps_spec", {})
+    return spec if isinstance(spec, dict) else {}

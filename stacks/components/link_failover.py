@@ -8,7 +8,10 @@ import pulumi
 
 from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
 from stacks.model import Environment
-from stacks.secrets import secret_value
+from stacks.secrets import secret_map, secret_value
+
+PASSWORDS_VAR = "link_failover_bgp_passwords"
+"""Role variable (line name → TCP MD5 password) fed by the spec's ``links[].bgp.password``."""
 
 
 @dataclass(frozen=True)
@@ -22,13 +25,14 @@ class LinkFailover(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LinkFailoverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:network:LinkFailover", name, None, opts)
-        secrets: dict[str, pulumi.Input[str]] = {}
-        for link in args.env.links:
-            var = f"link_failover_bgp_password_{link.name.replace('-', '_')}"
-            secrets[var] = secret_value(link.password, f"{name}-{link.name}-bgp-password", self)
+        passwords: dict[str, pulumi.Input[str]] = {
+            link.name: secret_value(link.password, f"{name}-{link.name}-bgp-password", self)
+            for link in args.env.links
+        }
         AnsiblePlay(
             f"{name}-edges",
-            AnsiblePlayArgs(limit="link_failover", inventory=args.inventory, secret_vars=secrets),
+            AnsiblePlayArgs(limit="link_failover", inventory=args.inventory,
+                            secret_vars={PASSWORDS_VAR: secret_map(passwords)}),
             pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs(

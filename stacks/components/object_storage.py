@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -10,9 +11,13 @@ from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
 from stacks.components.workload import S3Target
 from stacks.model import Environment
 from stacks.providers.base import CloudProvider
-from stacks.secrets import secret_value
+from stacks.secrets import secret_map, secret_value
 
 S3_PORT = 8333
+KEY_VAR = "object_storage_encryption_key"
+"""Role variable fed by the spec's ``object_storage.encryption_key`` (the SSE-S3 KEK)."""
+IDENTITY_KEYS_VAR = "object_storage_identity_keys"
+"""Role variable (identity → {access_key, secret_key}) of the workloads' S3 credentials."""
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,20 @@ class ObjectStorage(pulumi.ComponentResource):
         self.targets: dict[str, S3Target] = {}
         servers = env.hosts_with("object_storage")
         if servers:
-            secrets: dict[str, pulumi.Input[str]] = {
-                "object_storage_encryption_key": secret_value(env.storage_key, f"{name}-encryption-key", self)
-            }
             scheme = "https" if env.storage_tls else "http"
             endpoint = f"{scheme}://{servers[0].address}:{S3_PORT}"
-            for w in env.workloads:
-                if w.bucket is None or w.placement != "onprem":
-                    continue
-                ident = w.name.replace("-", "_")
-                access = secret_value(None, f"{name}-{w.name}-access-key", self)
-                secret = secret_value(None, f"{name}-{w.name}-secret-key", self)
-                secrets[f"object_storage_identity_{ident}_access_key"] = access
-                secrets[f"object_storage_identity_{ident}_secret_key"] = secret
-                self.targets[w.name] = S3Target(w.bucket, endpoint, "local", access, secret)
+            identities: dict[str, pulumi.Input[Any]] = {}
+            for w in env.local_s3_workloads():
+                if w.bucket is None:
+                    raise ValueError(f"workload {w.name} uses local S3 but names no bucket")
+                access = secret_value(None, f"{name}-{w.name}-access-key", self, "access_key")
+                secret = secret_value(None, f"{name}-{w.name}-secret-key", self, "secret_key")
+                identities[w.name] = pulumi.Output.all(access_key=access, secret_key=secret)
+                self.targets[w.name] = S3Target(str(w.bucket), endpoint, "local", access, secret)
+            secrets: dict[str, pulumi.Input[Any]] = {
+                KEY_VAR: secret_value(env.storage_key, f"{name}-encryption-key", self, "hex256"),
+                IDENTITY_KEYS_VAR: secret_map(identities),
+            }
             AnsiblePlay(
                 f"{name}-servers",
                 AnsiblePlayArgs(limit="object_storage", inventory=args.inventory, secret_vars=secrets),

@@ -106,7 +106,7 @@ class WorkloadDeployment(pulumi.ComponentResource):
             {"name": "tls", "secret": {"secretName": f"{w.name}-tls"}},
         ]
         mounts: list[dict[str, Any]] = [
-            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108  the container's own emptyDir
             {"name": "tls", "mountPath": "/etc/tls", "readOnly": True},
         ]
         args_: list[str] = []
@@ -173,7 +173,8 @@ class WorkloadDeployment(pulumi.ComponentResource):
         mounts: list[dict[str, Any]],
     ) -> None:
         s3 = args.s3
-        assert s3 is not None
+        if s3 is None:
+            raise ValueError(f"workload {w.name} keeps objects but has no S3 target")
         config = orthanc_config(w)
         storage: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(s3.access_key, s3.secret_key).apply(

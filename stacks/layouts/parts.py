@@ -35,7 +35,8 @@ class CloudFoundation:
 
 def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundation:
     """Provider, isolated network with default-deny zones, KMS key, audit trail, instances."""
-    assert env.cloud is not None, "cloud and hybrid layouts name their cloud"
+    if env.cloud is None:
+        raise ValueError("cloud and hybrid layouts name their cloud")
     provider = cloud_provider(env.cloud, env.name, parent)
     zones = NetworkZones(
         res(env.name, "zones"),

@@ -73,6 +73,7 @@ def test_inventory_reaches_hosts_through_the_labs_own_namespace() -> None:
     common = data["all"]["vars"]
     assert "nsenter --net=/run/netns/mlps-t-inv_lab socat - TCP:%h:%p" in common["ansible_ssh_common_args"]
     assert common["ansible_user"] == "root"
+    assert common["baseline_firewall_controller_sources"] == ["10.99.0.1/32"]
     assert common["ansible_ssh_private_key_file"] == "/var/lib/mlps/lab/mlps-t-inv/id_ed25519"
     assert common["ansible_control_path_dir"].startswith("/var/lib/mlps/lab/mlps-t-inv/")
     assert data["all"]["hosts"]["a"]["ansible_host"] == "10.99.0.2"

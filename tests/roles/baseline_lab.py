@@ -54,9 +54,9 @@ class Workstation:
             "-o",
             "IdentitiesOnly=yes",
             "-o",
-            "StrictHostKeyChecking=no",
+            "StrictHostKeyChecking=yes",
             "-o",
-            "UserKnownHostsFile=/dev/null",
+            f"UserKnownHostsFile={self.lab.names.state_dir / 'known_hosts'}",
             "-o",
             "ConnectTimeout=5",
             "-o",
@@ -80,8 +80,7 @@ class Workstation:
         """Run ssh from the workstation; ``code`` answers the bastion's TOTP prompt."""
         argv = self._base(user)
         if jump:
-            proxy = " ".join([*self._base(user), "-W", "%h:%p", f"{user}@{self.addr(BASTION)}"])
-            argv += ["-o", f"ProxyCommand={proxy}"]
+            argv += self.proxy(user)
         if tty:
             argv.append("-tt")
         argv += [f"{user}@{self.addr(host)}", *remote]
@@ -102,22 +101,32 @@ class Workstation:
             check=False,
         )
 
-    def type_into_shell(self, user: str, host: str, code: str, lines: list[str]) -> str:
+    def proxy(self, user: str) -> list[str]:
+        """``ssh`` options that reach an internal host through the bastion (ProxyJump)."""
+        hop = " ".join([*self._base(user), "-W", "%h:%p", f"{user}@{self.addr(BASTION)}"])
+        return ["-o", f"ProxyCommand={hop}"]
+
+    def type_into_shell(self, user: str, host: str, code: str, lines: list[str], jump: bool = False) -> str:
         """Log in interactively (a real terminal), type ``lines`` at the shell prompt one at a
-        time, then ``exit``; return what the terminal showed."""
-        argv = [*self._base(user), "-tt", f"{user}@{self.addr(host)}"]
+        time, then ``exit``; return what the terminal showed after the first prompt. ``jump`` goes
+        through the bastion."""
+        argv = [*self._base(user), *(self.proxy(user) if jump else []), "-tt", f"{user}@{self.addr(host)}"]
         env = {**os.environ, "SSH_ASKPASS": str(self.askpass), "SSH_ASKPASS_REQUIRE": "force",
                "MLPS_TEST_CODE": code, "DISPLAY": ":0", "TERM": "dumb"}
         term = pexpect.spawn("nsenter", [f"--net={self.netns()}", *argv], env=env,
                              encoding="utf-8", timeout=30)
         prompt = r"[$#] $"
+        shown: list[str] = []
         try:
             term.expect(prompt)
             for line in [*lines, "exit"]:
                 term.sendline(line)
                 term.expect([prompt, pexpect.EOF] if line == "exit" else prompt)
-            term.expect(pexpect.EOF)
-            return str(term.before)
+                shown.append(str(term.before))
+            if not term.eof():
+                term.expect(pexpect.EOF)
+                shown.append(str(term.before))
+            return "".join(shown)
         finally:
             term.close(force=True)
 

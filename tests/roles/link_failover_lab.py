@@ -100,7 +100,7 @@ def edge_vars(lab: Lab, passwords: dict[str, str], bfd_profile: str) -> dict[str
                 "local_address": addr(lab, edge, mine),
                 "peer_address": addr(lab, other, theirs),
                 "gateway": addr(lab, line.carrier, mine),
-                "peer_asn": peer_asn, "password": passwords[line.name],
+                "peer_asn": peer_asn,
             })
         out[edge] = {
             "link_failover_local_asn": asn,
@@ -108,6 +108,7 @@ def edge_vars(lab: Lab, passwords: dict[str, str], bfd_profile: str) -> dict[str
             "link_failover_announce_prefixes": [announce],
             "link_failover_accept_prefixes": [accept],
             "link_failover_bfd_profile": bfd_profile,
+            "link_failover_bgp_passwords": {line.name: passwords[line.name] for line in LINES},
         }
     return out
 

@@ -97,9 +97,10 @@ class ProbeCert:
 
 
 def probe(lab: Lab, host: str, case: str, target: str, cert: ProbeCert | None,
-          server_name: str, wait: float = 6.0) -> None:
-    """Run a second rsyslogd in ``host`` that sends one record, hostname ``probe-<case>``, to
-    ``target`` over RELP (with TLS and ``cert`` unless None), waits, then stops."""
+          server_name: str, wait: float = 6.0, claimed_host: str | None = None) -> None:
+    """Run a second rsyslogd in ``host`` that sends one record, host name ``claimed_host`` (by
+    default ``probe-<case>``), to ``target`` over RELP (with TLS and ``cert`` unless None),
+    waits, then stops."""
     work = f"/tmp/mlps-probe-{case}"
     lab.run(host, f"rm -rf {work} && mkdir -p {work}")
     tls = ""
@@ -117,7 +118,8 @@ input(type="imptcp" address="127.0.0.1" port="10514")
 action(type="omrelp" target="{target}" port="{RELP_PORT}" {tls} action.resumeRetryCount="-1")
 """
     lab.run(host, f"cat > {work}/rsyslog.conf", input=conf)
-    record = f"<13>1 2026-01-01T00:00:00.000001Z probe-{case} mlps-probe - - - probe case={case}\n"
+    name = claimed_host or f"probe-{case}"
+    record = f"<13>1 2026-01-01T00:00:00.000001Z {name} mlps-probe - - - probe case={case}\n"
     script = (
         f"rsyslogd -n -f {work}/rsyslog.conf -i {work}/pid >{work}/out 2>&1 & "
         f"sleep 1; printf %s {shlex.quote(record)} > /dev/tcp/127.0.0.1/10514; "
@@ -128,5 +130,15 @@ action(type="omrelp" target="{target}" port="{RELP_PORT}" {tls} action.resumeRet
 
 def stored_probe(lab: Lab, server: str, case: str) -> bool:
     """Did ``server`` store the probe record of ``case``?"""
-    found = lab.run(server, f"grep -rsl 'probe case={case}' {ROOT}", check=False)
-    return found.returncode == 0
+    return bool(probe_files(lab, server, case))
+
+
+def probe_files(lab: Lab, server: str, case: str) -> dict[str, list[str]]:
+    """Where ``server`` stored the probe record of ``case``: file (relative to the store) ->
+    the stored lines."""
+    found = lab.run(server, f"grep -rs 'probe case={case}$' {ROOT}", check=False)
+    out: dict[str, list[str]] = {}
+    for line in found.stdout.splitlines():
+        path, _, text = line.partition(":")
+        out.setdefault(path.removeprefix(ROOT + "/"), []).append(text)
+    return out

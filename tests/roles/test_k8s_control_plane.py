@@ -24,8 +24,9 @@ import pytest
 import yaml
 
 from mlps.ansible_run import PlaybookRun, run_playbook
-from mlps.kubebundle import MANIFEST, sha256_file, verify_bundle
+from mlps.kubebundle import MANIFEST, PIN_VAR, read_manifest, sha256_file, verify_bundle
 from mlps.lab import Lab
+from stacks.inventory import dump_inventory, load_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -64,13 +65,13 @@ def lab(lab_factory: Any) -> Lab:
 def _inventory(lab: Lab, synth: Path, members: tuple[str, ...], path: Path) -> Path:
     """The lab's inventory plus group k8s_control_plane with the synthesized role variables."""
     inv = yaml.safe_load(lab.inventory_path.read_text())
-    generated = yaml.safe_load((synth / "inventory.yml").read_text())["all"]
+    generated = load_inventory((synth / "inventory.yml").read_text())["all"]
     inv["all"]["vars"]["mlps_level"] = generated["vars"]["mlps_level"]
     inv["all"]["vars"]["mlps_spec"] = generated["vars"]["mlps_spec"]
     group = generated["children"]["k8s_control_plane"]["vars"]
     inv["all"]["children"] = {"k8s_control_plane": {"hosts": dict.fromkeys(members),
                                                     "vars": group}}
-    path.write_text(yaml.safe_dump(inv, allow_unicode=True))
+    path.write_text(dump_inventory(inv))  # the spec's text stays !unsafe
     return path
 
 
@@ -115,12 +116,13 @@ def test_level_3_refuses_two_control_plane_hosts(lab: Lab, synth: Path, tmp_path
 def test_tampered_bundle_is_refused_before_anything_is_written(
         lab: Lab, inventory: Path, tmp_path: Path) -> None:
     bundle = _fake_bundle(tmp_path / "bundle")
+    pins = read_manifest(bundle)
     (bundle / "bin" / "kubeadm").write_bytes(os.urandom(256))
     assert not verify_bundle(bundle).ok
-    run = run_playbook(SITE, inventory, extra_vars={**REFUSED_VARS,
+    run = run_playbook(SITE, inventory, extra_vars={**REFUSED_VARS, PIN_VAR: pins,
                                                     "k8s_control_plane_bundle_dir": str(bundle)})
     assert not run.ok
-    assert "bin/kubeadm: missing or SHA-256 does not match SHA256SUMS" in _flat(run.output)
+    assert "bin/kubeadm: missing or SHA-256 does not match the pinned" in _flat(run.output)
     for host in HOSTS:
         assert lab.run(host, f"test -e {REFUSED}", check=False).returncode != 0
 
@@ -128,7 +130,7 @@ def test_tampered_bundle_is_refused_before_anything_is_written(
 def test_kubeadm_not_from_the_bundle_is_refused(lab: Lab, inventory: Path, tmp_path: Path) -> None:
     bundle = _fake_bundle(tmp_path / "bundle")
     assert verify_bundle(bundle).ok
-    run = run_playbook(SITE, inventory, extra_vars={**REFUSED_VARS,
+    run = run_playbook(SITE, inventory, extra_vars={**REFUSED_VARS, PIN_VAR: read_manifest(bundle),
                                                     "k8s_control_plane_bundle_dir": str(bundle)})
     assert not run.ok
     assert "/usr/local/bin/kubeadm is missing or differs from bin/kubeadm of the bundle" in \
@@ -233,7 +235,7 @@ def test_cluster_from_bundle(lab: Lab, inventory: Path, synth: Path, evidence_di
     check = verify_bundle(Path(bundle))
     assert check.ok, check.problems
     extra = {"k8s_node_bundle_dir": bundle, "k8s_control_plane_bundle_dir": bundle,
-             "evidence_dir": str(evidence_dir)}
+             PIN_VAR: read_manifest(Path(bundle)), "evidence_dir": str(evidence_dir)}
     node = run_playbook(NODE, inventory, extra_vars=extra)
     assert node.ok, node.output[-4000:]
     built = run_playbook(SITE, inventory, extra_vars=extra)

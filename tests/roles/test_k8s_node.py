@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from mlps.ansible_run import PlaybookRun, run_playbook
-from mlps.kubebundle import MANIFEST, sha256_file
+from mlps.kubebundle import MANIFEST, PIN_VAR, read_manifest, sha256_file
 from mlps.lab import Lab
 
 pytestmark = pytest.mark.lab
@@ -49,18 +49,37 @@ def _fake_bundle(root: Path) -> Path:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(256))
+    _write_manifest(root)
+    return root
+
+
+def _write_manifest(root: Path) -> None:
     lines = [f"{sha256_file(root / rel)}  {rel}" for rel in
              ("bin/kubeadm", "bin/kubelet", "bin/kubectl", "images/pause.tar", "cni/cni.tgz")]
     (root / MANIFEST).write_text("\n".join(lines) + "\n")
-    return root
 
 
 def test_tampered_bundle_is_refused_before_install(lab: Lab, tmp_path: Path) -> None:
     bundle = _fake_bundle(tmp_path / "bundle")
+    pins = read_manifest(bundle)
     (bundle / "bin" / "kubelet").write_bytes(os.urandom(256))
-    run = run_playbook(SITE, lab.inventory_path, extra_vars={"k8s_node_bundle_dir": str(bundle)})
+    run = run_playbook(SITE, lab.inventory_path, extra_vars={"k8s_node_bundle_dir": str(bundle),
+                                                             PIN_VAR: pins})
     assert not run.ok
     assert "bin/kubelet: missing or SHA-256 does not match" in " ".join(run.output.split())
+    assert lab.run(HOST, "test -e /usr/local/bin/kubelet", check=False).returncode != 0
+
+
+def test_bundle_with_rewritten_manifest_is_refused_before_install(lab: Lab, tmp_path: Path) -> None:
+    """The attacker replaces kubelet and rewrites SHA256SUMS to match: the pins still refuse it."""
+    bundle = _fake_bundle(tmp_path / "bundle")
+    pins = read_manifest(bundle)
+    (bundle / "bin" / "kubelet").write_bytes(os.urandom(256))
+    _write_manifest(bundle)
+    run = run_playbook(SITE, lab.inventory_path, extra_vars={"k8s_node_bundle_dir": str(bundle),
+                                                             PIN_VAR: pins})
+    assert not run.ok
+    assert "bin/kubelet: SHA256SUMS differs from the pinned" in " ".join(run.output.split())
     assert lab.run(HOST, "test -e /usr/local/bin/kubelet", check=False).returncode != 0
 
 

@@ -115,6 +115,8 @@ def test_verify_writes_passing_evidence(lab: Lab, deployed: PlaybookRun,
                if r["control"] in ("CNS-TRANS-03", "CNS-TRANS-04", "SMC-CEN-04", "SMC-CEN-05",
                                    "SMC-CEN-07", "SMC-AUD-01", "CES-AUDIT-02")}
         assert set(got.values()) == {"pass"}, doc["results"]
+        filing = next(r for r in by_control(doc, "CES-AUDIT-03") if "claim" in r["check"])
+        assert filing["status"] == "pass", filing
         # Nothing is sealed before the first day ends: said so, never counted as a pass.
         sealed = by_control(doc, "ABS-AUDIT-03")[0]
         assert (sealed["status"], sealed["detail"]) == ("not_checkable", "no sealed file yet")
@@ -203,6 +205,66 @@ def test_foreign_ca_and_wrong_name_are_refused(lab: Lab, deployed: PlaybookRun, 
     assert not support.stored_probe(lab, "audit1", "wrongname")
 
 
+def test_forged_host_name_is_filed_under_the_sender_and_alerted(
+    lab: Lab, deployed: PlaybookRun, pki: Path
+) -> None:
+    """fw1, with its own valid certificate, sends a record claiming to come from fw2."""
+    target = lab.hosts["audit1"].address
+    own = support.ProbeCert(pki / "ca.pem", pki / "fw1.pem", pki / "fw1.key")
+    support.probe(lab, "fw1", "forged", target, own, "audit1", claimed_host="fw2")
+    today = lab.run("audit1", "date +%F").stdout.strip()
+    stored = support.probe_files(lab, "audit1", "forged")
+    assert list(stored) == [f"fw1/{today}.log"], stored  # nothing under fw2
+    line = stored[f"fw1/{today}.log"][0]
+    assert " fw1 user.notice mlps-probe" in line, line  # the host column is the sender
+    assert f"[mlps-audit sender={lab.hosts['fw1'].address} claimed-host=fw2]" in line, line
+    alert = lab.run("audit1", "grep -h 'mlps-audit-forged-host' /var/log/auth.log", check=False)
+    assert f"record from {lab.hosts['fw1'].address} (filed under fw1) claims host fw2" in alert.stdout
+
+
+def test_permitted_certificate_from_an_unbound_address_is_set_apart(
+    lab: Lab, deployed: PlaybookRun, pki: Path
+) -> None:
+    """fw3's key used from another machine (audit2, bound to no sender): nothing lands in fw3's
+    files; the record is set apart under _unmapped with the address it came from."""
+    target = lab.hosts["audit1"].address
+    stolen = support.ProbeCert(pki / "ca.pem", pki / "fw3.pem", pki / "fw3.key")
+    support.probe(lab, "audit2", "stolen", target, stolen, "audit1", claimed_host="fw3")
+    today = lab.run("audit1", "date +%F").stdout.strip()
+    stored = support.probe_files(lab, "audit1", "stolen")
+    assert list(stored) == [f"_unmapped/{today}.log"], stored
+    assert f"sender={lab.hosts['audit2'].address} claimed-host=fw3]" in stored[f"_unmapped/{today}.log"][0]
+
+
+def test_verify_fails_when_the_store_files_by_claimed_host_name(
+    lab: Lab, deployed: PlaybookRun, extra_vars: dict[str, Any], evidence_dir: Path
+) -> None:
+    conf = "/etc/rsyslog.d/50-mlps-audit-server.conf"
+    lab.run("audit2", f"sed -i 's|/%$.mlps_peer:::secpath-replace%/|/%HOSTNAME:::secpath-replace%/|' {conf}")
+    assert "%HOSTNAME:::secpath-replace%/%$YEAR%" in lab.run("audit2", f"cat {conf}").stdout
+    run = play(lab, VERIFY, extra_vars)
+    assert run.ok, run.output[-4000:]
+    doc = evidence(evidence_dir, "audit2", "log_audit_server")
+    filing = next(r for r in by_control(doc, "CES-AUDIT-03") if "claim" in r["check"])
+    assert filing["status"] == "fail", filing
+    restored = play(lab, SITE, extra_vars)
+    assert restored.ok, restored.output[-4000:]
+    run = play(lab, VERIFY, extra_vars)
+    doc = evidence(evidence_dir, "audit2", "log_audit_server")
+    filing = next(r for r in by_control(doc, "CES-AUDIT-03") if "claim" in r["check"])
+    assert filing["status"] == "pass", filing
+
+
+def test_role_refuses_retention_below_the_level_minimum(
+    lab: Lab, deployed: PlaybookRun, extra_vars: dict[str, Any]
+) -> None:
+    run = run_playbook(SITE, lab.inventory_path, limit="audit1", extra_vars={
+        **extra_vars, "log_audit_server_retention_days": 90, "log_audit_server_level": 3})
+    assert run.rc != 0
+    assert "log_audit_server_retention_days=90 is below the" in run.output
+    assert "Refuse a retention shorter than the protection level allows" in run.output
+
+
 def test_plaintext_is_not_accepted(lab: Lab, deployed: PlaybookRun) -> None:
     target = lab.hosts["audit1"].address
     refused = lab.run("fw3", f"logger --tcp -n {target} -P 514 'plain-tcp-marker'", check=False)
@@ -244,7 +306,6 @@ def test_changed_byte_in_yesterdays_file_is_detected(
     assert chain["status"] == "fail"
     assert f"fw1/{yesterday}.log: content changed" in json.dumps(chain["observed"])
     assert by_control(doc, "ABS-AUDIT-03")[0]["status"] == "fail", "a cleared flag must show"
-
 
 
 def test_disk_alarm_raises_an_alert_record(lab: Lab, deployed: PlaybookRun) -> None:

@@ -1,5 +1,6 @@
 """The audit store's seal/verify tool (roles/log_audit_server/files/mlps-logaudit) on a store
-built in a temporary directory, and the retention floor of the role."""
+built in a temporary directory (nothing outside it is touched; the flags are exercised on a real
+ext4 filesystem by test_log_audit_ext4.py, the role's retention floor on lab hosts)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from mlps.ansible_run import run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "roles" / "log_audit_server" / "files" / "mlps-logaudit"
@@ -139,19 +138,35 @@ def test_duplicates_are_counted_per_file(tmp_path: Path,
     assert report == {f"web-1/{day(0)}.log": {"records": 5, "unique": 3, "duplicates": 2}}
 
 
-def test_role_refuses_retention_below_the_level_minimum(tmp_path: Path) -> None:
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-                         "      ansible_python_interpreter: /usr/bin/python3\n")
-    playbook = tmp_path / "retention.yml"
-    playbook.write_text("- hosts: localhost\n  gather_facts: false\n  roles:\n"
-                        "    - role: log_audit_server\n")
-    run = run_playbook(playbook, inventory, extra_vars={
-        "log_audit_server_retention_days": 90, "log_audit_server_level": 3,
-        "log_audit_server_permitted_peers": ["fw1"]})
-    assert run.rc != 0
-    assert "log_audit_server_retention_days=90 is below the" in run.output
-    assert "Refuse a retention shorter than the protection level allows" in run.output
+def test_expiry_threshold_on_both_sides_with_a_fixed_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, manifests = tmp_path / "root", tmp_path / "manifests"
+    now = dt.date(2026, 7, 1)
+    ages = (1, 179, 180, 181)
+    for age in ages:
+        path = root / "web-1" / f"{now - dt.timedelta(days=age)}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"age {age}\n")
+    assert seal(root, manifests, "--today", now.isoformat()) == 0
+    kept = sorted(p.name for p in (root / "web-1").iterdir())
+    assert kept == sorted([f"{now - dt.timedelta(days=1)}.log"]
+                          + [f"{now - dt.timedelta(days=a)}.log.gz" for a in (179, 180)])
+    capsys.readouterr()
+    rc = tool.main(["verify", "--root", str(root), "--manifests", str(manifests),
+                    "--retention-days", "180", "--today", now.isoformat(),
+                    "--compress-after-days", "2"])
+    report = json.loads(capsys.readouterr().out)
+    assert (rc, report["problems"], report["overdue_expiry"]) == (0, [], [])
+
+
+def test_a_bad_day_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(["python3", str(TOOL), "verify", "--root", str(tmp_path),
+                           "--manifests", str(tmp_path), "--retention-days", "180",
+                           "--today", "2026-13-01"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "'2026-13-01' is not a day (YYYY-MM-DD)" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_tool_runs_as_a_script(tmp_path: Path) -> None:

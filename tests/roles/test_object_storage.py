@@ -19,40 +19,19 @@ import secrets
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mlps.ansible_run import PROJECT_ROOT, PlaybookRun, run_playbook
+from mlps.ansible_run import PROJECT_ROOT
 from mlps.lab import Lab
 from tests.roles import object_storage_lab as osl
 
 SCHEMA = json.loads((PROJECT_ROOT / "schemas" / "evidence.schema.json").read_text())
-HOSTS = ("s3-1", "s3-2", "s3-3")
-
-
-class Deployed:
-    """The lab after the first run: where its secrets and evidence are, and that run."""
-
-    def __init__(self, lab: Lab, base: Path, first: PlaybookRun) -> None:
-        self.lab = lab
-        self.secrets = base / "secrets"
-        self.evidence = base / "evidence"
-        self.first = first
-        self.vars = osl.role_vars(self.secrets, self.evidence, lab)
-
-    def run(self, playbook: Path = osl.PLAYBOOK) -> PlaybookRun:
-        return run_playbook(playbook, self.lab.inventory_path, extra_vars=self.vars)
-
-    def verify(self, hosts: tuple[str, ...] = HOSTS) -> dict[str, dict[str, Any]]:
-        result = run_playbook(osl.VERIFY, self.lab.inventory_path, extra_vars=self.vars,
-                              limit=",".join(hosts))
-        assert result.ok, result.output[-3000:]
-        return {h: json.loads((self.evidence / h / "object_storage.json").read_text())
-                for h in hosts}
+HOSTS = osl.HOSTS
+Deployed = osl.Deployed
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +41,7 @@ def lab(lab_factory: Callable[..., Lab]) -> Lab:
 
 @pytest.fixture(scope="module")
 def deployed(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    base = tmp_path_factory.mktemp("object-storage")
-    first = run_playbook(osl.PLAYBOOK, lab.inventory_path,
-                         extra_vars=osl.role_vars(base / "secrets", base / "evidence", lab))
-    assert first.ok, first.output[-5000:]
-    return Deployed(lab, base, first)
+    return osl.deploy(lab, tmp_path_factory.mktemp("object-storage"))
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from synthfix import EXAMPLES, ROOT, modified
 
 from mlps.synth import synthesize
 from mlps.synth.mockrun import run_program
 from mlps.synth.run import SynthResult
+from stacks.inventory import load_inventory
 from stacks.program import EnvironmentStack
 
 
@@ -37,7 +37,7 @@ def test_output_holds_no_secret_and_is_sorted(stack: str, synthesized: dict[str,
             assert line.split("secure:")[1].strip() not in text
     rows = json.loads(result.files["resources.json"])
     assert rows == sorted(rows, key=lambda r: (r["type"], r["name"]))
-    inventory = yaml.safe_load(result.files["inventory.yml"])
+    inventory = load_inventory(result.files["inventory.yml"])
     assert "password" not in json.dumps(inventory["all"]["vars"]["mlps_spec"].get("links", []))
     assert json.loads(result.files["findings.json"])["findings"] == []
 

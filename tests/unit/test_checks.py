@@ -114,3 +114,206 @@ def test_checks_never_crash_and_yield_pointer_and_two_messages(spec: dict[str, A
     for name in sorted(PROJECT_CHECKS):
         for pointer, zh, en in REGISTRY[name](spec, level):
             assert pointer.startswith("/") and zh and en, name
+
+
+def test_register_files_a_check_under_its_own_name_once() -> None:
+    from mlps.checks import register
+    from mlps.checks.registry import check
+
+    def tst_registry_probe(spec: Any, level: int) -> Any:
+        yield from ()
+
+    try:
+        register(tst_registry_probe)
+        assert REGISTRY["tst_registry_probe"] is tst_registry_probe
+        try:
+            check("tst_registry_probe")(tst_registry_probe)
+        except ValueError as exc:
+            assert str(exc) == "check 'tst_registry_probe' is registered twice"
+        else:
+            raise AssertionError("a second registration under one name must fail")
+    finally:
+        REGISTRY.pop("tst_registry_probe", None)
+    assert {n: fn.__name__ for n, fn in REGISTRY.items() if n in PROJECT_CHECKS} == {
+        n: n for n in PROJECT_CHECKS}
+
+
+def line(name: str, **bfd: Any) -> dict[str, Any]:
+    return {"name": name, "bfd": bfd}
+
+
+def test_bfd_detection_time_in_full() -> None:
+    spec = {"links": [line("off", enabled=False, interval_ms=1000, multiplier=9),
+                      line("slow", interval_ms=400),  # default multiplier 3: 1200 ms
+                      line("odd", multiplier=4),  # default interval 300: 1200 ms
+                      line("text", interval_ms="300", multiplier=9),
+                      line("fast", interval_ms=100, multiplier=10), {"name": "none"}]}
+    assert run("bfd_detection_time", spec) == [
+        ("/links/1/bfd", "线路 slow 的 BFD 检测时间 400×3=1200 ms，超过 1000 ms。",
+         "Line slow BFD detection time 400x3=1200 ms exceeds 1000 ms."),
+        ("/links/2/bfd", "线路 odd 的 BFD 检测时间 300×4=1200 ms，超过 1000 ms。",
+         "Line odd BFD detection time 300x4=1200 ms exceeds 1000 ms."),
+    ]
+    assert run("bfd_detection_time", {"links": [line("d"), line("e", interval_ms=334)]}) == [
+        ("/links/1/bfd", "线路 e 的 BFD 检测时间 334×3=1002 ms，超过 1000 ms。",
+         "Line e BFD detection time 334x3=1002 ms exceeds 1000 ms.")]
+    assert run("bfd_detection_time", {"links": [line("d", interval_ms=301, multiplier=3),
+                                                line("f", interval_ms=250)]}) == []
+
+
+def test_backup_bandwidth_ignores_what_is_not_a_number() -> None:
+    spec = {"links": [
+        {"name": "p", "role": "primary", "bandwidth_mbps": {"up": 100, "down": "100"}},
+        {"name": "b", "role": "backup", "bandwidth_mbps": {"up": 10, "down": 10}},
+        {"name": "x", "role": "backup", "bandwidth_mbps": "fast"},
+    ]}
+    assert run("backup_line_bandwidth", spec) == [(
+        "/links/1/bandwidth_mbps/up",
+        "备用线路 b 的带宽 10 Mbit/s 不足主线路 100 Mbit/s 的一半，主线路故障时无法承载高峰业务。",
+        "Backup line b has 10 Mbit/s, less than half of the primary's 100 Mbit/s; it cannot "
+        "carry peak load when the primary fails.")]
+
+
+def test_flows_without_a_port_list_share_no_port() -> None:
+    zone = {"name": "core", "ingress": [{"from": "office", "ports": "all"},
+                                         {"from": "office", "ports": "all"}]}
+    assert run("flows_minimal", {"zones": [zone]}) == []
+    ssh = {"zones": [{"name": "core", "ingress": [{"from": "office", "ports": 22}]},
+                     {"name": "office", "kind": "office"}]}
+    assert run("ssh_only_from_management", ssh) == []
+
+
+def test_management_zone_layout_in_full() -> None:
+    assert run("management_zone_layout", {"zones": [{"name": "a", "kind": "core"}]}) == [(
+        "/zones", "未定义 kind 为 management 的管理区，堡垒机与日志审计无处集中部署。",
+        "No zone of kind management is defined; the bastion and log audit have no dedicated "
+        "place.")]
+    zones = [{"name": "mgmt", "kind": "management"}, {"name": "core", "kind": "core"}]
+    hosts = [{"name": "b1", "zone": "core", "roles": ["bastion"]},
+             {"name": "l1", "zone": "core", "roles": ["log_audit_server"]},
+             {"name": "l2", "zone": "mgmt", "roles": ["log_audit_server"]}]
+    spec: dict[str, Any] = {"zones": zones, "hosts": hosts, "bastion": {"zone": "core"}}
+    assert run("management_zone_layout", spec) == [
+        ("/bastion/zone", "堡垒机位于区域 core，该区域不是管理区。",
+         "The bastion sits in zone core, which is not a management zone."),
+        ("/hosts/0/zone", "bastion 主机 b1 位于非管理区 core，应放入管理区。",
+         "bastion host b1 is in zone core, which is not a management zone; move it into one."),
+        ("/hosts/1/zone", "log_audit_server 主机 l1 位于非管理区 core，应放入管理区。",
+         "log_audit_server host l1 is in zone core, which is not a management zone; move it "
+         "into one."),
+    ]
+    spec["bastion"]["enabled"] = False
+    assert [p for p, _, _ in run("management_zone_layout", spec)] == ["/hosts/0/zone",
+                                                                      "/hosts/1/zone"]
+
+
+def test_carrier_check_in_full() -> None:
+    spec = {"layout": "hybrid", "links": [{"carrier": " "}, {"name": "no carrier"}]}
+    assert run("links_distinct_carriers", spec) == [(
+        "/links/1/carrier",
+        "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；至少两条专线应来自不同运营商。",
+        "Every dedicated line comes from the same carrier, so one carrier outage cuts them all; "
+        "at least two lines must come from different carriers.")]
+    assert not run("links_distinct_carriers", {"layout": "hybrid", "links": [{"carrier": "a"}]})
+
+
+def test_ssh_rule_looks_at_tcp_22_only() -> None:
+    zones = [{"name": "core", "ingress": [{"from": "office", "protocol": "udp", "ports": [22]},
+                                          {"from": "office", "ports": [2222]},
+                                          {"from": "office", "ports": [22]}]},
+             {"name": "office", "kind": "office"}]
+    assert [p for p, _, _ in run("ssh_only_from_management", {"zones": zones})] == [
+        "/zones/0/ingress/2/from"]
+
+
+def test_account_checks_in_full() -> None:
+    admins = [{"name": 7}, {"name": "wang", "ssh_public_key": "ssh-ed25519 AAAA"},
+              {"name": "li", "ssh_public_key": "ssh-ed25519 AAAA li@host"},
+              {"name": "wang", "ssh_public_key": "AAAA"}, {"name": "zhao", "ssh_public_key": "AAAA"}]
+    assert run("admins_unique", {"admins": admins}) == [(
+        "/admins/3/name", "管理员账户名 wang 与 /admins/1 重复，账户标识必须唯一。",
+        "Administrator account wang repeats /admins/1; account names must be unique.")]
+    assert run("admin_keys_not_shared", {"admins": admins}) == [(
+        "/admins/2/ssh_public_key",
+        "管理员 li 与 /admins/1 使用同一 SSH 公钥，相当于共享账户；每人必须使用自己的密钥。",
+        "Administrator li uses the same SSH key as /admins/1, which amounts to a shared account; "
+        "each person needs their own key.")]
+
+
+def test_zones_well_formed_in_full() -> None:
+    spec = {
+        "zones": [{"name": "a", "cidr": "10.0.0.0/24"}, {"name": "b", "cidr": "bad"},
+                  {"name": "a", "cidr": "10.1.0.0/24"}, {"name": "c", "cidr": "10.0.0.128/25"}],
+        "hosts": [{"name": "h0", "zone": "nowhere"}, {"name": "h1", "zone": 5},
+                  {"name": "h2", "zone": "a", "address": "10.9.0.1"},
+                  {"name": "h3", "zone": "a", "address": "10.0.0.300"},
+                  {"name": "h4", "zone": "c", "address": "10.0.0.200"}],
+    }
+    assert run("zones_well_formed", spec) == [
+        ("/zones/2/name", "区域名称 a 与 /zones/0 重复，区域名称必须唯一。",
+         "Zone name a repeats /zones/0; zone names must be unique."),
+        ("/zones/3/cidr", "区域 c 的地址段 10.0.0.128/25 与区域 a（/zones/0）的 10.0.0.0/24 重叠。",
+         "Zone c's CIDR 10.0.0.128/25 overlaps 10.0.0.0/24 of zone a (/zones/0)."),
+        ("/hosts/0/zone", "主机 h0 所属区域 nowhere 未在 zones 中定义。",
+         "Host h0 is in zone nowhere, which zones does not define."),
+        ("/hosts/1/zone", "主机 h1 所属区域 5 未在 zones 中定义。",
+         "Host h1 is in zone 5, which zones does not define."),
+        ("/hosts/2/address", "主机 h2 的地址 10.9.0.1 不在其区域 a 的地址段 10.0.0.0/24 内。",
+         "Host h2 address 10.9.0.1 is outside its zone a (10.0.0.0/24)."),
+    ]
+
+
+def test_flow_sources_and_log_servers_in_full() -> None:
+    spec = {"zones": [{"name": "core", "ingress": [{"from": "internet"}, {"from": "ghost"}]}]}
+    assert run("flows_known_zones", spec) == [(
+        "/zones/0/ingress/1/from",
+        "进入区域 core 的访问来源 ghost 不是已定义的区域，跨边界访问只能来自已知区域。",
+        "A flow into zone core comes from ghost, which is not a defined zone; cross-boundary "
+        "traffic must come from known zones.")]
+    hosts = {"hosts": [{"roles": ["log_audit_server"]}, {"roles": "log_audit_server"}]}
+    assert run("log_servers_redundant", hosts) == [(
+        "/hosts",
+        "仅有 1 台主机承担 log_audit_server 角色，审计记录没有第二份副本；至少需要两台日志审计服务器。",
+        "Only 1 host(s) run the log_audit_server role, so audit records have no second copy; at "
+        "least two log audit servers are needed.")]
+
+
+def test_core_data_and_secrets_in_full() -> None:
+    spec = {"layout": "hybrid",
+            "object_storage": {"buckets": [{"name": "pacs", "data_class": "core",
+                                            "placement": "cloud"}],
+                               "encryption_key": "k"},
+            "workloads": [{"name": "his", "data_class": "core", "placement": "cloud"},
+                          {"name": "web", "data_class": "public", "placement": "cloud"}]}
+    assert run("core_data_onprem", spec) == [
+        ("/object_storage/buckets/0/placement",
+         "存储桶 pacs 保存核心医疗数据，混合部署下核心数据只能放在院内（placement: onprem）。",
+         "Bucket pacs holds core medical data; in a hybrid layout core data stays on-prem "
+         "(placement: onprem)."),
+        ("/workloads/0/placement",
+         "应用 his 保存核心医疗数据，混合部署下核心数据只能放在院内（placement: onprem）。",
+         "Workload his holds core medical data; in a hybrid layout core data stays on-prem "
+         "(placement: onprem)."),
+    ]
+    assert run("no_plaintext_secrets", spec) == [(
+        "/object_storage/encryption_key",
+        "此处的密钥以明文写在环境描述中；请用 `pulumi config set --secret` 保存为 secure 值，"
+        "或写 `generated: true` 由部署时生成。",
+        "This secret stands in plaintext in the spec; store it with `pulumi config set --secret` "
+        "(a secure value) or write `generated: true` to have it generated at deploy time.")]
+
+
+def test_role_separation_reports_every_person_holding_two_roles() -> None:
+    admins = [{"full_name": "王强", "role": "system"}, {"full_name": "李娜", "role": "audit"},
+              {"full_name": " 王强 ", "role": "audit"}, {"full_name": "李娜", "role": "security"},
+              {"full_name": "", "role": "system"}, {"full_name": "赵六", "role": 3}]
+    assert run("admin_roles_separated", {"admins": admins}) == [
+        ("/admins/2/role",
+         " 王强  同时担任 system（/admins/0）和 audit 管理员，系统、审计、安全管理员须由不同的人担任。",
+         " 王强  holds both the system (/admins/0) and the audit administrator role; system, audit "
+         "and security administrators must be different people."),
+        ("/admins/3/role",
+         "李娜 同时担任 audit（/admins/1）和 security 管理员，系统、审计、安全管理员须由不同的人担任。",
+         "李娜 holds both the audit (/admins/1) and the security administrator role; system, "
+         "audit and security administrators must be different people."),
+    ]

@@ -9,7 +9,6 @@ from typing import Any
 from ansible.module_utils.baseline_probe_accounts import check_accounts, check_roles
 from ansible.module_utils.baseline_probe_host import (
     Result,
-    check_audit,
     check_files,
     check_firewall,
     check_minimal,
@@ -24,6 +23,8 @@ from ansible.module_utils.baseline_probe_integrity import (
     check_malware,
     check_restricted_tools,
 )
+from ansible.module_utils.baseline_probe_privilege import check_admin_tools, check_audit, check_sudo_rules
+from ansible.module_utils.baseline_probe_sessions import check_sessions
 from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
@@ -269,6 +270,9 @@ def main() -> None:
         check_ssh(exp, sshd),
         check_accounts(exp),
         check_roles(exp),
+        check_sudo_rules(exp),
+        check_admin_tools(exp),
+        check_sessions(exp),
         check_files(),
         check_firewall(exp),
         check_minimal(exp),

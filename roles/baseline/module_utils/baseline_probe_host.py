@@ -56,7 +56,7 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     rc, rules = run(["nft", "list", "table", "inet", "mlps_filter"])
     policy = re.search(r"hook input priority \S+; policy (\w+);", rules)
     stateful = "ct state established,related accept" in rules
-    ssh_rules = [line.strip() for line in rules.splitlines() if f"dport {exp['ssh_port']}" in line]
+    ssh_rules = [line for line in chain_body(rules, "input") if f"dport {exp['ssh_port']}" in line]
     open_ssh = [r for r in ssh_rules if "saddr" not in r]
     elements = re.search(r"set mgmt_ssh_v4 \{[^}]*?elements = \{([^}]*)\}", rules, re.S)
     allowed = sorted(e.strip() for e in (elements.group(1).split(",") if elements else []) if e.strip())
@@ -84,7 +84,40 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
             {"allowed": wanted},
             f"missing {missing}, unexpected {extra}" if missing or extra else "",
         ),
+        *check_egress(rules, rc),
     ]
+
+
+_SAFE_OUT = ('oif "lo" accept', "ct state established,related accept", "meta l4proto ipv6-icmp accept",
+             "udp sport 68 udp dport 67 accept")
+
+
+def chain_body(rules: str, chain: str) -> list[str]:
+    """The rule lines of one chain of ``nft list table`` output."""
+    found = re.search(r"chain " + chain + r" \{(.*?)\n\t\}", rules, re.S)
+    return [line.strip() for line in (found.group(1) if found else "").splitlines() if line.strip()]
+
+
+def check_egress(rules: str, rc: int) -> list[Result]:
+    """Output and forward default deny (CES-IPS-02, ABS-ACL-01); every outbound accept names a
+    destination (a rule accepting any destination would make the allowlist moot)."""
+    out = []
+    for chain in ("output", "forward"):
+        policy = re.search(r"hook " + chain + r" priority \S+; policy (\w+);", rules)
+        out.append(result(
+            "CES-IPS-02", f"nftables {chain} policy",
+            rc == 0 and policy is not None and policy.group(1) == "drop",
+            policy.group(1) if policy else ("no table" if rc else "no chain"), "drop",
+        ))
+    body = chain_body(rules, "output")
+    open_rules = [r for r in body if re.search(r"\baccept\b", r) and "daddr" not in r
+                  and not any(r.startswith(safe) for safe in _SAFE_OUT)]
+    out.append(result(
+        "ABS-ACL-01", "outbound accepts name their destinations (allowlist)",
+        rc == 0 and bool(body) and not open_rules,
+        {"unrestricted_rules": open_rules}, {"unrestricted_rules": []},
+    ))
+    return out
 
 
 def installed_packages(names: list[str]) -> set[str]:
@@ -107,45 +140,6 @@ def check_minimal(exp: dict[str, Any]) -> list[Result]:
         result("CES-IPS-01", "unused packages removed", not present, present, []),
         result("CES-IPS-02", "unneeded services stopped", not active, active, []),
     ]
-
-
-def check_audit(exp: dict[str, Any]) -> list[Result]:
-    text = read("/etc/audit/rules.d/50-mlps-baseline.rules")
-    keys = ["logins", "session", "privileged", "sudoers", "identity", "audit_config"]
-    missing = [k for k in keys if f"-k {k}" not in text]
-    out = [
-        result(
-            "CES-AUDIT-01",
-            "audit rule file covers logins, privilege use, accounts, sudoers, audit config",
-            bool(text) and not missing,
-            sorted(set(keys) - set(missing)),
-            keys,
-        )
-    ]
-    if exp["in_container"]:
-        out.append(
-            result(
-                "CES-AUDIT-01",
-                "audit rules loaded in the kernel",
-                None,
-                "container",
-                keys,
-                "no audit subsystem in a non-initial namespace",
-            )
-        )
-    else:
-        rc, loaded = run(["auditctl", "-l"])
-        absent = [k for k in keys if f"-k {k}" not in loaded and f"key={k}" not in loaded]
-        out.append(
-            result(
-                "CES-AUDIT-01",
-                "audit rules loaded in the kernel",
-                rc == 0 and not absent,
-                sorted(set(keys) - set(absent)),
-                keys,
-            )
-        )
-    return out
 
 
 def check_time(exp: dict[str, Any]) -> list[Result]:

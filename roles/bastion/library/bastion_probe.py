@@ -37,11 +37,13 @@ results:
 
 Result = dict[str, Any]
 PROBE_ADDR = "192.0.2.10"
+RECORDER = "/usr/bin/tlog-rec-session"
 
 
 def run(argv: list[str]) -> tuple[int, str]:
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        # the module's own fixed probe commands, argv without a shell
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     except OSError:
         return 127, ""
     return proc.returncode, proc.stdout
@@ -164,17 +166,54 @@ def check_admin(exp: dict[str, Any], admin: dict[str, Any], pam: str) -> list[Re
         )
     )
     if exp["session_recording"]:
+        shell = login_shell(user)
         force = sshd.get("forcecommand", "none")
         out.append(
             result(
                 "ABS-AUDIT-01",
-                f"{user}: interactive sessions run under tlog",
-                "tlog-rec-session" in force,
-                force,
-                "/usr/bin/tlog-rec-session -l",
+                f"{user}: every session runs under tlog (the login shell, started by sshd itself)",
+                shell == RECORDER and os.access(RECORDER, os.X_OK),
+                {"login_shell": shell, "forcecommand": force},
+                {"login_shell": RECORDER},
             )
         )
     return out
+
+
+def login_shell(user: str) -> str:
+    for line in read("/etc/passwd").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 7 and fields[0] == user:
+            return fields[6]
+    return "no account"
+
+
+def check_leavers(exp: dict[str, Any], names: list[str]) -> list[Result]:
+    """Administrators marked absent keep no account, home, key or TOTP secret on the bastion."""
+    if not names:
+        return [
+            {
+                "control": "CES-ACL-03",
+                "check": "administrators who left have no bastion account or TOTP secret",
+                "status": "not_applicable",
+                "detail": "nobody marked absent",
+            }
+        ]
+    left: dict[str, list[str]] = {}
+    for name in names:
+        traces = [t for t in ("account",) if login_shell(name) != "no account"]
+        traces += [p for p in (f"/home/{name}", os.path.join(exp["totp_dir"], name)) if os.path.exists(p)]
+        if traces:
+            left[name] = traces
+    return [
+        result(
+            "CES-ACL-03",
+            "administrators who left have no bastion account or TOTP secret",
+            not left,
+            left,
+            {},
+        )
+    ]
 
 
 def check_pam(exp: dict[str, Any], pam: str) -> list[Result]:
@@ -317,12 +356,15 @@ def main() -> None:
         exp[key] = exp[key] if isinstance(exp[key], bool) else str(exp[key]).lower() in ("true", "yes", "1")
     pam = strip_comments(read("/etc/pam.d/sshd"))
     results = check_pam(exp, pam)
-    if not exp["admins"]:
+    present = [a for a in exp["admins"] if a.get("state", "present") != "absent"]
+    absent = [a["name"] for a in exp["admins"] if a.get("state", "present") == "absent"]
+    if not present:
         results.append(
             result("CES-ACL-01", "administrators with a bastion account", False, [], "at least one")
         )
-    for admin in exp["admins"]:
+    for admin in present:
         results += check_admin(exp, admin, pam)
+    results += check_leavers(exp, absent)
     results += check_recording(exp) + check_firewall(exp)
     module.exit_json(changed=False, results=results)
 

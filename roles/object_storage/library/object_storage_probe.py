@@ -1,0 +1,172 @@
+#!/usr/bin/python
+"""Ansible module: probe how this storage host's SeaweedFS servers treat strangers (read-only)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+DOCUMENTATION = r"""
+module: object_storage_probe
+short_description: Probe gRPC mutual TLS, the HTTP white list and local egress of a storage host
+description:
+  - Opens connections only (an HTTP/2 preface on gRPC ports, GET requests that change nothing on
+    the master), so it is safe in check mode and changes nothing.
+  - "For each gRPC port: whether plain HTTP/2, TLS without a client certificate and TLS with the
+    given client certificate each get an HTTP/2 answer. Mutual TLS holds when only the last does."
+options:
+  address: {description: Address the servers listen on., required: true, type: str}
+  grpc_ports: {description: gRPC ports of this host's servers., type: list, elements: int, default: []}
+  ca_file: {description: CA of the gRPC certificates., type: str}
+  cert_file: {description: Client certificate the positive probe presents., type: str}
+  key_file: {description: Its private key., type: str}
+  security_toml: {description: Path of the servers' security.toml (white list read from it)., type: str}
+  guard_urls:
+    description: C(PORT/path) on address the white list guards; fetched from 127.0.0.1 and from address.
+    type: list
+    elements: str
+    default: []
+  local_ports:
+    description: Internal ports an unprivileged local account must not open.
+    type: list
+    elements: int
+    default: []
+  unprivileged_uid: {description: Account the local probe runs as., type: int, default: 65534}
+"""
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+SETTINGS = 4
+
+
+def http2_answer(sock: socket.socket) -> str:
+    """Send the HTTP/2 preface; "http2" when the peer answers with a SETTINGS frame."""
+    try:
+        sock.sendall(PREFACE)
+        head = b""
+        while len(head) < 9:
+            chunk = sock.recv(9 - len(head))
+            if not chunk:
+                return "closed"
+            head += chunk
+        return "http2" if head[3] == SETTINGS else "other:" + head.hex()
+    except ssl.SSLError as exc:
+        return "tls-error:" + (exc.reason or type(exc).__name__)
+    except OSError as exc:
+        return "error:" + type(exc).__name__
+
+
+def grpc_probe(address: str, port: int, ca: str | None, cert: str | None, key: str | None,
+               tls: bool) -> str:
+    """Result of one gRPC connection: plain, TLS without a certificate, or TLS with one."""
+    try:
+        raw = socket.create_connection((address, port), timeout=5)
+    except OSError as exc:
+        return "connect-error:" + type(exc).__name__
+    with raw:
+        if not tls:
+            return http2_answer(raw)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False  # SeaweedFS names components by common name, not host
+        if ca:
+            ctx.load_verify_locations(ca)
+        if cert and key:
+            ctx.load_cert_chain(cert, key)
+        ctx.set_alpn_protocols(["h2"])
+        try:
+            with ctx.wrap_socket(raw) as conn:
+                return http2_answer(conn)
+        except ssl.SSLError as exc:
+            return "tls-error:" + (exc.reason or type(exc).__name__)
+        except OSError as exc:
+            return "error:" + type(exc).__name__
+
+
+def http_status(address: str, url_path: str, source: str) -> int:
+    """Status of GET ``PORT/path`` from the given source address (-1 when no answer)."""
+    port, _, rest = url_path.partition("/")
+    conn = http.client.HTTPConnection(address, int(port), timeout=5, source_address=(source, 0))
+    try:
+        conn.request("GET", "/" + rest)
+        return conn.getresponse().status
+    except OSError:
+        return -1
+    finally:
+        conn.close()
+
+
+def local_connect(address: str, port: int, uid: int | None) -> bool:
+    """Whether a TCP connection opens, as this account (root) or as account ``uid``."""
+    if uid is None:
+        try:
+            socket.create_connection((address, port), timeout=3).close()
+        except OSError:
+            return False
+        return True
+    code = ("import socket,sys\n"
+            f"try: socket.create_connection(({address!r},{port}),timeout=3).close()\n"
+            "except OSError: sys.exit(1)\n")
+    proc = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+        [sys.executable, "-c", code], check=False, user=uid, group=uid, extra_groups=[],
+        cwd="/", env={"PATH": os.environ.get("PATH", "")})
+    return proc.returncode == 0
+
+
+def white_list(path: str) -> list[str] | None:
+    """Entries of ``[guard] white_list`` (None when the file cannot be read)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    section = re.search(r"^\[guard\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    if not section:
+        return []
+    entry = re.search(r'^\s*white_list\s*=\s*"([^"]*)"', section.group(1), re.M)
+    return [e.strip() for e in entry.group(1).split(",") if e.strip()] if entry else []
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "address": {"type": "str", "required": True},
+            "grpc_ports": {"type": "list", "elements": "int", "default": []},
+            "ca_file": {"type": "str"},
+            "cert_file": {"type": "str"},
+            "key_file": {"type": "str"},
+            "security_toml": {"type": "str"},
+            "guard_urls": {"type": "list", "elements": "str", "default": []},
+            "local_ports": {"type": "list", "elements": "int", "default": []},
+            "unprivileged_uid": {"type": "int", "default": 65534},
+        },
+        supports_check_mode=True,
+    )
+    p: dict[str, Any] = module.params
+    addr = p["address"]
+    grpc = {}
+    for port in p["grpc_ports"]:
+        grpc[str(port)] = {
+            "plaintext": grpc_probe(addr, port, None, None, None, tls=False),
+            "tls_without_cert": grpc_probe(addr, port, p["ca_file"], None, None, tls=True),
+            "tls_with_cert": grpc_probe(addr, port, p["ca_file"], p["cert_file"], p["key_file"],
+                                        tls=True),
+        }
+    guard = {url: {"from_loopback": http_status(addr, url, "127.0.0.1"),
+                   "from_store": http_status(addr, url, addr)} for url in p["guard_urls"]}
+    local = {str(port): {"unprivileged": local_connect(addr, port, p["unprivileged_uid"]),
+                         "root": local_connect(addr, port, None)} for port in p["local_ports"]}
+    module.exit_json(
+        changed=False, grpc=grpc, guard=guard, local=local,
+        white_list=white_list(p["security_toml"]) if p["security_toml"] else None,
+    )
+
+
+if __name__ == "__main__":
+    main()

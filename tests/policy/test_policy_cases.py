@@ -1,0 +1,259 @@
+"""Every way each plan-time policy can be broken, one at a time, with the exact violation it reports;
+and the near misses that must pass."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from policy.policies import POLICIES, PlanGraph, PlanResource  # noqa: E402
+
+BY_NAME = {p.name: p for p in POLICIES}
+NS, NP = "kubernetes:core/v1:Namespace", "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+SVC = "kubernetes:core/v1:Service"
+DEPLOY = "kubernetes:apps/v1:Deployment"
+SG, RULE = "alicloud:ecs/securityGroup:SecurityGroup", "alicloud:ecs/securityGroupRule:SecurityGroupRule"
+BUCKET, WORM = "alicloud:oss/bucket:Bucket", "alicloud:oss/bucketWorm:BucketWorm"
+VM, TRAIL = "alicloud:ecs/instance:Instance", "alicloud:actiontrail/trail:Trail"
+SC = {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+      "capabilities": {"drop": ["ALL"]}}
+
+
+def r(type_: str, name: str, props: dict[str, Any], provider: str = "p", **deps: str) -> PlanResource:
+    return PlanResource(type_, name, f"urn:{name}", props, provider,
+                        {k: (v,) for k, v in deps.items()})
+
+
+def ns(name: str, zone: str = "core", kind: str = "workload", pss: str = "restricted",
+       provider: str = "p") -> PlanResource:
+    labels = {"mlps.dev/namespace-kind": kind, "mlps.dev/zone-kind": zone,
+              "pod-security.kubernetes.io/enforce": pss}
+    return r(NS, f"ns-{name}", {"metadata": {"name": name, "labels": labels}}, provider)
+
+
+def deploy(pod: dict[str, Any], kind: str = "Deployment", token: str = DEPLOY) -> PlanResource:
+    spec: dict[str, Any] = {"template": {"spec": pod}}
+    if kind == "Pod":
+        spec = pod
+    if kind == "CronJob":
+        spec = {"jobTemplate": {"spec": {"template": {"spec": pod}}}}
+    return r(token, "w", {"metadata": {"name": "web", "namespace": "core"}, "spec": spec})
+
+
+def pod(*containers: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"containers": list(containers), **extra}
+
+
+def c(name: str = "app", **sc: Any) -> dict[str, Any]:
+    merged = {**SC, **sc}
+    return {"name": name, "securityContext": {k: v for k, v in merged.items() if v is not None}}
+
+
+def run(name: str, resources: list[PlanResource], level: int = 3) -> list[tuple[str, str, str]]:
+    return [(res.name, control, message) for res, (control, message)
+            in BY_NAME[name].run(PlanGraph(resources, level=level))]
+
+
+HARD = "deployment_hardened_containers"
+W = "Deployment web container app"
+
+CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
+    (HARD, [deploy(pod(c()))], []),
+    (HARD, [deploy(pod(c(runAsNonRoot=None), securityContext={"runAsNonRoot": True}))], []),
+    (HARD, [deploy(pod(c(runAsNonRoot=None)))],
+     [("w", "K8S-PSS-01", f"{W} may run as root (runAsNonRoot not true)")]),
+    (HARD, [deploy(pod(c(runAsUser=0)))],
+     [("w", "K8S-PSS-01", f"{W} may run as root (runAsNonRoot not true)")]),
+    (HARD, [deploy(pod(c(runAsUser=None), securityContext={"runAsUser": 0}))],
+     [("w", "K8S-PSS-01", f"{W} may run as root (runAsNonRoot not true)")]),
+    (HARD, [deploy(pod(c(runAsNonRoot=False), securityContext={"runAsNonRoot": True}))],
+     [("w", "K8S-PSS-01", f"{W} may run as root (runAsNonRoot not true)")]),
+    (HARD, [deploy(pod(c(readOnlyRootFilesystem=None),
+                       securityContext={"readOnlyRootFilesystem": True}))],
+     [("w", "K8S-PSS-01", f"{W} has a writable root filesystem")]),
+    (HARD, [deploy(pod(c(allowPrivilegeEscalation=None)))],
+     [("w", "K8S-PSS-01", f"{W} allows privilege escalation")]),
+    (HARD, [deploy(pod(c(privileged=True)))], [("w", "K8S-PSS-01", f"{W} is privileged")]),
+    (HARD, [deploy(pod(c(privileged=False)))], []),
+    (HARD, [deploy(pod(c(capabilities={"drop": ["NET_RAW"]})))],
+     [("w", "K8S-PSS-01", f"{W} does not drop all capabilities")]),
+    (HARD, [deploy(pod(c(capabilities=None)))],
+     [("w", "K8S-PSS-01", f"{W} does not drop all capabilities")]),
+    (HARD, [deploy(pod({"name": "bare"}))], [
+        ("w", "K8S-PSS-01", "Deployment web container bare may run as root (runAsNonRoot not true)"),
+        ("w", "K8S-PSS-01", "Deployment web container bare has a writable root filesystem"),
+        ("w", "K8S-PSS-01", "Deployment web container bare allows privilege escalation"),
+        ("w", "K8S-PSS-01", "Deployment web container bare does not drop all capabilities")]),
+    (HARD, [deploy(pod(c(), initContainers=[c("init", privileged=True)]))],
+     [("w", "K8S-PSS-01", "Deployment web container init is privileged")]),
+    (HARD, [deploy(pod(c(), hostNetwork=True, hostPID=True, hostIPC=True))], [
+        ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostNetwork)"),
+        ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostPID)"),
+        ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostIPC)")]),
+    (HARD, [r(DEPLOY, "w", {"metadata": {"name": "web"}})], []),
+    ("pod_hardened_containers", [deploy(pod(c(privileged=True)), "Pod", "kubernetes:core/v1:Pod")],
+     [("w", "K8S-PSS-01", "Pod web container app is privileged")]),
+    ("cronjob_hardened_containers",
+     [deploy(pod(c(privileged=True)), "CronJob", "kubernetes:batch/v1:CronJob")],
+     [("w", "K8S-PSS-01", "CronJob web container app is privileged")]),
+    ("default_deny_network_policies", [ns("core")], [
+        ("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny ingress NetworkPolicy "
+                                     "(podSelector {}, policyTypes [Ingress], no ingress rules)"),
+        ("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny egress NetworkPolicy "
+                                     "(podSelector {}, policyTypes [Egress], no egress rules)")]),
+    ("default_deny_network_policies", [ns("core"), *(
+        r(NP, f"d{d}", {"metadata": {"name": f"d{d}", "namespace": "core"},
+                        "spec": {"podSelector": {}, "policyTypes": [d]}})
+        for d in ("Ingress", "Egress"))], []),
+    ("default_deny_network_policies", [ns("core"), r(NP, "d", {
+        "metadata": {"name": "d", "namespace": "core"},
+        "spec": {"policyTypes": ["Ingress", "Egress"]}})], []),
+    ("default_deny_network_policies", [ns("core"), r(NP, "d", {
+        "metadata": {"name": "d", "namespace": "core"},
+        "spec": {"podSelector": {"matchLabels": {"a": "b"}}, "policyTypes": ["Ingress", "Egress"]}})],
+     [("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny ingress NetworkPolicy "
+                                   "(podSelector {}, policyTypes [Ingress], no ingress rules)"),
+      ("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny egress NetworkPolicy "
+                                   "(podSelector {}, policyTypes [Egress], no egress rules)")]),
+    ("default_deny_network_policies", [ns("core"), r(NP, "d", {
+        "metadata": {"name": "d", "namespace": "core"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [{}]}})],
+     [("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny ingress NetworkPolicy "
+                                   "(podSelector {}, policyTypes [Ingress], no ingress rules)")]),
+    ("default_deny_network_policies", [ns("core", provider="cluster-a"), r(NP, "d", {
+        "metadata": {"name": "d", "namespace": "core"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}, provider="cluster-b")],
+     [("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny ingress NetworkPolicy "
+                                   "(podSelector {}, policyTypes [Ingress], no ingress rules)"),
+      ("ns-core", "K8S-NETPOL-01", "namespace core has no default-deny egress NetworkPolicy "
+                                   "(podSelector {}, policyTypes [Egress], no egress rules)")]),
+    ("namespace_pod_security_restricted", [ns("core", pss="baseline")], [
+        ("ns-core", "K8S-PSS-01", "workload namespace core does not enforce Pod Security restricted "
+                                  "at level 3 (pod-security.kubernetes.io/enforce='baseline')")]),
+    ("namespace_pod_security_restricted", [ns("kube-system", kind="system", pss="privileged")], []),
+    ("namespace_quota_and_limits", [ns("core")], [
+        ("ns-core", "K8S-QUOTA-01", "workload namespace core has no ResourceQuota"),
+        ("ns-core", "K8S-QUOTA-01", "workload namespace core has no LimitRange")]),
+    ("namespace_quota_and_limits", [ns("sys", kind="system")], []),
+    ("no_external_service_in_core", [ns("core"), r(SVC, "s", {
+        "metadata": {"name": "api", "namespace": "core"}, "spec": {"type": "LoadBalancer"}})],
+     [("s", "ABS-BOUND-01", "Service api of type LoadBalancer exposes namespace core (core zone) "
+                            "outside the cluster")]),
+    ("no_external_service_in_core", [ns("web", zone="dmz"), r(SVC, "s", {
+        "metadata": {"name": "api", "namespace": "web"}, "spec": {"type": "NodePort"}})], []),
+    ("no_external_service_in_core", [ns("core"), r(SVC, "s", {
+        "metadata": {"name": "api", "namespace": "core"}, "spec": {}})], []),
+    ("no_external_service_in_core", [r(SVC, "s", {
+        "metadata": {"name": "api", "namespace": "core"}, "spec": {"type": "NodePort"}})], []),
+    ("no_internet_ingress_to_important_zones", [ns("db", zone="storage"), r(NP, "n", {
+        "metadata": {"name": "open", "namespace": "db"},
+        "spec": {"ingress": [{"from": [{"podSelector": {}}, {"ipBlock": {"cidr": "::/0"}}]}]}})],
+     [("n", "CNS-ZONE-02", "NetworkPolicy open admits the internet into namespace db (storage zone)")]),
+    ("no_internet_ingress_to_important_zones", [ns("db", zone="storage"), r(NP, "n", {
+        "metadata": {"name": "open", "namespace": "db"},
+        "spec": {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}})], []),
+    ("no_internet_ingress_to_important_zones", [r(NP, "n", {
+        "metadata": {"name": "open", "namespace": "db"},
+        "spec": {"ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}})], []),
+    ("china_region", [r("pulumi:providers:alicloud", "ali", {})],
+     [("ali", "CLD-LOC-01", "cloud provider ali targets region (unset), outside mainland China")]),
+    ("china_region", [r("pulumi:providers:alicloud", "ali", {"region": "us-west-1"})],
+     [("ali", "CLD-LOC-01", "cloud provider ali targets region us-west-1, outside mainland China")]),
+    ("china_region", [r("pulumi:providers:alicloud", "ali", {"region": "cn-shanghai"})], []),
+    ("bucket_versioning_lock_encryption", [r(BUCKET, "b", {"bucket": "pacs"})], [
+        ("b", "CES-INT-02", "bucket pacs does not keep versions (versioning not Enabled)"),
+        ("b", "CES-INT-02", "bucket pacs has no retention lock (BucketWorm)"),
+        ("b", "CES-CONF-02", "bucket pacs has no default server-side encryption")]),
+    ("bucket_versioning_lock_encryption", [
+        r(BUCKET, "b", {"versioning": {"status": "Enabled"},
+                        "serverSideEncryptionRule": {"sseAlgorithm": "SM4"}}),
+        r(WORM, "w", {"status": "InProgress"}, bucket="urn:b")], []),
+    ("bucket_versioning_lock_encryption", [
+        r(BUCKET, "b", {"versioning": {"status": "Enabled"},
+                        "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}}),
+        r(WORM, "w", {"status": "Expired"}, bucket="urn:b")],
+     [("b", "CES-INT-02", "bucket b has no retention lock (BucketWorm)")]),
+    ("kms_encryption", [r(BUCKET, "b", {"bucket": "reg", "tags": {"mlps:data-class": "personal"},
+                                        "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}})],
+     [("b", "CLD-KMS-01", "bucket reg holds personal data but is not encrypted with a cloud KMS key")]),
+    ("kms_encryption", [r(BUCKET, "b", {"tags": {"mlps:data-class": "public"}})], []),
+    ("security_group_default_deny", [r(SG, "sg", {"securityGroupName": "core"})], [
+        ("sg", "CLD-ACL-01", "security group core lets its members reach each other freely"),
+        ("sg", "ABS-ACL-01", "security group core lets its members reach each other freely"),
+        ("sg", "CLD-ACL-01", "security group core has no final deny-all egress rule"),
+        ("sg", "ABS-ACL-01", "security group core has no final deny-all egress rule")]),
+    *[("security_group_default_deny", [
+        r(SG, "sg", {"innerAccessPolicy": "Drop"}),
+        r(RULE, "x", {"type": "egress", "policy": "drop", "ipProtocol": "all", "cidrIp": "0.0.0.0/0",
+                      **change}, securityGroupId="urn:sg")],
+       [("sg", "CLD-ACL-01", "security group sg has no final deny-all egress rule"),
+        ("sg", "ABS-ACL-01", "security group sg has no final deny-all egress rule")])
+      for change in ({"type": "ingress"}, {"policy": "accept"}, {"ipProtocol": "tcp"},
+                     {"cidrIp": "10.0.0.0/8"})],
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0"})],
+     [("x", "ABS-ACL-03", "security group rule x opens management port(s) "
+                          "[22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250] to 0.0.0.0/0")]),
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "ipv6CidrIp": "::/0",
+                                            "portRange": "-1/-1"})],
+     [("x", "ABS-ACL-03", "security group rule x opens management port(s) "
+                          "[22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250] to 0.0.0.0/0")]),
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
+                                            "portRange": "6443"})],
+     [("x", "ABS-ACL-03", "security group rule x opens management port(s) [6443] to 0.0.0.0/0")]),
+    *[("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
+                                              "portRange": "22/22", **change})], [])
+      for change in ({"type": "egress"}, {"policy": "drop"}, {"cidrIp": "10.0.0.0/8"})],
+    ("instance_isolated_network", [r(VM, "vm", {"internetMaxBandwidthOut": "5"})], [
+        ("vm", "CLD-NET-01", "instance vm is not placed in the environment's VPC"),
+        ("vm", "CLD-NET-01", "instance vm has a public address")]),
+    ("instance_isolated_network", [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 0})],
+     []),
+    ("instance_isolated_network", [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 1})],
+     [("vm", "CLD-NET-01", "instance vm has a public address")]),
+    ("instance_disk_kms_encryption", [r(VM, "vm", {"systemDiskEncrypted": True})],
+     [("vm", "CLD-KMS-01", "instance vm system disk is not encrypted with a KMS key")]),
+    ("audit_trail_enabled", [r(TRAIL, "t", {"status": "Enable", "eventRw": "Write"})],
+     [("t", "CLD-AUDIT-01", "audit trail t records only Write events")]),
+    ("audit_trail_enabled", [r(TRAIL, "t", {})],
+     [("t", "CLD-AUDIT-01", "audit trail t is not enabled")]),
+    ("log_retention", [r("alicloud:log/store:Store", "s", {"logstoreName": "audit"})],
+     [("s", "SMC-CEN-04", "log store audit keeps logs None days, less than 180")]),
+]
+
+
+@pytest.mark.parametrize(("name", "resources", "expected"), CASES,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CASES)])
+def test_policy_reports_exactly(name: str, resources: list[PlanResource],
+                                expected: list[tuple[str, str, str]]) -> None:
+    assert run(name, resources) == expected
+
+
+def test_pod_security_accepts_baseline_only_at_level_two() -> None:
+    name = "namespace_pod_security_restricted"
+    assert run(name, [ns("core", pss="baseline")], level=2) == []
+    assert run(name, [ns("core", pss="restricted")], level=2) == []
+    assert run(name, [ns("core", pss="privileged")], level=2) == [
+        ("ns-core", "K8S-PSS-01", "workload namespace core does not enforce Pod Security baseline "
+                                  "at level 2 (pod-security.kubernetes.io/enforce='privileged')")]
+
+
+def test_graph_indexes_by_type_cluster_namespace_and_reference() -> None:
+    a = r(NP, "a", {"metadata": {"name": "a", "namespace": "x"}}, provider="c1")
+    b = r(NP, "b", {"metadata": {"name": "b"}}, provider="c1")
+    w = r(WORM, "w", {}, bucket="urn:bk")
+    graph = PlanGraph([a, b, w, r(BUCKET, "bk", {})])
+    assert list(graph.of_type(NP, WORM)) == [a, b, w]
+    assert graph.in_namespace(NP, a, "x") == [a]
+    assert graph.in_namespace(NP, a, "default") == [b]
+    assert graph.in_namespace(NP, r(NS, "n", {}, provider="c2"), "x") == []
+    bucket = graph.by_type[BUCKET][0]
+    assert graph.referencing(WORM, "bucket", bucket) == [w]
+    assert graph.referencing(WORM, "bucket", bucket) == [w]
+    assert graph.referencing(WORM, "other", bucket) == []
+    assert b.namespace == "default" and a.pointer == f"{NP}::a" and a.meta("name") == "a"

@@ -1,0 +1,100 @@
+"""The synthesized inventory: spec text never templated (``!unsafe``), and the role variables
+the roles read (time sources, S3 identities) taken from the spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from synthfix import EXAMPLES, ROOT, example, modified
+
+from mlps.ansible_run import run_playbook
+from mlps.synth.run import SynthResult, synthesize_spec
+from stacks.inventory import UNSAFE_TAG, load_inventory
+from stacks.known_hosts import CONNECTION_VARS
+
+PLAY = Path(__file__).resolve().parent / "playbooks" / "spec_text.yml"
+STR = "tag:yaml.org,2002:str"
+
+
+def _value_scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    """Every scalar in a value position (mapping values, sequence items) of a YAML node."""
+    if isinstance(node, yaml.MappingNode):
+        return [s for _, value in node.value for s in _value_scalars(value)]
+    if isinstance(node, yaml.SequenceNode):
+        return [s for item in node.value for s in _value_scalars(item)]
+    assert isinstance(node, yaml.ScalarNode)
+    return [node]
+
+
+@pytest.mark.parametrize("stack", EXAMPLES)
+def test_every_string_of_the_inventory_is_unsafe(stack: str, synthesized: dict[str, SynthResult]) -> None:
+    text = synthesized[stack].files["inventory.yml"]
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert root is not None
+    scalars = _value_scalars(root)
+    data = load_inventory(text)
+    own = [v for v in CONNECTION_VARS.values() if isinstance(v, str)]
+    plain = [s.value for s in scalars if s.tag == STR]
+    assert plain == own, "strings Ansible would template"
+    assert any(s.tag == UNSAFE_TAG for s in scalars)
+    spec = data["all"]["vars"]["mlps_spec"]
+    assert spec["hospital"]["name"] == example(stack).data["hospital"]["name"]
+
+
+def _hostile(marker: Path) -> Any:
+    payload = "{{ lookup('ansible.builtin.pipe', 'touch " + str(marker) + "') }}"
+
+    def change(data: dict[str, Any]) -> None:
+        data["hospital"]["name"] = payload
+        data["zones"][0]["description"] = payload
+
+    return payload, modified("onprem-lab", change)
+
+
+def test_a_lookup_in_spec_text_runs_nothing_on_the_controller(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    _, spec = _hostile(marker)
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(synthesize_spec(spec, ROOT, "onprem-lab").files["inventory.yml"])
+    run = run_playbook(PLAY, inventory, quiet=True)
+    assert run.ok, run.output[-3000:]
+    assert not marker.exists(), "the spec's lookup ran on the controller"
+    assert f"touch {marker}" in run.output  # printed as text, not run
+
+
+def test_the_same_text_untagged_does_run(tmp_path: Path) -> None:
+    """The attack is real: without the tag the very same inventory runs the lookup."""
+    marker = tmp_path / "ran"
+    _, spec = _hostile(marker)
+    data = load_inventory(synthesize_spec(spec, ROOT, "onprem-lab").files["inventory.yml"])
+    plain = tmp_path / "plain.yml"
+    plain.write_text(yaml.safe_dump(yaml.safe_load(yaml.safe_dump(_plain(data)))))
+    run_playbook(PLAY, plain, quiet=True)
+    assert marker.exists()
+
+
+def _plain(data: Any) -> Any:
+    if isinstance(data, str):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def test_time_sources_and_identities_come_from_the_spec(synthesized: dict[str, SynthResult]) -> None:
+    inv = load_inventory(synthesized["onprem-lab"].files["inventory.yml"])["all"]["children"]
+    baseline = inv["baseline"]["vars"]
+    assert baseline["baseline_time_servers"] == ["10.110.0.1"]
+    assert baseline["baseline_time_sync_enabled"] is True
+    spec = example("onprem-lab").data
+    with_bucket = sorted(w["name"] for w in spec["workloads"]
+                         if w.get("bucket") and w["placement"] == "onprem")
+    assert with_bucket, "the example has a workload with a local bucket"
+    identities = inv["object_storage"]["vars"]["object_storage_identities"]
+    assert sorted(i["name"] for i in identities) == with_bucket
+    assert all(i["grants"][0]["bucket"] for i in identities)

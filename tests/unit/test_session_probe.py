@@ -1,0 +1,64 @@
+"""The parts of the baseline probe that judge who gets in and whether it is recorded, on
+realistic inputs: sudo's effective Defaults and the addresses root may come from."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UTILS = ROOT / "roles" / "baseline" / "module_utils"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"ansible.module_utils.{name}", UTILS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"ansible.module_utils.{name}"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_load("baseline_probe_host")
+SESSIONS = _load("baseline_probe_sessions")
+
+LISTING = """Matching Defaults entries for zhangwei on h2:
+    use_pty, env_reset, logfile=/var/log/sudo.log, passwd_tries=3, timestamp_timeout=5,
+    log_input, log_output, iolog_dir=/var/log/sudo-io, iolog_mode=0600
+
+User zhangwei may run the following commands on h2:
+    (root) NOPASSWD: EXEC: /usr/local/sbin/mlps-admin-service
+"""
+
+
+def test_io_logging_on_when_both_defaults_are_set() -> None:
+    assert SESSIONS.io_logging_on(LISTING) == {"log_input": True, "log_output": True}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.replace("log_output, iolog_dir", "iolog_dir"),
+        lambda t: t.replace("iolog_mode=0600", "iolog_mode=0600, !log_output"),
+        lambda t: t.replace("NOPASSWD: EXEC:", "NOPASSWD: EXEC: NOLOG_OUTPUT:"),
+        lambda t: t + "\nRunas and Command-specific defaults for zhangwei:\n"
+        "    Defaults!/usr/bin/id !log_input\n",
+    ],
+    ids=["absent", "negated-later", "nolog-tag", "per-command"],
+)
+def test_io_logging_off_in_any_form_is_seen(change: object) -> None:
+    assert callable(change)
+    assert not all(SESSIONS.io_logging_on(change(LISTING)).values())
+
+
+def test_addresses_are_sampled_inside_each_network_and_judged_by_containment() -> None:
+    assert SESSIONS.sample("10.99.0.1/32") == "10.99.0.1"
+    assert SESSIONS.sample("203.0.113.0/24") == "203.0.113.1"
+    assert SESSIONS.sample("10.*") is None
+    assert SESSIONS.declared("10.99.0.1", ["10.99.0.1/32"])
+    assert not SESSIONS.declared("10.99.0.2", ["10.99.0.1/32"])
+    assert SESSIONS.declared("10.20.0.7", ["bogus", "10.20.0.0/24"])
