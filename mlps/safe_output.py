@@ -90,6 +90,12 @@ def check_target(target: Path, kind: str, option: str = "--out") -> bool:
         raise _refuse(target, "exists and is not a directory", option)
     marker = read_marker(target)
     if marker is not None and marker.get("mlps") == kind:
+        listed = marker.get("files")
+        known = {f for f in listed if isinstance(f, str)} if isinstance(listed, list) else set()
+        foreign = sorted(set(_tree_files(target)) - known)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+            raise _refuse(target, f"holds files mlps {kind} did not write ({shown})", option)
         return True
     try:
         empty = not any(os.scandir(target))
@@ -98,6 +104,22 @@ def check_target(target: Path, kind: str, option: str = "--out") -> bool:
     if not empty:
         raise _refuse(target, f"is not empty and was not written by mlps {kind}", option)
     return True
+
+
+def _tree_files(root: Path, top: bool = True) -> list[str]:
+    """Every entry below ``root`` that is not a directory (links not followed), relative to it;
+    the top-level marker left out."""
+    out: list[str] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return ["(unreadable)"]  # cannot be listed: never taken for the output it claims to be
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            out += [f"{entry.name}/{rel}" for rel in _tree_files(Path(entry.path), top=False)]
+        elif not (top and entry.name == MARKER):
+            out.append(entry.name)
+    return out
 
 
 def write_marker(directory: Path, kind: str, files: list[str]) -> None:
@@ -206,7 +228,8 @@ def output_dir(target: Path, kind: str, *, option: str = "--out", mode: int = 0o
 
     ``keep`` starts the staging directory as a copy of the previous output (for outputs that
     grow, such as the PKI directory). The block writes its own marker with write_files or
-    write_marker; one is written (empty list) if it did not.
+    write_marker; one listing every file it left is written if it did not. A previous output
+    holding a file its marker does not list (something a person added) is refused, not lost.
     """
     existed = check_target(target, kind, option)
     try:
@@ -219,7 +242,7 @@ def output_dir(target: Path, kind: str, *, option: str = "--out", mode: int = 0o
             _copy_tree(target, staging)
         yield staging
         if read_marker(staging) is None:
-            write_marker(staging, kind, [])
+            write_marker(staging, kind, _tree_files(staging))
         os.chmod(staging, mode)
         check_target(target, kind, option)  # unchanged while we built
         _publish(staging, target, existed)

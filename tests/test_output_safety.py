@@ -142,10 +142,16 @@ def test_a_previous_synth_output_is_replaced_whole(tmp_path: Path) -> None:
     out = tmp_path / "synth"
     assert mlps("synth", "--stack", "onprem-lab", "--out", str(out)).returncode == 0
     first = snapshot(out)
-    (out / "manifests" / "stale.yaml").write_text("left from an older run", encoding="utf-8")
+    (out / "inventory.yml").write_text("edited since", encoding="utf-8")  # a file synth wrote
     assert mlps("synth", "--stack", "onprem-lab", "--out", str(out)).returncode == 0
     assert snapshot(out) == first
     assert sorted(os.listdir(tmp_path)) == ["synth"]
+    # a file synth never wrote, put into its output by somebody: refused, and it survives
+    (out / "manifests" / "notes.yaml").write_text("somebody's notes", encoding="utf-8")
+    before = snapshot(tmp_path)
+    refused(mlps("synth", "--stack", "onprem-lab", "--out", str(out)), "did not write (manifests/notes.yaml)")
+    assert snapshot(tmp_path) == before
+    (out / "manifests" / "notes.yaml").unlink()
     # a synth output is not a report: the report command refuses to replace it
     refused(mlps("report", "--spec", SPEC, "--out", str(out)), "was not written by mlps report")
     assert snapshot(out) == first

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +19,9 @@ _SCRIPT = """set -eu
 d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT
 cat > "$d/inventory.yml"
 printf '%s' "$MLPS_KNOWN_HOSTS" > "$d/known_hosts"
-printf '%s' "$MLPS_SECRET_VARS" > "$d/vars.json"
+printf '%s' "$MLPS_SECRET_VARS" > "$d/vars.yml"
 ANSIBLE_CONFIG=ansible.cfg ANSIBLE_HOST_KEY_CHECKING=True \\
-  ansible-playbook -i "$d/inventory.yml" -e "@$d/vars.json" --limit '{limit}' {playbook}
+  ansible-playbook -i "$d/inventory.yml" -e "@$d/vars.yml" --limit '{limit}' {playbook}
 """
 
 
@@ -43,7 +42,7 @@ class AnsiblePlay(pulumi.ComponentResource):
         super().__init__("mlps:hosts:AnsiblePlay", name, None, opts)
         # Output.all() of no input is a list; ansible-playbook -e @FILE takes a mapping only.
         joined: pulumi.Output[str] = pulumi.Output.all(**args.secret_vars).apply(
-            lambda v: json.dumps(v or {}, sort_keys=True)
+            lambda v: render_secret_vars(v or {})
         )
         secrets: pulumi.Output[str] = pulumi.Output.secret(joined)
         script = _SCRIPT.format(limit=args.limit, playbook=args.playbook)
@@ -60,6 +59,14 @@ class AnsiblePlay(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"limit": args.limit})
+
+
+def render_secret_vars(values: dict[str, Any]) -> str:
+    """The secret extra variables as YAML, every string ``!unsafe``: a secret's text (a BGP
+    password holding ``{{``) is a value, never a template run on the controller."""
+    from stacks.inventory import dump_inventory, mark_unsafe  # stacks.inventory imports the components
+
+    return dump_inventory(mark_unsafe(values))
 
 
 def _inventory_spec(inventory: str) -> dict[str, Any]:

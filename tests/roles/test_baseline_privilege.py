@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -299,12 +300,15 @@ def test_audit_admin_reads_but_cannot_erase_or_escape(built: Any, lab: Lab) -> N
 def test_audit_admin_reads_the_journal_sudo_records_and_session_recordings(built: Any, lab: Lab) -> None:
     marker = "mlps-priv-marker"
     lab.run(HOST, f"logger -t mlps-test {marker}")
-    # A session record as tlog writes it (JSON to syslog, authpriv): tlog itself is tested with the bastion.
-    rec = "0123456789abcdef0123456789abcdef-1a2b-3c4d"
-    record = json.dumps({"ver": "2.3", "host": HOST, "rec": rec, "user": SYSADM, "term": "xterm",
+    # A real recorded session: the admin's login shell is the recorder (under a terminal).
+    said = "mlps-priv-session"
+    lab.run(HOST, shlex.join(["script", "-qec", f"runuser -l {SYSADM} -c 'echo {said}'", "/dev/null"]))
+    # A forged one: anybody may log tlog-shaped JSON to authpriv; it must not pass for a recording.
+    forged = "0123456789abcdef0123456789abcdef-1a2b-3c4d"
+    record = json.dumps({"ver": "2.3", "host": HOST, "rec": forged, "user": SYSADM, "term": "xterm",
                          "session": 7, "id": 1, "pos": 0, "timing": "+0>5", "in_txt": "", "in_bin": [],
-                         "out_txt": f"{marker}\n", "out_bin": []}, separators=(",", ":"))
-    lab.run(HOST, f"logger -p authpriv.info -t tlog-rec-session {shlex.quote(record)}")
+                         "out_txt": "forged\n", "out_bin": []}, separators=(",", ":"))
+    as_user(lab, AUDADM, ["logger", "-p", "authpriv.info", "-t", "tlog-rec-session", record])
     sudo(lab, SYSADM, f"{TOOLS}service", "status", "ssh")
     proc = sudo(lab, AUDADM, f"{TOOLS}logs", "journal", "--identifier=mlps-test", "--since=-1h")
     assert proc.returncode == 0 and marker in proc.stdout, proc.stderr
@@ -316,13 +320,21 @@ def test_audit_admin_reads_the_journal_sudo_records_and_session_recordings(built
     assert ids, listing.stdout[-2000:]
     replay = sudo(lab, AUDADM, f"{TOOLS}logs", "sudo-replay", ids[-1])
     assert replay.returncode == 0, replay.stderr
-    recordings = sudo(lab, AUDADM, f"{TOOLS}logs", "sessions")
-    assert recordings.returncode == 0 and SYSADM in recordings.stdout, recordings.stdout[-2000:]
-    listed = [line.split()[:2] for line in recordings.stdout.splitlines()]
-    assert [rec, SYSADM] in listed, recordings.stdout
-    one = sudo(lab, AUDADM, f"{TOOLS}logs", "session", rec)
-    assert one.returncode == 0 and marker in one.stdout, one.stdout[-1000:]
-    assert all(json.loads(line)["rec"] == rec for line in one.stdout.splitlines())
+    listed: list[list[str]] = []
+    for _ in range(20):  # journald may take a moment to store the recorder's last record
+        recordings = sudo(lab, AUDADM, f"{TOOLS}logs", "sessions")
+        assert recordings.returncode == 0, recordings.stderr
+        listed = [line.split()[:2] for line in recordings.stdout.splitlines()]
+        if any(user == SYSADM for _, user in listed):
+            break
+        time.sleep(0.5)
+    assert forged not in [rec for rec, _ in listed], recordings.stdout
+    recs = [rec for rec, user in listed if user == SYSADM]
+    assert recs, recordings.stdout
+    one = sudo(lab, AUDADM, f"{TOOLS}logs", "session", recs[-1])
+    assert one.returncode == 0 and said in one.stdout, one.stdout[-1000:]
+    assert all(json.loads(line)["rec"] == recs[-1] for line in one.stdout.splitlines())
+    assert sudo(lab, AUDADM, f"{TOOLS}logs", "session", forged).stdout == ""
 
 
 def result_of(doc: dict[str, Any], control: str, check: str) -> str:

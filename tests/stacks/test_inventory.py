@@ -3,6 +3,9 @@ the roles read (time sources, S3 identities) taken from the spec."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +13,9 @@ import pytest
 import yaml
 from synthfix import EXAMPLES, ROOT, example, modified
 
-from mlps.ansible_run import run_playbook
+from mlps.ansible_run import PROJECT_ROOT, run_playbook
 from mlps.synth.run import SynthResult, synthesize_spec
+from stacks.components.ansible import render_secret_vars
 from stacks.inventory import UNSAFE_TAG, load_inventory
 from stacks.known_hosts import CONNECTION_VARS
 
@@ -74,6 +78,30 @@ def test_the_same_text_untagged_does_run(tmp_path: Path) -> None:
     plain.write_text(yaml.safe_dump(yaml.safe_load(yaml.safe_dump(_plain(data)))))
     run_playbook(PLAY, plain, quiet=True)
     assert marker.exists()
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_a_lookup_in_a_secret_runs_nothing_on_the_controller(tmp_path: Path, tagged: bool) -> None:
+    """The secret extra variables of the Pulumi play (``-e @vars.yml``) are values, not templates;
+    the untagged run shows that the attack is real."""
+    marker = tmp_path / "ran"
+    payload = "{{ lookup('ansible.builtin.pipe', 'touch " + str(marker) + "') }}"
+    secrets = {"mlps_spec": {"hospital": {"name": payload}}}
+    extra = tmp_path / "vars.yml"
+    extra.write_text(render_secret_vars(secrets) if tagged else yaml.safe_dump(secrets))
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all: {}\n")
+    playbook = str(Path(sys.executable).parent / "ansible-playbook")
+    run = subprocess.run(
+        [playbook, "-i", str(inventory), "-e", f"@{extra}", str(PLAY)],
+        env={**os.environ, "ANSIBLE_CONFIG": str(PROJECT_ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    if tagged:
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert not marker.exists(), "a secret's lookup ran on the controller"
+    else:
+        assert marker.exists()
 
 
 def _plain(data: Any) -> Any:

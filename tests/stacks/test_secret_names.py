@@ -62,7 +62,7 @@ def plays(result: SynthResult) -> list[tuple[list[str], dict[str, Any]]]:
             continue
         limit = _LIMIT.search(str(reg.inputs["create"]))
         assert limit, reg.name
-        out.append((limit.group(1).split(":"), json.loads(value["MLPS_SECRET_VARS"])))
+        out.append((limit.group(1).split(":"), load_inventory(value["MLPS_SECRET_VARS"])))
     return out
 
 

@@ -66,7 +66,10 @@ def tool(rendered: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Mo
     def fake_subprocess_run(argv: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
         recorder.calls.append(list(argv))
         candidate = "(none)" if argv[-1] in ("evil", "nosuchpkg") else "1.0-1"
-        policy = f"{argv[-1]}:\n  Candidate: {candidate}\n"
+        # apt reads a name that matches no package as a regular expression: it answers with
+        # the packages it matched instead.
+        matched = {"r.h-server": ["rsh-server"], "a.e": ["abe", "ace"]}.get(argv[-1], [argv[-1]])
+        policy = "".join(f"{name}:\n  Candidate: {candidate}\n" for name in matched)
         return subprocess.CompletedProcess(argv, 0, stdout=policy, stderr="")
 
     monkeypatch.setattr(module.subprocess, "run", fake_subprocess_run)
@@ -146,6 +149,8 @@ def test_sudoers_has_exact_lines_and_tools_only(rendered: Path) -> None:
         ("logs", ["sudo-replay", "../../../etc/shadow"], "lina"),
         ("logs", ["sudo-replay", "-d", "/etc", "shadow"], "lina"),
         ("logs", [], "lina"),
+        ("patch", ["install", "r.h-server"], "zhangwei"),
+        ("patch", ["install", "a.e"], "zhangwei"),
     ],
 )
 def test_tools_refuse_what_would_give_root_or_touch_the_trail(
@@ -215,3 +220,14 @@ def test_audit_rules_cover_cis_and_end_immutable(rendered: Path) -> None:
     assert not [ln for ln in rules.splitlines() if ln.startswith("-e")]
     final = [ln for ln in (rendered / "audit-finalize.rules").read_text().splitlines() if ln and ln[0] != "#"]
     assert final == ["-e 2"]
+
+
+def test_session_listing_reads_only_what_the_recorder_wrote(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may log JSON to authpriv; only records whose sender journald saw as the recorder count."""
+    module, recorder = tool(rendered, "logs", monkeypatch)
+    call(module, ["sessions"], monkeypatch, "lina")
+    journal = [c for c in recorder.calls if c[:1] == ["journalctl"]]
+    assert journal, recorder.calls
+    assert "_EXE=/usr/bin/tlog-rec-session" in journal[0], journal[0]

@@ -135,6 +135,7 @@ TABLE = """table inet mlps_filter {
 \t\ttype filter hook output priority filter; policy %s;
 \t\toif "lo" accept
 \t\tct state established,related accept
+\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld2-listener-report } accept
 \t\tip daddr { 10.20.2.0/24 } tcp dport { 5432 } ct state new accept comment "flow app -> data"
 %s\t}
 
@@ -155,6 +156,11 @@ def test_verify_passes_a_closed_output_chain_and_fails_an_open_one() -> None:
     opened = _egress("drop", "\t\ttcp dport 443 accept\n")
     assert opened["outbound accepts name their destinations (allowlist)"] == "fail"
     assert _egress("drop")["nftables forward policy"] == "pass"
+    # ICMPv6 echo to anywhere carries data out (ping -p): only neighbour discovery is safe.
+    for icmp in ("meta l4proto ipv6-icmp accept", "icmpv6 type { nd-neighbor-solicit, echo-request } accept",
+                 "icmpv6 type echo-request accept"):
+        leaky = _egress("drop", f"\t\t{icmp}\n")
+        assert leaky["outbound accepts name their destinations (allowlist)"] == "fail", icmp
     missing = {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}
     assert set(missing.values()) == {"fail"}
 

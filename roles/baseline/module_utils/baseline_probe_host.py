@@ -88,8 +88,16 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     ]
 
 
-_SAFE_OUT = ('oif "lo" accept', "ct state established,related accept", "meta l4proto ipv6-icmp accept",
-             "udp sport 68 udp dport 67 accept")
+_SAFE_OUT = ('oif "lo" accept', "ct state established,related accept", "udp sport 68 udp dport 67 accept")
+# ICMPv6 that needs no destination: neighbour discovery and multicast listening, never echo.
+_SAFE_ICMPV6 = {"nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-solicit", "mld2-listener-report"}
+
+
+def _safe_out(rule: str) -> bool:
+    if any(rule.startswith(safe) for safe in _SAFE_OUT):
+        return True
+    icmp = re.fullmatch(r"icmpv6 type (?:\{ ([\w, -]+) \}|([\w-]+)) accept", rule)
+    return icmp is not None and set(re.split(r",\s*", icmp.group(1) or icmp.group(2))) <= _SAFE_ICMPV6
 
 
 def chain_body(rules: str, chain: str) -> list[str]:
@@ -110,8 +118,7 @@ def check_egress(rules: str, rc: int) -> list[Result]:
             policy.group(1) if policy else ("no table" if rc else "no chain"), "drop",
         ))
     body = chain_body(rules, "output")
-    open_rules = [r for r in body if re.search(r"\baccept\b", r) and "daddr" not in r
-                  and not any(r.startswith(safe) for safe in _SAFE_OUT)]
+    open_rules = [r for r in body if re.search(r"\baccept\b", r) and "daddr" not in r and not _safe_out(r)]
     out.append(result(
         "ABS-ACL-01", "outbound accepts name their destinations (allowlist)",
         rc == 0 and bool(body) and not open_rules,
