@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import mlps.cli.commands  # noqa: F401  (registers the sub-commands)
 from mlps import levels
@@ -181,12 +181,17 @@ def test_passing_host_evidence_alone_makes_a_control_pass(tmp_path: Path, level:
     assert {statuses[c.id] for c in targets} == {"pass"}
 
 
+def _report(evidence: Path, out: Path, level: int) -> Result:
+    """``mlps report`` of the example spec with ``evidence`` at ``level`` into ``out``."""
+    return CliRunner().invoke(app, [
+        "report", "--spec", str(ROOT / "Pulumi.hybrid-prod.yaml"), "--level", str(level),
+        "--evidence", str(evidence), "--out", str(out), "--format", "json"])
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_report_cli_host_findings_cite_the_level_clause(failing_evidence: Path, tmp_path: Path,
                                                         level: int) -> None:
-    result = CliRunner().invoke(app, [
-        "report", "--spec", str(ROOT / "Pulumi.hybrid-prod.yaml"), "--level", str(level),
-        "--evidence", str(failing_evidence), "--out", str(tmp_path / "r"), "--format", "json"])
+    result = _report(failing_evidence, tmp_path / "r", level)
     assert result.exit_code == 1, result.output
     data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     host = {f["control"]: f["clause"] for f in data["findings"] if f["checkpoint"] == "host"}
@@ -207,9 +212,7 @@ def test_report_cli_host_findings_cite_the_level_clause(failing_evidence: Path, 
 @pytest.mark.parametrize("level", LEVELS)
 def test_report_cli_not_checkable_stays_not_checked(unknowable_evidence: Path, tmp_path: Path,
                                                     level: int) -> None:
-    result = CliRunner().invoke(app, [
-        "report", "--spec", str(ROOT / "Pulumi.hybrid-prod.yaml"), "--level", str(level),
-        "--evidence", str(unknowable_evidence), "--out", str(tmp_path / "r"), "--format", "json"])
+    result = _report(unknowable_evidence, tmp_path / "r", level)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     listed = {c["id"]: c for c in data["controls"]}
