@@ -49,6 +49,7 @@ class SpecRule:
     schema: dict[str, Any]
     pointer: str = ""
     message: Text | None = None
+    legal_minimum: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class Control:
     level_notes: Text | None = None
     references: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    legal_minimum: dict[str, str] | None = None
+    """``{law, article}`` when the control restates a legal minimum; such a control is never
+    waived."""
 
     @property
     def manual(self) -> bool:
@@ -96,6 +100,13 @@ class Control:
 
     def checks_at(self, level: int) -> list[SpecCheck]:
         return [c for c in self.spec_checks if level in c.levels]
+
+    def legal_minimums_at(self, level: int) -> list[tuple[str, dict[str, str]]]:
+        """(pointer, {law, article}) of what no waiver may cover at ``level``: the whole control
+        (pointer ``""``) or one rule's pointer."""
+        whole = [("", self.legal_minimum)] if self.legal_minimum else []
+        return whole + [(r.pointer, r.legal_minimum) for r in self.rules_at(level)
+                        if r.legal_minimum]
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ def _control(raw: dict[str, Any], path: Path) -> Control:
         checkpoints=tuple(raw["checkpoints"]),
         spec_rules=tuple(
             SpecRule(levels=tuple(r["levels"]), schema=r["schema"], pointer=r.get("pointer", ""),
-                     message=_text(r.get("message")))
+                     message=_text(r.get("message")), legal_minimum=r.get("legal_minimum"))
             for r in spec.get("rules", [])
         ),
         spec_checks=tuple(SpecCheck(levels=tuple(c["levels"]), name=c["name"])
@@ -170,6 +181,7 @@ def _control(raw: dict[str, Any], path: Path) -> Control:
         level_notes=_text(raw.get("level_notes")),
         references=raw.get("references", {}),
         path=str(path),
+        legal_minimum=raw.get("legal_minimum"),
     )
 
 

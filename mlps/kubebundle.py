@@ -8,7 +8,9 @@ Layout (docs/kubernetes.md)::
       images/*.tar      container images as OCI archives (kubeadm config images list)
       cni/*.tgz         CNI plugins release archive
 
-Every file of the bundle is listed in SHA256SUMS and matches its sum; nothing is fetched.
+Every file of the bundle is listed in SHA256SUMS and matches its sum; nothing is fetched. A bundle
+holds plain files and directories only: a symbolic link, a hard link, a device, FIFO or socket
+anywhere in it, or a listed path with a control character, is unusable input (InputError).
 SHA256SUMS travels with the bundle, so whoever alters the bundle can rewrite it: the sums that
 count are pinned outside it (``PIN_VAR`` in the inventory's group_vars, written once by
 ``mlps bundle pin`` where the bundle was received from its source), and a bundle whose files or
@@ -18,7 +20,9 @@ SHA256SUMS differ from the pins is refused.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +36,8 @@ REQUIRED_FILES = ("bin/kubeadm", "bin/kubelet", "bin/kubectl")
 REQUIRED_GLOBS = {"images/*.tar": "container images as OCI archives",
                   "cni/*.tgz": "the CNI plugins release archive"}
 _LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNPACK = "a bundle holds regular files only: unpack it again from its archive"
 _CHUNK = 1 << 20
 _MANIFEST_MAX = 4 * 1024 * 1024
 
@@ -50,12 +56,41 @@ class BundleCheck:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks (release binaries are large)."""
+    """Hex SHA-256 of a regular file (never through a link), read in chunks (binaries are large)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read: {exc.strerror}", _UNPACK) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise InputError(str(path), "is not a regular file", _UNPACK)
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _oddity(mode: int, links: int) -> str:
+    """What makes a bundle entry unusable ('' for a directory or a file with one name)."""
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link"
+    if stat.S_ISDIR(mode):
+        return ""
+    if not stat.S_ISREG(mode):
+        return "is a device, FIFO or socket, not a regular file"
+    return f"is a hard link ({links} names for one file)" if links > 1 else ""
+
+
+def check_members(directory: Path) -> None:
+    """Refuse (InputError) a bundle holding anything but directories and files with one name:
+    a link could make the check read, and the roles copy, a file from outside the bundle."""
+    for top, dirs, files in os.walk(directory, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(top) / name
+            st = path.lstat()
+            oddity = _oddity(st.st_mode, st.st_nlink)
+            if oddity:
+                raise InputError(str(path), oddity, _UNPACK)
 
 
 def read_manifest(directory: Path) -> dict[str, str]:
@@ -75,11 +110,7 @@ def read_manifest(directory: Path) -> dict[str, str]:
             raise InputError(str(manifest), "not a sha256sum line", "use '<sha256>  <path>'",
                              where=f"line {number}")
         name = match.group(2)
-        pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or name.startswith("./"):
-            raise InputError(str(manifest), f"path {name!r} leaves the bundle",
-                             "list paths relative to the bundle, without ./ or ..",
-                             where=f"line {number}")
+        _relative(name, str(manifest), f"line {number}")
         if name in sums:
             raise InputError(str(manifest), f"{name} listed twice", where=f"line {number}")
         sums[name] = match.group(1).lower()
@@ -111,6 +142,9 @@ def read_pins(path: Path) -> dict[str, str]:
 
 
 def _relative(name: str, origin: str, where: str) -> None:
+    if _CONTROL.search(name):
+        raise InputError(origin, f"path {name!r} holds a control character",
+                         "list plain relative paths, one per line", where=where)
     pure = PurePosixPath(name)
     if pure.is_absolute() or ".." in pure.parts or name.startswith("./"):
         raise InputError(origin, f"path {name!r} leaves the bundle",
@@ -139,6 +173,7 @@ def verify_bundle(directory: Path, pinned: dict[str, str] | None = None) -> Bund
     SHA256SUMS must list exactly the pinned files and sums.
     """
     sums = read_manifest(directory)
+    check_members(directory)
     check = BundleCheck(directory)
     if pinned is not None:
         _check_pins(check, sums, pinned)

@@ -1,13 +1,18 @@
-"""Accepted exceptions: waived findings stay visible; expired or malformed waivers fail."""
+"""Accepted exceptions: waived findings stay visible; a waiver that is expired, malformed,
+longer than the spec allows, not approved by one of the spec's security administrators, or
+aimed at a legal minimum does not apply and is itself a finding (MLPS-WAIVER-01)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mlps.checks.registry import normal_name
 from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
@@ -17,6 +22,11 @@ from mlps.spec.yamlsource import parse, read_text
 
 WAIVER_CONTROL = "MLPS-WAIVER-01"
 FIELDS = ("control", "scope", "reason", "approver", "expires")
+OPTIONAL = ("scope", "approved")
+MAX_WAIVER_DAYS = 365
+"""A waiver lives at most a year from its approval; a spec may set less
+(``exceptions.max_waiver_days``)."""
+_ROLE_NOTE = re.compile(r"\([^()]*\)$")
 
 
 @dataclass(frozen=True)
@@ -32,22 +42,26 @@ class Waiver:
     approver: str = ""
     expires: date | None = None
     problems: tuple[str, ...] = ()
+    approved: date | None = None
 
     def covers(self, finding: Finding) -> bool:
         """Same control, and the finding at or under the scope: a JSON pointer covers whole
         segments below it (``/bastion`` covers ``/bastion/mfa``, not ``/bastion_x``); a host
         (``host:NAME``) or resource (``TYPE::NAME``) scope covers exactly that one."""
-        if finding.control != self.control:
-            return False
+        return finding.control == self.control and self.covers_pointer(finding.pointer)
+
+    def covers_pointer(self, pointer: str) -> bool:
+        """The scope reaches ``pointer`` (whole segments, or exactly one host or resource)."""
         if not self.scope.startswith("/") and self.scope:
-            return finding.pointer == self.scope
+            return pointer == self.scope
         scope = self.scope.rstrip("/")
-        return not scope or finding.pointer == scope or finding.pointer.startswith(scope + "/")
+        return not scope or pointer == scope or pointer.startswith(scope + "/")
 
     def as_dict(self) -> dict[str, Any]:
         return {"control": self.control, "scope": self.scope or "/", "reason": self.reason,
                 "approver": self.approver,
                 "expires": self.expires.isoformat() if self.expires else None,
+                "approved": self.approved.isoformat() if self.approved else None,
                 "file": self.file, "line": self.line}
 
 
@@ -68,22 +82,84 @@ def load_waivers(path: str | Path) -> list[Waiver]:
 
 def _entry(index: int, raw: dict[str, Any], file: str, line: int | None) -> Waiver:
     problems = [f"missing '{key}'" for key in FIELDS if not str(raw.get(key, "")).strip()
-                and key != "scope"]
-    problems += [f"unknown key '{key}'" for key in raw if key not in FIELDS]
-    expires: date | None = None
-    if raw.get("expires"):
-        try:
-            expires = date.fromisoformat(str(raw["expires"]))
-        except ValueError:
-            problems.append(f"expires {raw['expires']!r} is not a date (YYYY-MM-DD)")
+                and key not in OPTIONAL]
+    problems += [f"unknown key '{key}'" for key in raw if key not in FIELDS + OPTIONAL]
+    expires, approved = _date(raw, "expires", problems), _date(raw, "approved", problems)
     scope = str(raw.get("scope", "") or "")
     if scope and not (scope.startswith(("/", "host:")) or "::" in scope):
         problems.append(f"scope {scope!r} is neither a JSON pointer (/...), a host (host:NAME) "
                         "nor a resource (TYPE::NAME)")
     return Waiver(index=index, file=file, line=line, control=str(raw.get("control", "")),
                   scope=scope, reason=str(raw.get("reason", "")),
-                  approver=str(raw.get("approver", "")), expires=expires,
+                  approver=str(raw.get("approver", "")), expires=expires, approved=approved,
                   problems=tuple(problems))
+
+
+def _date(raw: dict[str, Any], key: str, problems: list[str]) -> date | None:
+    if not raw.get(key):
+        return None
+    try:
+        return date.fromisoformat(str(raw[key]))
+    except ValueError:
+        problems.append(f"{key} {raw[key]!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def security_administrators(spec: Mapping[str, Any]) -> dict[str, str]:
+    """Normalised account and full names of the spec's security administrators → account."""
+    out: dict[str, str] = {}
+    admins = spec.get("admins")
+    for admin in admins if isinstance(admins, list) else []:
+        if isinstance(admin, dict) and admin.get("role") == "security":
+            for key in ("name", "full_name"):
+                if str(admin.get(key, "")).strip():
+                    out[normal_name(admin[key])] = str(admin.get("name"))
+    return out
+
+
+def approver_key(approver: str) -> str:
+    """The approver's normalised name, a trailing role note in brackets (``王强 (安全管理员)``)
+    left out."""
+    return normal_name(_ROLE_NOTE.sub("", normal_name(approver)))
+
+
+def max_waiver_days(spec: Mapping[str, Any]) -> int:
+    """``exceptions.max_waiver_days`` of the spec, never more than MAX_WAIVER_DAYS."""
+    policy = spec.get("exceptions")
+    days = policy.get("max_waiver_days") if isinstance(policy, dict) else None
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        return MAX_WAIVER_DAYS
+    return min(days, MAX_WAIVER_DAYS)
+
+
+def policy_problems(waiver: Waiver, cat: Catalog, today: date, spec: Mapping[str, Any],
+                    level: int) -> list[str]:
+    """Why a well-formed waiver still cannot be used: legal minimum, life, approver."""
+    problems: list[str] = []
+    control = cat.get(waiver.control) if waiver.control else None
+    minimums = control.legal_minimums_at(level) if control else []
+    for pointer, law in minimums:
+        if not pointer or waiver.covers_pointer(pointer):
+            what = f"{waiver.control} at {pointer}" if pointer else waiver.control
+            problems.append(f"{what} is a legal minimum ({law.get('law')}, "
+                            f"{law.get('article')}) and cannot be waived; fix the finding instead")
+            break
+    if waiver.approved and waiver.approved > today:
+        problems.append(f"approved {waiver.approved.isoformat()} is a day still to come")
+    limit = max_waiver_days(spec)
+    start = waiver.approved or today
+    if waiver.expires and (waiver.expires - start).days > limit:
+        since = (f"its approval on {start.isoformat()}" if waiver.approved
+                 else f"today ({start.isoformat()}; no approved date given)")
+        problems.append(f"expires {waiver.expires.isoformat()} is more than {limit} days after "
+                        f"{since}; a waiver lasts at most {limit} days: set an earlier expires")
+    admins = security_administrators(spec)
+    if waiver.approver.strip() and approver_key(waiver.approver) not in admins:
+        known = ", ".join(sorted(set(admins.values()))) or "none"
+        problems.append(f"approver {waiver.approver!r} is not one of the spec's security "
+                        f"administrators (admins with role security: {known}); have one of "
+                        "them approve it")
+    return problems
 
 
 def current_date() -> date:
@@ -92,9 +168,10 @@ def current_date() -> date:
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
-                  today: date | None = None, *, level: int) -> list[Finding]:
+                  today: date | None = None, *, level: int,
+                  spec: Mapping[str, Any]) -> list[Finding]:
     """Mark covered findings waived and add a finding for every unusable waiver, citing the
-    clause of ``level``."""
+    clause of ``level``; approvers and the longest life come from ``spec`` (with defaults)."""
     today = current_date() if today is None else today
     meta = cat.controls[WAIVER_CONTROL]
     usable: list[Waiver] = []
@@ -105,6 +182,7 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
             problems.append(f"control {waiver.control} is not in the catalog")
         if waiver.expires and waiver.expires < today:
             problems.append(f"expired on {waiver.expires.isoformat()}")
+        problems += policy_problems(waiver, cat, today, spec, level)
         if problems:
             text = "; ".join(problems)
             out.append(Finding(

@@ -34,7 +34,7 @@ def _resource(r: Any) -> PlanResource:
     )
 
 
-def _message(policy: PlanPolicy, control: str, text: str) -> str:
+def _message(control: str, text: str) -> str:
     return f"[{control}] {text}"
 
 
@@ -46,7 +46,7 @@ def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
             graph = PlanGraph([_resource(r) for r in args.resources], level=level)
             for resource, (control, text) in policy.run(graph):
-                report(_message(policy, control, text), resource.urn)
+                report(_message(control, text), resource.urn)
 
         return StackValidationPolicy(
             name=policy.name,
@@ -60,7 +60,7 @@ def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | 
             return
         resource = _resource(args)
         for control, text in policy.check(resource, PlanGraph([resource], level=level)):
-            report(_message(policy, control, text), None)
+            report(_message(control, text), None)
 
     return ResourceValidationPolicy(
         name=policy.name,

@@ -11,23 +11,16 @@ from typing import Any
 
 import yaml
 
+from mlps.roles import every_host
+from mlps.roles import names as role_names
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
 from stacks.known_hosts import CONNECTION_VARS
 from stacks.model import Environment
 
 UNSAFE_TAG = "!unsafe"
 
-EVERY_HOST = ("baseline", "log_forwarder")
-ROLE_ORDER = (
-    "baseline",
-    "log_forwarder",
-    "log_audit_server",
-    "bastion",
-    "object_storage",
-    "link_failover",
-    "k8s_control_plane",
-    "k8s_node",
-)
+EVERY_HOST = every_host()
+ROLE_ORDER = role_names()
 _SECRET_PATHS = (("object_storage", "encryption_key"),)
 
 
@@ -72,43 +65,51 @@ def _identities(env: Environment) -> list[dict[str, Any]]:
     ]
 
 
+BFD_PROFILES = {(300, 3): "standard", (100, 3): "fast"}
+"""The link_failover role's named BFD profiles: (interval in ms, multiplier) -> name."""
+
+
+def _link_failover_vars(env: Environment) -> dict[str, Any]:
+    """What the spec says of the lines in the variables the link_failover role reads.
+
+    Interfaces, addresses and the far edge of each line are site facts the spec does not hold:
+    ``link_failover_peerings`` and ``link_failover_accept_prefixes`` come from host_vars
+    (docs/link-failover.md). The BFD timers and local ASN are set here when every line agrees;
+    lines that differ carry their own in their peering (``bfd_interval_ms``, ``bfd_multiplier``).
+    """
+    out: dict[str, Any] = {"link_failover_hold_down_seconds": env.hold_down_seconds}
+    if env.announced_prefixes:
+        out["link_failover_announce_prefixes"] = list(env.announced_prefixes)
+    timers = {(link.bfd_interval_ms, link.bfd_multiplier) for link in env.links}
+    if len(timers) == 1:
+        interval, multiplier = timers.pop()
+        profile = BFD_PROFILES.get((interval, multiplier), "custom")
+        out["link_failover_bfd_profile"] = profile
+        if profile == "custom":
+            out["link_failover_bfd_interval_ms"] = interval
+            out["link_failover_bfd_multiplier"] = multiplier
+    asns = {link.local_asn for link in env.links if link.local_asn is not None}
+    if len(asns) == 1:
+        out["link_failover_local_asn"] = asns.pop()
+    return out
+
+
 def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
-    servers = [h.address for h in env.hosts_with("log_audit_server")]
+    # The name each audit server's certificate carries is its inventory name (mlps pki).
+    servers = [{"host": h.address, "name": h.name} for h in env.hosts_with("log_audit_server")]
     return {
         "baseline": _baseline_vars(env),
-        "log_forwarder": {
-            "log_forwarder_servers": servers,
-            "log_forwarder_transport": env.log_transport,
-        },
+        "log_forwarder": {"log_forwarder_servers": servers},
         "log_audit_server": {"log_audit_server_retention_days": env.log_retention_days},
-        "link_failover": {
-            "link_failover_hold_down_seconds": env.hold_down_seconds,
-            "link_failover_prefixes": list(env.announced_prefixes),
-            "link_failover_lines": [
-                {
-                    "name": link.name,
-                    "carrier": link.carrier,
-                    "role": link.role,
-                    "bandwidth_mbps": {"up": link.up_mbps, "down": link.down_mbps},
-                    "bfd": {
-                        "enabled": link.bfd_enabled,
-                        "interval_ms": link.bfd_interval_ms,
-                        "multiplier": link.bfd_multiplier,
-                    },
-                    "local_asn": link.local_asn,
-                    "peer_asn": link.peer_asn,
-                }
-                for link in env.links
-            ],
-        },
+        "link_failover": _link_failover_vars(env),
         "object_storage": {
-            "object_storage_tls": env.storage_tls,
             "object_storage_buckets": [
                 {
                     "name": b.name,
+                    "data_class": b.data_class,
+                    "placement": b.placement,
                     "versioning": b.versioning,
-                    "object_lock_mode": b.lock_mode,
-                    "object_lock_days": b.lock_days,
+                    "object_lock": {"mode": b.lock_mode, "retention_days": b.lock_days},
                     "encryption": b.encryption,
                     "replicas": b.replicas,
                 }
@@ -144,7 +145,9 @@ def inventory(env: Environment) -> dict[str, Any]:
     children: dict[str, Any] = {}
     for role, members in roles.items():
         if members:
-            children[role] = {"hosts": members, "vars": role_vars.get(role, {})}
+            # Every role verifies against the environment's level (its <role>_level).
+            group_vars = {f"{role}_level": env.level, **role_vars.get(role, {})}
+            children[role] = {"hosts": members, "vars": group_vars}
     for group, members in zones.items():
         children[group] = {"hosts": members}
     return {

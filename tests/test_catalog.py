@@ -58,12 +58,20 @@ def test_host_checkpoints_name_existing_roles() -> None:
             assert (ROOT / "roles" / role / "tasks" / "main.yml").is_file(), f"{c.id}: {role}"
 
 
+def evidence_producers(role: Path) -> list[Path]:
+    """Every file that decides a role's verify results: its verify task files, the templates
+    they render, its modules, module utilities and filter plugins."""
+    verify = sorted(role.glob("tasks/verify*.yml"))
+    rendered = {role / "templates" / name for path in verify
+                for name in re.findall(r"template['\"],\s*['\"]([^'\"]+)['\"]", path.read_text())}
+    return sorted({*verify, *rendered, *role.glob("templates/evidence*.j2"), *role.glob("library/*.py"),
+                   *role.glob("module_utils/*.py"), *role.glob("filter_plugins/*.py")})
+
+
 def controls_written_by(role: Path, ids: set[str]) -> set[str]:
-    """Catalog ids quoted in a role's evidence producers (verify templates, probe modules)."""
-    producers = [*role.glob("templates/evidence*.j2"), *role.glob("library/*.py"),
-                 *role.glob("module_utils/*.py")]
-    quoted = {m for path in producers
-              for m in re.findall(rf"['\"]({CONTROL_ID})['\"]", path.read_text())}
+    """Catalog ids a role's evidence producers report: quoted, or after ``control:`` in YAML."""
+    quoted = {m for path in evidence_producers(role)
+              for m in re.findall(rf"(?:['\"]|\bcontrol:\s*)({CONTROL_ID})\b", path.read_text())}
     return quoted & ids
 
 

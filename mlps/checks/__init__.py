@@ -7,7 +7,7 @@ them against the control whose catalog entry names the check.
 
 from __future__ import annotations
 
-from mlps.checks import accounts, data, logs, network, secrets
+from mlps.checks import accounts, admin, bandwidth, data, logs, network, secrets
 from mlps.checks.registry import REGISTRY, CheckFn, Problem, Spec, check, register
 
 __all__ = [
@@ -16,6 +16,8 @@ __all__ = [
     "Problem",
     "Spec",
     "accounts",
+    "admin",
+    "bandwidth",
     "check",
     "data",
     "logs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlps.checks.registry import Problem, Spec, items, register
+from mlps.normalise import fold
 
 
 def admins_unique(spec: Spec, level: int) -> Iterator[Problem]:
@@ -60,7 +61,7 @@ def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
         person, role = admin.get("full_name"), admin.get("role")
         if not isinstance(person, str) or not person.strip() or not isinstance(role, str):
             continue
-        first = roles.setdefault(person.strip(), (i, role))
+        first = roles.setdefault(fold(person), (i, role))
         if first[1] != role:
             yield (
                 f"/admins/{i}/role",

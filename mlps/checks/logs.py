@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from mlps.checks.registry import Problem, Spec, items, register, section
+from mlps.checks.registry import Problem, Spec, items, normal_name, register, section
 
 
 def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
@@ -16,16 +17,80 @@ def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
+def normal_address(value: Any) -> str:
+    """An address in canonical form: dotted-decimal IPv4 without leading zeros (``10.10.00.21``
+    is ``10.10.0.21``), other IP addresses compressed, anything else its normalised text."""
+    text = normal_name(value)
+    parts = text.split(".")
+    if len(parts) == 4 and all(p.isdecimal() and p.isascii() for p in parts):
+        return ".".join(str(int(p)) for p in parts)
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
 def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
-    """At least two hosts run log_audit_server, so every record has a second copy."""
+    """At least two distinct hosts run log_audit_server, so every record has a second copy:
+    a server whose normalised name or address repeats an earlier one is the same server."""
     servers = _with_role(spec, "log_audit_server")
-    if len(servers) < 2:
+    names: dict[str, str] = {}
+    addresses: dict[str, str] = {}
+    distinct = 0
+    for i, host in servers:
+        name, address = normal_name(host.get("name", "")), normal_address(host.get("address", ""))
+        seen = names.get(name) or (addresses.get(address) if address else None)
+        if seen is not None:
+            yield (
+                f"/hosts/{i}",
+                f"日志审计服务器 {host.get('name')}（{host.get('address')}）与 {seen} 是同一台"
+                "（名称或地址相同），不构成第二份副本；为它配置不同的主机名和地址。",
+                f"Log audit server {host.get('name')} ({host.get('address')}) is the same "
+                f"server as {seen} (same name or address), so it is no second copy; give it its "
+                "own host name and address.",
+            )
+            continue
+        distinct += 1
+        names[name] = addresses[address] = f"/hosts/{i}"
+    if distinct < 2:
         yield (
             "/hosts",
-            f"仅有 {len(servers)} 台主机承担 log_audit_server 角色，审计记录没有第二份副本；"
+            f"仅有 {distinct} 台主机承担 log_audit_server 角色，审计记录没有第二份副本；"
             "至少需要两台日志审计服务器。",
-            f"Only {len(servers)} host(s) run the log_audit_server role, so audit records have "
+            f"Only {distinct} host(s) run the log_audit_server role, so audit records have "
             "no second copy; at least two log audit servers are needed.",
+        )
+
+
+LOSSLESS_QUEUE = 100_000
+"""Messages a forwarder's disk-assisted queue holds before syslog over TLS may lose records."""
+
+
+def log_transport_assured(spec: Spec, level: int) -> Iterator[Problem]:
+    """Audit records travel authenticated (mutual TLS), encrypted and without loss (RELP over
+    TLS, or syslog over TLS behind a disk-assisted queue)."""
+    logs = section(spec, "log_audit")
+    if logs.get("enabled", True) is False:
+        return
+    if logs.get("mutual_tls", True) is not True:
+        yield (
+            "/log_audit/mutual_tls",
+            "log_audit.mutual_tls 为 false：日志服务器不核验转发方证书，任何主机都能冒名写入审计"
+            "记录；设置 mutual_tls: true。",
+            "log_audit.mutual_tls is false: the log servers do not check the forwarders' "
+            "certificates, so any host can write audit records under another's name; set "
+            "mutual_tls: true.",
+        )
+    queue = logs.get("queue_size", 1_000_000)
+    if (logs.get("transport") == "syslog-tls" and isinstance(queue, int)
+            and queue < LOSSLESS_QUEUE):
+        yield (
+            "/log_audit/queue_size",
+            f"syslog-tls 没有应用层确认，磁盘队列仅 {queue} 条，服务器不可达时会丢失审计记录；"
+            f"改用 transport: relp-tls，或把 queue_size 设为至少 {LOSSLESS_QUEUE}。",
+            f"syslog-tls has no application-level acknowledgement and the disk-assisted queue "
+            f"holds only {queue} messages, so records are lost while a server is unreachable; "
+            f"use transport: relp-tls, or set queue_size to at least {LOSSLESS_QUEUE}.",
         )
 
 
@@ -64,4 +129,4 @@ def management_zone_layout(spec: Spec, level: int) -> Iterator[Problem]:
                 )
 
 
-register(log_servers_redundant, management_zone_layout)
+register(log_servers_redundant, log_transport_assured, management_zone_layout)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from mlps.checks.registry import Problem, Spec, items, register, section
+from mlps.normalise import carrier_key
 
 SSH_PORT = 22
 
@@ -187,7 +188,7 @@ def links_distinct_carriers(spec: Spec, level: int) -> Iterator[Problem]:
     if spec.get("layout") != "hybrid":
         return
     lines = items(spec, "links")
-    carriers = {str(line.get("carrier", "")).strip().casefold() for _, line in lines}
+    carriers = {carrier_key(str(line.get("carrier", ""))) for _, line in lines}
     if len(lines) >= 2 and len(carriers) < 2:
         i = lines[1][0]
         yield (

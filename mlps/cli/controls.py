@@ -11,7 +11,7 @@ import typer
 
 from mlps import levels
 from mlps.cli import app
-from mlps.cli.common import user_errors
+from mlps.cli.common import Command, user_errors
 from mlps.controls import LEVELS, catalog
 from mlps.validate.engine import check_level
 
@@ -21,7 +21,7 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def controls(
     level: Annotated[int | None, typer.Option(help="Only controls that apply at this level.")] = None,
@@ -47,11 +47,12 @@ def controls(
     print(f"{len(chosen)} controls", file=sys.stderr)
 
 
-schemas_app = typer.Typer(help="The level schemas generated from the catalog.", no_args_is_help=True)
+schemas_app = typer.Typer(help="The level schemas generated from the catalog.", no_args_is_help=True,
+                          rich_markup_mode=None)
 app.add_typer(schemas_app, name="schemas")
 
 
-@schemas_app.command("build")
+@schemas_app.command("build", cls=Command)
 @user_errors
 def schemas_build(
     check: Annotated[bool, typer.Option(help="Only report whether they are up to date.")] = False,

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 
 from mlps.cli import app
+from mlps.cli.common import Command
 from mlps.errors import InputError
 from mlps.kubebundle import MANIFEST, PIN_VAR, pin_text, read_manifest, read_pins, verify_bundle
 
 bundle_app = typer.Typer(help="Offline Kubernetes bundle (release binaries, OCI images, CNI).",
-                         no_args_is_help=True)
+                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(bundle_app, name="bundle")
 
 
-@bundle_app.command("verify")
+@bundle_app.command("verify", cls=Command)
 def verify(
     directory: Annotated[Path, typer.Argument(help=f"Bundle directory holding {MANIFEST}.")],
     pinned: Annotated[Path | None, typer.Option(
@@ -42,7 +43,7 @@ def verify(
                    "and check with --pinned", err=True)
 
 
-@bundle_app.command("pin")
+@bundle_app.command("pin", cls=Command)
 def pin(
     directory: Annotated[Path, typer.Argument(help="Bundle directory, as received from its source.")],
 ) -> None:

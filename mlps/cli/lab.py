@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from mlps.cli import app
+from mlps.cli.common import Command
 from mlps.errors import InputError
 
 if TYPE_CHECKING:  # the lab package is imported only when a lab command runs
     from mlps.lab import Lab
 
 lab_app = typer.Typer(
-    help="Throwaway Debian 12 lab hosts (systemd-nspawn, needs root).", no_args_is_help=True
+    help="Throwaway Debian 12 lab hosts (systemd-nspawn, needs root).", no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(lab_app, name="lab")
 
@@ -51,7 +53,7 @@ def _lab(name: str) -> Lab:
     return _guard(make)
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def up(
     name: NameOpt = "mlps",
     hosts: Annotated[int | None, typer.Option("--hosts", help="N hosts h1..hN on one network.")] = None,
@@ -70,7 +72,7 @@ def up(
     typer.echo(f"inventory: {lab.inventory_path}")
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def down(name: NameOpt = "mlps") -> None:
     """Remove everything the lab made (also after a crash)."""
     lab = _lab(name)
@@ -78,7 +80,7 @@ def down(name: NameOpt = "mlps") -> None:
     typer.echo(f"lab {name} is down")
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def status(name: NameOpt = "mlps") -> None:
     """Hosts, their state and addresses, and cut links."""
     lab = _lab(name)
@@ -95,28 +97,28 @@ HostArg = Annotated[str, typer.Argument(help="Host name as in the inventory.")]
 LinkArg = Annotated[str, typer.Argument(help="Network (segment) name from the topology.")]
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def stop(host: HostArg, name: NameOpt = "mlps") -> None:
     """Power a host off cleanly."""
     lab = _lab(name)
     _guard(lambda: lab.stop(host))
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def start(host: HostArg, name: NameOpt = "mlps") -> None:
     """Boot a stopped host again and wait for SSH."""
     lab = _lab(name)
     _guard(lambda: lab.start(host))
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def kill(host: HostArg, name: NameOpt = "mlps") -> None:
     """Cut a host's power: every process ends at once."""
     lab = _lab(name)
     _guard(lambda: lab.kill(host))
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def cut(
     link: LinkArg,
     name: NameOpt = "mlps",
@@ -127,7 +129,7 @@ def cut(
     _guard(lambda: lab.cut(link, mode=mode))
 
 
-@lab_app.command()
+@lab_app.command(cls=Command)
 def heal(link: LinkArg, name: NameOpt = "mlps") -> None:
     """Undo a cut."""
     lab = _lab(name)

@@ -8,14 +8,15 @@ from typing import Annotated
 import typer
 
 from mlps.cli import app
+from mlps.cli.common import Command
 from mlps.errors import InputError
 
 pki_app = typer.Typer(help="Certificates for mutual TLS between log forwarders and audit servers.",
-                      no_args_is_help=True)
+                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(pki_app, name="pki")
 
 
-@pki_app.command("init")
+@pki_app.command("init", cls=Command)
 def init(
     directory: Annotated[Path, typer.Argument(help="Where the CA and host files go (keep it "
                                                     "outside the repository; mode 0700).")],

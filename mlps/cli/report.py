@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,13 +13,24 @@ import typer
 
 from mlps.bundle import MANIFEST, REPORT, Input, copy_input, write_manifest
 from mlps.cli import app
-from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Format, user_errors
+from mlps.cli.common import (
+    REPORT_MODE,
+    Command,
+    Format,
+    SoftFail,
+    findings_exit,
+    hospital_name,
+    one_spec,
+    user_errors,
+)
 from mlps.controls import catalog
 from mlps.evidence import load_evidence
 from mlps.findings import Finding
 from mlps.plan_findings import load_plan_findings
 from mlps.report import Report, build_section, render
-from mlps.safe_output import check_target, output_dir
+from mlps.report.model import InputDigest, now
+from mlps.report.sarif import SRCROOT
+from mlps.safe_output import check_target, output_dir, replace_file
 from mlps.spec import LoadedSpec, load_spec
 from mlps.validate import validate
 from mlps.validate.engine import check_level
@@ -27,19 +40,34 @@ REPORT_FILES = {"text": "report.txt", "json": "report.json", "sarif": "report.sa
                 "junit": "report.junit.xml", "html": "report.html"}
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def report(
-    spec: Annotated[Path, typer.Option(help="Pulumi.<env>.yaml or spec file.")],
-    evidence: Annotated[Path | None, typer.Option(help="Directory written by playbooks/verify.yml.")] = None,
-    plan: Annotated[Path | None, typer.Option(help="Directory written by `mlps synth`.")] = None,
+    spec_arg: Annotated[Path | None, typer.Argument(
+        metavar="SPEC", help="Pulumi.<env>.yaml or spec file (or give it with --spec).",
+        show_default=False)] = None,
+    spec: Annotated[Path | None, typer.Option(
+        metavar="SPEC", help="Pulumi.<env>.yaml or spec file (same as the SPEC argument).")] = None,
+    evidence: Annotated[Path | None, typer.Option(
+        metavar="DIR", help="Directory written by playbooks/verify.yml.")] = None,
+    plan: Annotated[Path | None, typer.Option(
+        metavar="DIR", help="Directory written by `mlps synth`.")] = None,
     synth: Annotated[bool, typer.Option(help="Synthesize the stack now and include its plan.")] = False,
-    level: Annotated[int | None, typer.Option(help="等保 level (default: the spec's own).")] = None,
-    waivers: Annotated[Path | None, typer.Option(help="YAML file of accepted exceptions.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report directory (default reports/<env>).")] = None,
+    level: Annotated[int | None, typer.Option(
+        metavar="LEVEL", help="等保 level (default: the spec's own).")] = None,
+    waivers: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="YAML file of accepted exceptions.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        metavar="DIR", help="Report directory (default reports/<env>).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print.")] = Format.text,
+    soft_fail: SoftFail = False,
 ) -> None:
-    """Write every report format and a hashed evidence bundle; print a summary."""
+    """Write every report format and a hashed evidence bundle; print a summary.
+
+    Exit 0 compliant, 1 failing controls (0 with --soft-fail), 2 unusable input.
+    """
+    started, begun = now(), time.monotonic()
+    spec = one_spec("report", spec_arg, spec)
     loaded = load_spec(spec)
     target = out or Path("reports") / loaded.name
     check_target(target, REPORT)  # refused before anything is read or cached
@@ -67,14 +95,12 @@ def report(
             findings += host.findings
             checked["host"] = host.checked
         if accepted is not None:
-            findings = apply_waivers(findings, accepted, cat, level=level)
+            findings = apply_waivers(findings, accepted, cat, level=level, spec=loaded.effective)
             checked["spec"].add(WAIVER_CONTROL)
         section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
-                                host.by_control if host else None)
-        rep = Report(sections=[section])
+                                host.by_control if host else None, hospital=hospital_name(loaded),
+                                layout=str(loaded.effective.get("layout", "")))
 
-        for name, filename in REPORT_FILES.items():
-            (staging / filename).write_text(render(rep, name), encoding="utf-8")
         bundle = staging / "bundle"
         inputs: list[Input] = [Input(spec, f"inputs/spec/{spec.name}")]
         if waivers:
@@ -85,19 +111,28 @@ def report(
         if planned and plan:
             inputs += [Input(p, f"inputs/plan/{p.relative_to(plan).as_posix()}", plan)
                        for p in planned.files]
-        for filename in REPORT_FILES.values():
-            inputs.append(Input(staging / filename, f"reports/{filename}", staging))
         for item in inputs:
-            copy_input(item, bundle)
+            copy_input(item, bundle)  # the report names the digests of these very copies
+        bases = {SRCROOT: str(spec.parent)}
+        if evidence:
+            bases["EVIDENCEROOT"] = str(evidence)
+        section.seconds = time.monotonic() - begun
+        rep = Report(sections=[section], started=started, bases=bases, inputs=[
+            InputDigest(str(i.src), hashlib.sha256((bundle / i.rel).read_bytes()).hexdigest())
+            for i in inputs])
+
+        for name, filename in REPORT_FILES.items():
+            replace_file(staging / filename, render(rep, name).encode("utf-8"), mode=REPORT_MODE)
+            copy_input(Input(staging / filename, f"reports/{filename}", staging), bundle)
         (bundle / "bundle.json").write_text(
-            json.dumps(_describe(rep, [i.rel for i in inputs if i.rel.startswith("inputs/")]),
-                       ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            json.dumps(_describe(rep, [i.rel for i in inputs]), ensure_ascii=False, indent=2)
+            + "\n", encoding="utf-8")
         write_manifest(bundle)
 
     sys.stdout.write(render(rep, fmt.value))
     print(f"mlps: reports in {target}/, evidence bundle {target}/bundle/ "
           f"(check it with: cd {target}/bundle && sha256sum -c {MANIFEST})", file=sys.stderr)
-    raise typer.Exit(EXIT_FINDINGS if rep.failed else EXIT_OK)
+    raise findings_exit(rep.failed, soft_fail)
 
 
 def _synthesize(loaded: LoadedSpec, spec: Path, out: Path) -> Path:

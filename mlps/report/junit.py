@@ -1,19 +1,32 @@
-"""JUnit XML: one testsuite per environment, one testcase per applicable control."""
+"""JUnit XML as Jenkins' junit-10.xsd reads it: one testsuite per environment, one testcase
+per applicable control; manual, unchecked and not checkable controls are skipped (the last
+with the hosts' reasons), none is an error."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from mlps.report.model import Report
+from mlps.report.model import Report, unknowable
+
+COUNTS = ("tests", "failures", "errors", "skipped")
+
+
+def seconds(value: float) -> str:
+    """A duration as junit-10.xsd's SUREFIRE_TIME allows (no exponent, three decimals)."""
+    return f"{max(value, 0.0):.3f}"
 
 
 def render_junit(report: Report) -> str:
     root = ET.Element("testsuites", name="mlps")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    totals = dict.fromkeys(COUNTS, 0)
+    timestamp = report.started.strftime("%Y-%m-%dT%H:%M:%S")  # UTC, the form JUnit writers use
     for section in report.sections:
-        suite = ET.SubElement(root, "testsuite", name=f"{section.name} (等保 level {section.level})",
-                              file=section.file)
-        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        suite = ET.SubElement(root, "testsuite", name=f"{section.name} (等保 level {section.level})")
+        counts = dict.fromkeys(COUNTS, 0)
+        properties = ET.SubElement(suite, "properties")
+        for key, text in (("hospital", section.hospital), ("level", str(section.level)),
+                          ("mlps.version", report.version)):
+            ET.SubElement(properties, "property", name=key, value=text)
         for r in section.controls:
             case = ET.SubElement(suite, "testcase", classname=f"mlps.{r.control.family}",
                                  name=f"{r.control.id} {r.clause} {r.control.title.en}")
@@ -26,6 +39,13 @@ def render_junit(report: Report) -> str:
                 failure = ET.SubElement(case, "failure", message=failing[0].message_en,
                                         type=r.control.severity)
                 failure.text = "\n".join(lines) + f"\nfix: {r.control.remediation.en}"
+            elif r.status == "not_checkable":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message="not checkable: " + "; ".join(unknowable(r)))
+            elif r.status == "not_applicable":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped",
+                              message="not applicable: the layout has no part this control is about")
             elif r.status in ("manual", "not_checked"):
                 counts["skipped"] += 1
                 reason = ("manual: checked by the auditor, not by mlps" if r.status == "manual"
@@ -39,7 +59,11 @@ def render_junit(report: Report) -> str:
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
+        suite.set("time", seconds(section.seconds))
+        suite.set("timestamp", timestamp)
+        suite.set("file", section.file)
+    for key in ("tests", "failures", "errors"):  # junit-10.xsd has no skipped on testsuites
+        root.set(key, str(totals[key]))
+    root.set("time", seconds((report.finished - report.started).total_seconds()))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -8,16 +8,19 @@ from rich.console import Console
 from rich.table import Table
 
 from mlps.controls import FAMILY_TITLES
-from mlps.report.model import STATUSES, Report
+from mlps.report.model import STATUSES, Report, unknowable
 
 
-def render_text(report: Report, width: int = 110) -> str:
+def render_text(report: Report, width: int = 130) -> str:
     out = StringIO()
     console = Console(file=out, width=width, force_terminal=False, color_system=None,
                       highlight=False, soft_wrap=True)
     for section in report.sections:
         verdict = "compliant 符合" if not section.failed else "NOT compliant 不符合"
-        console.print(f"{section.name} ({section.file}) — 等保 level {section.level}: {verdict}")
+        scope = section.verdict_scope()
+        console.print(f"{section.name} ({section.file}) — 等保 level {section.level}: {verdict} "
+                      f"({scope['automated']} of {scope['total']} controls checked automatically, "
+                      f"{scope['manual']} manual, {scope['not_checked']} not checked)")
         console.print(f"checkpoints: {', '.join(section.checkpoints) or 'none'}")
         table = Table(show_edge=False, pad_edge=False)
         table.add_column("family 类别")
@@ -29,6 +32,11 @@ def render_text(report: Report, width: int = 110) -> str:
         totals = section.counts()
         table.add_row("total 合计", *(str(totals[s]) for s in STATUSES))
         console.print(table)
+        for r in section.controls:
+            if r.status == "not_checkable":
+                for why in unknowable(r):
+                    console.print(f"  {r.control.id} ({r.clause}) [not checkable 无法核验] {why}",
+                                  markup=False)
         for f in section.findings:
             place = f"{f.file}:{f.line}" if f.file and f.line else (f.file or f.pointer)
             tag = "WAIVED" if f.status == "waived" else f.severity.upper()

@@ -91,7 +91,8 @@ def validate(
 
     findings = sorted(found.values(), key=Finding.sort_key)
     if waivers:
-        findings = apply_waivers(findings, waivers, cat, today, level=level)
+        findings = apply_waivers(findings, waivers, cat, today, level=level,
+                                 spec=spec.effective)
     checked = set(cat.spec_checked(level))
     return ValidationResult(spec=spec, level=level, findings=findings, checked=checked)
 

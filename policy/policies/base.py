@@ -102,7 +102,6 @@ class PlanPolicy:
                 yield resource, violation
 
 
-K8S = "kubernetes"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SERVICE = "kubernetes:core/v1:Service"

@@ -130,6 +130,29 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         ],
         "core-web",
     ),
+    "no_internet_ingress_to_core_workloads": (
+        [
+            ns("dmz", kind="dmz"),
+            netpol("web", "dmz", {"podSelector": {}, "ingress": [
+                {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 8443}]}]}),
+            r("kubernetes:apps/v1:Deployment", "reg", {
+                "metadata": {"name": "registration", "namespace": "dmz"},
+                "spec": {"template": {
+                    "metadata": {"labels": {"mlps.dev/data-class": "personal"}},
+                    "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8443}]}]}}}}),
+        ],
+        [
+            ns("dmz", kind="dmz"),
+            netpol("web", "dmz", {"podSelector": {}, "ingress": [
+                {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 8042}]}]}),
+            r("kubernetes:apps/v1:Deployment", "pacs", {
+                "metadata": {"name": "pacs", "namespace": "dmz"},
+                "spec": {"template": {
+                    "metadata": {"labels": {"mlps.dev/data-class": "public"}},
+                    "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8042}]}]}}}}),
+        ],
+        "dmz-web",
+    ),
     **{
         name: (
             [workload(k, t, SC)],

@@ -227,6 +227,65 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
 ]
 
 
+CORE = "no_internet_ingress_to_core_workloads"
+STS = "kubernetes:apps/v1:StatefulSet"
+OPEN = {"ipBlock": {"cidr": "0.0.0.0/0"}}
+
+
+def app(name: str, labels: dict[str, str], port: int = 8042, ns_: str = "dmz",
+        token: str = DEPLOY, port_name: str = "https") -> PlanResource:
+    container = {"name": "c", "ports": [{"name": port_name, "containerPort": port}]}
+    return r(token, name, {"metadata": {"name": name, "namespace": ns_},
+                           "spec": {"template": {"metadata": {"labels": labels},
+                                                 "spec": {"containers": [container]}}}})
+
+
+def open_np(*rules: dict[str, Any], selector: dict[str, Any] | None = None) -> PlanResource:
+    return r(NP, "np", {"metadata": {"name": "allow-from-internet", "namespace": "dmz"},
+                        "spec": {"podSelector": selector or {}, "ingress": list(rules)}})
+
+
+def core_msg(what: str, why: str, ports: str) -> str:
+    return (f"NetworkPolicy allow-from-internet admits the internet to {what} ({why}) on port "
+            f"{ports}: records and images are sensitive personal information (PIPL art. 28); "
+            "move the workload to a core zone and drop the 0.0.0.0/0 rule")
+
+
+PUBLIC = {"mlps.dev/data-class": "public"}
+CORE_CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [OPEN], "ports": [{"port": 8042}]}),
+            app("pacs", PUBLIC)],
+     [("np", "CNS-ZONE-03", core_msg("Deployment pacs", "pacs is a medical record system", "8042"))]),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [{"ipBlock": {"cidr": "::/0"}}]}),
+            app("billing", {"mlps.dev/data-class": "core"}, port=9000, token=STS)],
+     [("np", "CNS-ZONE-03", core_msg("StatefulSet billing", "data class core", "9000"))]),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"ports": [{"port": "https"}]}),
+            app("emr-viewer", PUBLIC, port=8443)],
+     [("np", "CNS-ZONE-03",
+       core_msg("Deployment emr-viewer", "emr-viewer is a medical record system", "8443"))]),
+    (CORE, [ns("dmz", zone="dmz"),
+            open_np({"from": [OPEN], "ports": [{"port": 8000, "endPort": 9000}]}),
+            app("pacs", PUBLIC)],
+     [("np", "CNS-ZONE-03", core_msg("Deployment pacs", "pacs is a medical record system", "8042"))]),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [OPEN], "ports": [{"port": 443}]}),
+            app("pacs", PUBLIC)], []),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}),
+            app("pacs", PUBLIC)], []),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [OPEN]}), app("pacs", PUBLIC, ns_="core")],
+     []),
+    (CORE, [ns("dmz", zone="dmz"),
+            open_np({"from": [OPEN]}, selector={"matchLabels": {"app.kubernetes.io/name": "web"}}),
+            app("pacs", {**PUBLIC, "app.kubernetes.io/name": "pacs"})], []),
+    (CORE, [ns("dmz", zone="dmz"),
+            open_np({"from": [OPEN]}, selector={"matchExpressions": [
+                {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["pacs"]}]}),
+            app("pacs", {**PUBLIC, "app.kubernetes.io/name": "pacs"})], []),
+    (CORE, [ns("dmz", zone="dmz"), open_np({"from": [OPEN]}),
+            app("crisis-line", {"mlps.dev/data-class": "personal"})], []),
+]
+CASES += CORE_CASES
+
+
 @pytest.mark.parametrize(("name", "resources", "expected"), CASES,
                          ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CASES)])
 def test_policy_reports_exactly(name: str, resources: list[PlanResource],

@@ -51,7 +51,7 @@ def role_vars(secrets: Path, evidence: Path, lab: Lab) -> dict[str, Any]:
     return {
         "object_storage_environment": "lab",
         "object_storage_secrets_dir": str(secrets),
-        "object_storage_evidence_dir": str(evidence),
+        "evidence_dir": str(evidence),
         "object_storage_volume_size_limit_mb": 64,
         # The lab namespace (this machine's side) is an S3 client, outside the storage zone.
         "object_storage_s3_allowed_cidrs": [f"{lab.topology.lab_address}/32"],

@@ -1,5 +1,6 @@
-"""The ways into the hosts, attacked on two lab hosts (h1 bastion, h2 internal): sessions on an
-internal host reached through the bastion are recorded there, `exec bash -i` and commands
+"""The ways into the hosts, attacked on three lab hosts (h1 bastion, h2 internal, h3 central log
+audit server): sessions on an internal host reached through the bastion are recorded there and
+reach the central log store through both hosts' firewalls, `exec bash -i` and commands
 without a terminal do not escape the bastion's recording, start-up files cannot be rewritten,
 a removed administrator's key and code are refused everywhere, root logs in only from the
 declared controller address, and verify turns to fail when any of that is broken."""
@@ -18,6 +19,7 @@ import yaml
 from mlps.ansible_run import run_playbook
 from mlps.lab import Lab
 from mlps.lab.pytest_plugin import LabFactory
+from mlps.pki import environment_pki
 from tests.roles.baseline_lab import (
     BASTION,
     SITE,
@@ -35,6 +37,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 LAB_NAME = "mlps-t-bsec"
 INTERNAL = "h2"
+AUDIT = "h3"
+STORE = "/var/log/mlps-audit"
 LEAVER = "lina"
 SLOW_OK = {"ANSIBLE_TIMEOUT": "120"}
 SESSIONS = "/var/log/mlps/sessions/sessions.log"
@@ -42,7 +46,7 @@ SESSIONS = "/var/log/mlps/sessions/sessions.log"
 
 @pytest.fixture(scope="module")
 def lab(lab_factory: LabFactory) -> Lab:
-    return lab_factory(LAB_NAME, hosts=2)
+    return lab_factory(LAB_NAME, hosts=3)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,25 @@ def ws(lab: Lab, work: Path) -> Workstation:
 
 @pytest.fixture(scope="module")
 def inv(lab: Lab, ws: Workstation, work: Path) -> Path:
-    return inventory(lab, ws, work / "inventory.yml")
+    """The baseline/bastion inventory, with h3 as the central audit server that h1 and h2 forward
+    to (mutual TLS with a throwaway environment CA)."""
+    path = inventory(lab, ws, work / "inventory.yml")
+    pki = work / "pki"
+    environment_pki(pki, "mlps test log CA", [BASTION, INTERNAL, AUDIT])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["all"]["children"].update({
+        "log_audit_server": {"hosts": {AUDIT: {}}},
+        "log_forwarder": {"hosts": {BASTION: {}, INTERNAL: {}}},
+    })
+    data["all"]["vars"].update({
+        "log_forwarder_servers": [{"host": lab.hosts[AUDIT].address, "name": AUDIT}],
+        "log_forwarder_level": 2,
+        "log_forwarder_pki_src_dir": str(pki),
+        "log_audit_server_pki_src_dir": str(pki),
+        "log_forwarder_resume_interval_seconds": 2,
+    })
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +91,14 @@ def built(inv: Path) -> Iterator[int]:
     assert second.ok, second.output[-4000:]
     assert second.changed == 0, second.changed_tasks()
     yield first.changed
+
+
+@pytest.fixture(scope="module")
+def central(built: int, inv: Path) -> int:
+    """The audit server and the forwarders, built after the hosts' firewalls are in place."""
+    run = run_playbook(SITE, inv, tags="log_audit_server,log_forwarder", env=SLOW_OK)
+    assert run.ok, run.output[-4000:]
+    return run.changed
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +137,39 @@ def test_session_on_internal_host_through_the_bastion_is_recorded_there(
     assert "/usr/bin/id" in replay, replay
     mode = lab.run(INTERNAL, "stat -c '%U %a' /var/log/sudo-io").stdout.split()
     assert mode == ["root", "700"]
+
+
+def stored_under(lab: Lab, marker: str, sender: str) -> str:
+    """The lines of the central store holding ``marker`` in the files of ``sender`` (waits)."""
+    text = ""
+    for _ in range(60):
+        text = lab.run(AUDIT, f"grep -rh -- {marker} {STORE}/{sender} || true").stdout
+        if text:
+            return text
+        time.sleep(0.5)
+    return text
+
+
+def test_commands_typed_through_the_bastion_reach_the_central_store(
+    central: int, lab: Lab, ws: Workstation, codes: set[str]
+) -> None:
+    """The internal host's own session record (ProxyJump: the bastion only relays the encrypted
+    stream) and the bastion's record of a session on itself both reach h3 over RELP/TLS, through
+    default-deny firewalls on all three hosts, each filed under its sender's name only."""
+    inside = f"mlps-central-{secrets.token_hex(4)}"
+    on_bastion = f"mlps-central-{secrets.token_hex(4)}"
+    ws.type_into_shell("zhangwei", INTERNAL, fresh_code(totp(lab, "zhangwei"), codes), [f"echo {inside}"],
+                       jump=True)
+    ws.type_into_shell("zhangwei", BASTION, fresh_code(totp(lab, "zhangwei"), codes), [f"echo {on_bastion}"])
+    for marker, sender in ((inside, INTERNAL), (on_bastion, BASTION)):
+        record = stored_under(lab, marker, sender)
+        assert '"user":"zhangwei"' in record and '"in_txt"' in record, (sender, record[-2000:])
+        files = lab.run(AUDIT, f"grep -rl -- {marker} {STORE}").stdout.split()
+        assert {f.removeprefix(STORE + "/").split("/")[0] for f in files} == {sender}, files
+    for host in (BASTION, INTERNAL, AUDIT):
+        assert "policy drop" in lab.run(host, "nft list chain inet mlps_filter output").stdout, host
+    inbound = lab.run(AUDIT, "nft list chain inet mlps_filter input").stdout
+    assert "policy drop" in inbound and "tcp dport 2514" in inbound, inbound
 
 
 def test_exec_bash_on_the_bastion_does_not_escape_the_recording(

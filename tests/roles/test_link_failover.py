@@ -76,7 +76,7 @@ def test_build_verifies_sessions_bfd_primary_and_md5(
     lab: Lab, deployed: Deployed, tmp_path: Path
 ) -> None:
     run = run_playbook(lf.VERIFY_PLAYBOOK, deployed.inventory,
-                       env={"MLPS_EVIDENCE_DIR": str(tmp_path)})
+                       extra_vars={"evidence_dir": str(tmp_path)})
     assert run.ok, run.output[-4000:]
     for edge in (lf.HOSPITAL_EDGE, lf.CLOUD_EDGE):
         raw = (tmp_path / edge / "link_failover.json").read_text()
@@ -105,7 +105,7 @@ def test_verify_reports_a_dead_session_as_fail(
     lab.run(lf.CLOUD_EDGE, "birdc disable lf_line_cu")
     try:
         run = run_playbook(lf.VERIFY_PLAYBOOK, deployed.inventory,
-                           env={"MLPS_EVIDENCE_DIR": str(tmp_path)}, limit=lf.HOSPITAL_EDGE)
+                           extra_vars={"evidence_dir": str(tmp_path)}, limit=lf.HOSPITAL_EDGE)
         assert run.ok, run.output[-4000:]
         evidence = json.loads((tmp_path / lf.HOSPITAL_EDGE / "link_failover.json").read_text())
         status = {r["check"]: r["status"] for r in evidence["results"]}

@@ -63,8 +63,7 @@ def extra_vars(lab: Lab, pki: Path, evidence_dir: Path) -> dict[str, Any]:
         "log_forwarder_extra_files": [{"path": f"{support.SEQ_DIR}/*.log", "tag": "mlps-seq"}],
         "log_forwarder_resume_interval_seconds": 2,
         "log_forwarder_relp_window_size": WINDOW,
-        "log_audit_server_evidence_dir": str(evidence_dir),
-        "log_forwarder_evidence_dir": str(evidence_dir),
+        "evidence_dir": str(evidence_dir),
     }
 
 

@@ -148,6 +148,7 @@ def test_hybrid_keeps_core_on_prem_and_passes_line_parameters(
     edges = next(c for c in of_type(result, COMMAND) if "--limit 'link_failover'" in c.get("create", ""))
     assert edges["environment"] == "[secret]"
     inventory = result.files["inventory.yml"]
-    assert "link_failover_lines" in inventory and "interval_ms: 300" in inventory
+    assert "link_failover_announce_prefixes" in inventory
+    assert "link_failover_bfd_profile: !unsafe 'standard'" in inventory
     assert "v1:8Bx5" not in json.dumps(result.files)
     assert [i["hostName"] for i in of_type(result, "alicloud:ecs/instance:Instance")] == ["cloud-bastion-1"]

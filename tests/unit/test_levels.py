@@ -5,7 +5,7 @@
   fixture corpus, found by running the check itself over every fixture.
 - Host evidence: a failing result cites the clause of the level asked for (also through
   `mlps report --level N`); evidence for a control outside the level is dropped; a control whose
-  only host results are `not_checkable` stays `not_checked` in every format.
+  only host results are `not_checkable` is `not_checkable` (never `pass`) in every format.
 """
 
 from __future__ import annotations
@@ -143,8 +143,8 @@ def only_by_host(level: int) -> list[Control]:
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_not_checkable_only_stays_not_checked_in_every_format(unknowable_evidence: Path,
-                                                              level: int) -> None:
+def test_not_checkable_only_is_never_a_pass_in_every_format(unknowable_evidence: Path,
+                                                            level: int) -> None:
     targets = only_by_host(level)
     assert targets, f"no control at level {level} is checked on hosts alone"
     host = load_evidence(unknowable_evidence, CAT, level)
@@ -153,21 +153,23 @@ def test_not_checkable_only_stays_not_checked_in_every_format(unknowable_evidenc
     report = Report(sections=[section])
     statuses = {c["id"]: c["status"] for c in json.loads(render(report, "json"))["controls"]}
     for c in targets:
-        assert statuses[c.id] == "not_checked", c.id
+        assert statuses[c.id] == "not_checkable", c.id
     cases = {str(t.get("name")).split()[0]: t for t in
              ET.fromstring(render(report, "junit")).iter("testcase")}
     for c in targets:
         skipped = cases[c.id].find("skipped")
-        assert skipped is not None and "not checked" in str(skipped.get("message")), c.id
-    assert json.loads(render(report, "sarif"))["runs"][0]["results"] == []
+        assert skipped is not None and "not checkable" in str(skipped.get("message")), c.id
+    results = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert {r["kind"] for r in results} == {"review"}
+    assert {c.id for c in targets} <= {r["ruleId"] for r in results}
     html = render(report, "html")
     for c in targets:
         row = next(r for r in html.split("<tr>") if f"<code>{c.id}</code>" in r)
-        assert 'class="badge not_checked"' in row, c.id
+        assert 'class="badge not_checkable"' in row.split("<td>")[-1], c.id
     text = render(report, "text")
     total = next(li for li in text.splitlines() if li.strip().startswith("total 合计"))
     counts = section.counts()
-    assert counts["pass"] == 0 and counts["not_checked"] >= len(targets)
+    assert counts["pass"] == 0 and counts["not_checkable"] >= len(targets)
     assert [int(n) for n in re.findall(r"\d+", total)] == [counts[s] for s in STATUSES]
 
 
@@ -210,14 +212,14 @@ def test_report_cli_host_findings_cite_the_level_clause(failing_evidence: Path, 
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_report_cli_not_checkable_stays_not_checked(unknowable_evidence: Path, tmp_path: Path,
-                                                    level: int) -> None:
+def test_report_cli_not_checkable_is_never_a_pass(unknowable_evidence: Path, tmp_path: Path,
+                                                  level: int) -> None:
     result = _report(unknowable_evidence, tmp_path / "r", level)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     listed = {c["id"]: c for c in data["controls"]}
     for c in only_by_host(level):
-        assert listed[c.id]["status"] == "not_checked", c.id
+        assert listed[c.id]["status"] == "not_checkable", c.id
         assert listed[c.id]["checkpoints"] == [] and listed[c.id]["evidence"], c.id
     assert not [f for f in data["findings"] if f["checkpoint"] == "host"]
 

@@ -16,6 +16,7 @@ from mlps.spec import load_spec
 from mlps.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
+UNSEEN = {"not_checkable": 0, "not_applicable": 0}  # statuses this fixture never reaches
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_json_has_findings_and_summary(report: Report) -> None:
     assert data["findings"][0]["line"] > 0 and data["findings"][0]["pointer"] == "/bastion/mfa"
     env = data["summary"]["environments"][0]
     assert data["summary"]["compliant"] is False
-    assert env["controls"] == {"fail": 1, "waived": 0, "pass": 2, "not_checked": 1, "manual": 1}
+    assert env["controls"] == {"fail": 1, "waived": 0, "pass": 2, **UNSEEN, "not_checked": 1, "manual": 1}
 
 
 def test_sarif_has_one_rule_per_control_and_located_results(report: Report) -> None:
@@ -100,10 +101,10 @@ def test_sarif_rule_and_result_in_full(report: Report, cat: Catalog) -> None:
     text = render(report, "sarif")
     assert text.endswith("}\n") and "双因素登录" in text and '\n  "runs": [' in text
     sarif = json.loads(text)
-    assert sarif["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert sarif["$schema"] == ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/"
+                                "schemas/sarif-schema-2.1.0.json")
     driver = sarif["runs"][0]["tool"]["driver"]
-    assert (driver["name"], driver["version"], driver["informationUri"]) == (
-        "mlps", report.version, "https://mlps.dev")
+    assert driver == {"name": "mlps", "version": report.version, "rules": driver["rules"]}
     control = cat.controls["TST-MFA-01"]
     rule = next(r for r in driver["rules"] if r["id"] == "TST-MFA-01")
     assert rule == {
@@ -112,10 +113,11 @@ def test_sarif_rule_and_result_in_full(report: Report, cat: Catalog) -> None:
         "fullDescription": {"text": f"{control.description.en} / {control.description.zh}"},
         "help": {"text": "Set bastion.mfa to totp. / 设置 bastion.mfa 为 totp。"},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"clause": "8.1.4.1 d", "clauses": {"3": "8.1.4.1 d", "4": "9.1.4.1 d"},
+        "properties": {"security-severity": "8.0",
+                       "clause": "8.1.4.1 d", "clauses": {"3": "8.1.4.1 d", "4": "9.1.4.1 d"},
                        "family": "computing_environment", "levels": [3, 4],
                        "title_zh": "双因素登录",
-                       "tags": ["GB/T 22239-2019", "computing_environment",
+                       "tags": ["security", "GB/T 22239-2019", "computing_environment",
                                 "identification_authentication"]},
     }
     [result] = sarif["runs"][0]["results"]
@@ -126,7 +128,8 @@ def test_sarif_rule_and_result_in_full(report: Report, cat: Catalog) -> None:
         "message": {"text": f"{finding.message_en} / {finding.message_zh}"},
         "locations": [{
             "logicalLocations": [{"fullyQualifiedName": "/bastion/mfa", "kind": "object"}],
-            "physicalLocation": {"artifactLocation": {"uri": finding.file},
+            "physicalLocation": {"artifactLocation": {"uri": "Pulumi.variant.yaml",
+                                                      "uriBaseId": "SRCROOT"},
                                  "region": {"startLine": finding.line}}}],
         "properties": {"clause": "8.1.4.1 d", "checkpoint": "spec",
                        "environment": report.sections[0].name,
@@ -155,9 +158,12 @@ def test_junit_in_full(report: Report) -> None:
     root = ET.fromstring(render(report, "junit"))
     section = report.sections[0]
     assert (root.tag, root.get("name"), root.get("tests"), root.get("failures"),
-            root.get("skipped")) == ("testsuites", "mlps", "5", "1", "2")
+            root.get("errors"), root.get("skipped")) == ("testsuites", "mlps", "5", "1", "0", None)
     [suite] = root.findall("testsuite")
     assert (suite.get("name"), suite.get("file")) == (f"{section.name} (等保 level 3)", section.file)
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"),
+            suite.get("skipped")) == ("5", "1", "0", "2")
+    assert suite.get("timestamp") == report.started.strftime("%Y-%m-%dT%H:%M:%S")
     cases = {str(c.get("name")).split()[0]: c for c in suite.findall("testcase")}
     assert cases["TST-MFA-01"].get("classname") == "mlps.computing_environment"
     failure = cases["TST-MFA-01"].find("failure")
@@ -180,22 +186,32 @@ def test_junit_counts_add_up_over_sections(report: Report) -> None:
     second.controls = [dataclasses.replace(r, findings=[bare] if r.findings else [])
                        for r in second.controls]
     root = ET.fromstring(render(Report(sections=[report.sections[0], second]), "junit"))
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("10", "2", "4")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("10", "2", "0")
+    assert [s.get("skipped") for s in root.findall("testsuite")] == ["2", "2"]
     failure = root.findall("testsuite")[1].find("testcase/failure")
     assert failure is not None and str(failure.text).startswith(": /bastion/mfa ")
 
 
 TEXT_REPORT = (
-    'hybrid-prod ({file}) — 等保 level 3: NOT compliant 不符合\n'
+    'hybrid-prod ({file}) — 等保 level 3: NOT compliant 不符合 (3 of 5 controls checked '
+    'automatically, 1 manual, 1 not checked)\n'
     'checkpoints: spec\n'
-    'family 类别                             ┃ fail ┃ waived ┃ pass ┃ not_checked ┃ manual\n'
-    '━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━\n'
-    'Communication network 安全通信网络      │    0 │      0 │    1 │           0 │      0\n'
-    'Computing environment 安全计算环境      │    1 │      0 │    0 │           0 │      0\n'
-    'Security management centre 安全管理中心 │    0 │      0 │    1 │           0 │      0\n'
-    'Physical environment 安全物理环境       │    0 │      0 │    0 │           0 │      1\n'
-    'Security management 安全管理            │    0 │      0 │    0 │           1 │      0\n'
-    'total 合计                              │    1 │      0 │    2 │           1 │      1\n'
+    'family 类别                             ┃ '
+    'fail ┃ waived ┃ pass ┃ not_checkable ┃ not_applicable ┃ not_checked ┃ manual\n'
+    '━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━'
+    '╇━━━━━━╇━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━\n'
+    'Communication network 安全通信网络      │    0'
+    ' │      0 │    1 │             0 │              0 │           0 │      0\n'
+    'Computing environment 安全计算环境      │    1'
+    ' │      0 │    0 │             0 │              0 │           0 │      0\n'
+    'Security management centre 安全管理中心 │    0'
+    ' │      0 │    1 │             0 │              0 │           0 │      0\n'
+    'Physical environment 安全物理环境       │    0'
+    ' │      0 │    0 │             0 │              0 │           0 │      1\n'
+    'Security management 安全管理            │   '
+    ' 0 │      0 │    0 │             0 │              0 │           1 │      0\n'
+    'total 合计                              │ '
+    '   1 │      0 │    2 │             0 │              0 │           1 │      1\n'
     '  {file}:131: TST-MFA-01 (8.1.4.1 d) [HIGH] Two-factor login: /bastion/mfa is "none"; required: "totp"\n'
     '      双因素登录：/bastion/mfa 为 "none"，要求为 "totp"\n'
     '      fix: Set bastion.mfa to totp.\n'
@@ -241,16 +257,16 @@ def test_json_in_full(report: Report) -> None:
         "environments": [{
             "name": section.name, "file": section.file, "level": 3, "compliant": False,
             "checkpoints": ["spec"],
-            "controls": {"fail": 1, "waived": 0, "pass": 2, "not_checked": 1, "manual": 1},
+            "controls": {"fail": 1, "waived": 0, "pass": 2, **UNSEEN, "not_checked": 1, "manual": 1},
             "families": {
-                "communication_network": {"fail": 0, "waived": 0, "pass": 1, "not_checked": 0,
+                "communication_network": {"fail": 0, "waived": 0, "pass": 1, **UNSEEN, "not_checked": 0,
                                           "manual": 0},
-                "computing_environment": {"fail": 1, "waived": 0, "pass": 0, "not_checked": 0,
+                "computing_environment": {"fail": 1, "waived": 0, "pass": 0, **UNSEEN, "not_checked": 0,
                                           "manual": 0},
-                "management_centre": {"fail": 0, "waived": 0, "pass": 1, "not_checked": 0,
+                "management_centre": {"fail": 0, "waived": 0, "pass": 1, **UNSEEN, "not_checked": 0,
                                       "manual": 0},
-                "physical": {"fail": 0, "waived": 0, "pass": 0, "not_checked": 0, "manual": 1},
-                "organisation": {"fail": 0, "waived": 0, "pass": 0, "not_checked": 1,
+                "physical": {"fail": 0, "waived": 0, "pass": 0, **UNSEEN, "not_checked": 0, "manual": 1},
+                "organisation": {"fail": 0, "waived": 0, "pass": 0, **UNSEEN, "not_checked": 1,
                                  "manual": 0}}}]}
     assert list(section.by_family()) == [
         "communication_network", "computing_environment", "management_centre", "physical",
@@ -317,7 +333,8 @@ def test_text_header_of_a_compliant_section_and_unknown_family(report: Report) -
     clean = dataclasses.replace(section, findings=[], controls=controls,
                                 checkpoints=("spec", "host"))
     text = render(Report(sections=[clean]), "text")
-    assert text.startswith(f"{clean.name} ({clean.file}) — 等保 level 3: compliant 符合\n"
+    assert text.startswith(f"{clean.name} ({clean.file}) — 等保 level 3: compliant 符合 (0 of 1 "
+                           "controls checked automatically, 0 manual, 1 not checked)\n"
                            "checkpoints: spec, host\n")
     assert "zz_custom zz_custom" in text
 
@@ -325,6 +342,7 @@ def test_text_header_of_a_compliant_section_and_unknown_family(report: Report) -
 def test_html_summary_table_has_every_status_and_the_totals(report: Report) -> None:
     html = render(report, "html")
     assert ("<tr><th>类别 / family</th><th>不符合 / fail</th><th>已豁免 / waived</th>"
-            "<th>符合 / pass</th><th>未检查 / not checked</th><th>人工核查 / manual</th></tr>") in html
+            "<th>符合 / pass</th><th>无法核验 / not checkable</th><th>不适用 / not applicable</th>"
+            "<th>未检查 / not checked</th><th>人工核查 / manual</th></tr>") in html
     totals = html.split("<tr><th>合计 / total</th>")[1].split("</tr>")[0]
-    assert re.findall(r'<th class="n">(\d+)</th>', totals) == ["1", "0", "2", "1", "1"]
+    assert re.findall(r'<th class="n">(\d+)</th>', totals) == ["1", "0", "2", "0", "0", "1", "1"]

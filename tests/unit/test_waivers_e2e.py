@@ -24,6 +24,8 @@ from mlps.cli import app
 from mlps.controls import LEVELS, catalog
 from mlps.errors import InputError
 from mlps.findings import Checkpoint, Finding
+from mlps.report.model import STATUSES
+from mlps.spec import load_spec
 from mlps.waivers import WAIVER_CONTROL, Waiver, apply_waivers, load_waivers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +33,8 @@ EXPIRES = date(2026, 12, 4)
 FORMATS = ("text", "json", "sarif", "junit", "html")
 MFA = "CES-AUTH-06"
 SSH = "CES-AUTH-05"
+SPEC = load_spec(ROOT / "Pulumi.hybrid-prod.yaml").effective
+"""The example's security administrator is wangqiang, 王强."""
 
 
 @pytest.fixture
@@ -92,7 +96,7 @@ def html_control_row(html: str, control_id: str) -> str:
 def text_totals(text: str) -> dict[str, int]:
     line = next(li for li in text.splitlines() if li.strip().startswith("total 合计"))
     counts = [int(n) for n in re.findall(r"\d+", line)]
-    return dict(zip(("fail", "waived", "pass", "not_checked", "manual"), counts, strict=True))
+    return dict(zip(STATUSES, counts, strict=True))
 
 
 # --- the waived finding in every format of `mlps validate` ---------------------------------
@@ -243,7 +247,7 @@ def finding(pointer: str, control: str = MFA) -> Finding:
 
 def waiver(scope: str, control: str = MFA) -> Waiver:
     return Waiver(index=0, file="w.yaml", line=2, control=control, scope=scope, reason="r",
-                  approver="a", expires=EXPIRES)
+                  approver="王强", expires=EXPIRES)
 
 
 @pytest.mark.parametrize(("scope", "pointer", "covered"), [
@@ -290,10 +294,10 @@ def test_validate_applies_scope_by_segment(spec: Path, tmp_path: Path, scope: st
 def test_apply_waivers_judges_expiry_on_the_given_day() -> None:
     cat = catalog()
     [kept] = apply_waivers([finding("/bastion/mfa")], [waiver("/bastion")], cat, EXPIRES,
-                           level=3)
+                           level=3, spec=SPEC)
     assert kept.status == "waived"
     out = apply_waivers([finding("/bastion/mfa")], [waiver("/bastion")], cat,
-                        EXPIRES + timedelta(days=1), level=3)
+                        EXPIRES + timedelta(days=1), level=3, spec=SPEC)
     assert sorted((f.control, f.status) for f in out) == [(MFA, "fail"), (WAIVER_CONTROL, "fail")]
 
 
@@ -423,8 +427,8 @@ def test_entries_are_read_with_their_line_and_file(tmp_path: Path) -> None:
     assert first == Waiver(index=0, file=str(path), line=2, control="CES-AUTH-06", scope="",
                            reason="tokens on order", approver="王强", expires=EXPIRES)
     assert first.as_dict() == {"control": "CES-AUTH-06", "scope": "/", "reason": "tokens on order",
-                               "approver": "王强", "expires": "2026-12-04", "file": str(path),
-                               "line": 2}
+                               "approver": "王强", "expires": "2026-12-04", "approved": None,
+                               "file": str(path), "line": 2}
     assert (second.scope, second.problems, second.line) == ("host:core-1", (), 6)
     assert (third.scope, third.problems) == ("alicloud:ecs/instance:Instance::vm", ())
     assert first.covers(finding("/bastion/mfa")) and first.covers(finding("host:core-1"))
@@ -455,12 +459,12 @@ def test_incomplete_entries_name_every_problem(tmp_path: Path) -> None:
 def test_an_unusable_waiver_is_a_finding_at_the_level_clause(tmp_path: Path,
                                                               level: int) -> None:
     path = write(tmp_path, """waivers:
-  - {control: CES-AUTH-06, scope: "/bastion", reason: r, approver: a, expires: 2026-12-03}
+  - {control: CES-AUTH-06, scope: "/bastion", reason: r, approver: 王强, expires: 2026-12-03}
   - {control: NOPE-XX-01, reason: r, expires: 2026-12-03}
 """)
     cat = catalog()
     meta = cat.controls[WAIVER_CONTROL]
-    out = apply_waivers([], load_waivers(path), cat, EXPIRES, level=level)
+    out = apply_waivers([], load_waivers(path), cat, EXPIRES, level=level, spec=SPEC)
     assert [(f.control, f.pointer, f.clause, f.checkpoint, f.status, f.file, f.line)
             for f in out] == [
         (WAIVER_CONTROL, "/waivers/0", meta.clause_at(level), "spec", "fail", str(path), 2),

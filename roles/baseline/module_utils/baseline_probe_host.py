@@ -8,6 +8,7 @@ import re
 import shutil
 import stat
 import subprocess
+from pathlib import Path
 from typing import Any
 
 Result = dict[str, Any]
@@ -149,21 +150,34 @@ def check_minimal(exp: dict[str, Any]) -> list[Result]:
     ]
 
 
+def time_sources(conf: str | None, servers: list[str]) -> Result:
+    """SMC-TIME-01: chrony follows exactly the site's time servers (no pool, no other source)."""
+    if conf is None:
+        return result("SMC-TIME-01", "chrony follows only the site's time servers", False,
+                      "no chrony configuration", sorted(servers))
+    seen = sorted({line.split()[1] for line in conf.splitlines()
+                   if len(line.split()) > 1 and line.split()[0] in ("server", "pool", "peer")})
+    ok = bool(servers) and seen == sorted(set(servers))
+    return result("SMC-TIME-01", "chrony follows only the site's time servers", ok, seen,
+                  sorted(set(servers)))
+
+
 def check_time(exp: dict[str, Any]) -> list[Result]:
     if not exp["time_sync_enabled"]:
-        return [result("CES-AUDIT-02", "time synchronisation", False, "disabled", "chrony running")]
+        return [result("CES-AUDIT-02", "time synchronisation", False, "disabled", "chrony running"),
+                result("SMC-TIME-01", "time synchronisation", False, "disabled", "chrony running")]
     if exp["in_container"]:
+        why = "a container shares the machine's clock and cannot set it"
         return [
-            result(
-                "CES-AUDIT-02",
-                "chrony synchronises the clock",
-                None,
-                "container",
-                "chrony running",
-                "a container shares the machine's clock and cannot set it",
-            )
+            result("CES-AUDIT-02", "chrony synchronises the clock", None, "container", "chrony running", why),
+            result("SMC-TIME-01", "chrony follows only the site's time servers", None, "container",
+                   sorted(set(exp.get("time_servers") or [])), why),
         ]
     rc, _ = run(["systemctl", "is-active", "--quiet", exp["time_service"]])
+    try:
+        conf: str | None = Path(exp["time_config"]).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        conf = None
     return [
         result(
             "CES-AUDIT-02",
@@ -171,7 +185,8 @@ def check_time(exp: dict[str, Any]) -> list[Result]:
             rc == 0,
             "active" if rc == 0 else "inactive",
             "active",
-        )
+        ),
+        time_sources(conf, list(exp.get("time_servers") or [])),
     ]
 
 

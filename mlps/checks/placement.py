@@ -1,0 +1,223 @@
+"""What data a workload or bucket really holds, where it may live and how long it is kept.
+
+A record system (HIS, EMR, PACS, LIS, RIS, CIS, NIS) holds medical records or images, sensitive
+personal information under the Personal Information Protection Law (个人信息保护法) art. 28,
+whatever ``data_class`` its spec entry says: the kind of system, a name that names one
+(``pacs-viewer``, ``emr-archive``) and the bucket such a workload writes to all set the floor
+``core``. A label can raise the class, never lower it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlps.checks.registry import Problem, Spec, items, register, section
+
+RECORD_KINDS = frozenset({"his", "emr", "pacs", "lis", "ris", "cis", "nis"})
+"""Workload kinds that hold medical records or images."""
+RECORD_TOKENS = RECORD_KINDS | {"dicom", "orthanc", "image", "images", "record", "records"}
+"""Name parts that show a workload or bucket holds medical records or images."""
+CORE_ZONES = frozenset({"core", "storage", "application"})
+"""Zone kinds core data may live in (application: a cloud layout's internal app zone)."""
+LEGAL_YEARS = {"outpatient_years": 15, "inpatient_years": 30}
+"""医疗机构病历管理规定 (2013) art. 29: outpatient ≥ 15 years, inpatient ≥ 30 years."""
+LAW_PIPL_ZH = "《个人信息保护法》第二十八条"
+LAW_PIPL_EN = "Personal Information Protection Law art. 28"
+LAW_RECORDS_ZH = "《医疗机构病历管理规定》（2013年）第二十九条"
+LAW_RECORDS_EN = "Medical Record Management Rules for Medical Institutions (2013) art. 29"
+
+
+def name_tokens(name: Any) -> set[str]:
+    """The parts of a name split at anything not a letter or digit."""
+    return {t for t in re.split(r"[^a-z0-9]+", str(name).casefold()) if t}
+
+
+def record_reason(entry: dict[str, Any]) -> str | None:
+    """Why a workload or bucket holds medical records regardless of its label, or None."""
+    kind = entry.get("kind")
+    if isinstance(kind, str) and kind in RECORD_KINDS:
+        return f"kind {kind}"
+    hits = sorted(name_tokens(entry.get("name", "")) & RECORD_TOKENS)
+    if hits:
+        return f"name {entry.get('name')}"
+    return None
+
+
+def core_workloads(spec: Spec) -> list[tuple[int, dict[str, Any], str | None]]:
+    """(index, workload, reason the label was overridden or None) for every core workload."""
+    out = []
+    for i, w in items(spec, "workloads"):
+        reason = record_reason(w)
+        if w.get("data_class") == "core" or reason:
+            out.append((i, w, None if w.get("data_class") == "core" else reason))
+    return out
+
+
+def core_buckets(spec: Spec) -> list[tuple[int, dict[str, Any], str | None]]:
+    """(index, bucket, reason the label was overridden or None) for every core bucket."""
+    writers = {str(w.get("bucket")): w.get("name") for _, w, _ in core_workloads(spec)
+               if w.get("bucket")}
+    out = []
+    for i, b in items(section(spec, "object_storage"), "buckets"):
+        reason = record_reason(b)
+        writer = writers.get(str(b.get("name")))
+        if reason is None and writer is not None:
+            reason = f"written by record workload {writer}"
+        if b.get("data_class") == "core" or reason:
+            out.append((i, b, None if b.get("data_class") == "core" else reason))
+    return out
+
+
+def _why(reason: str | None) -> tuple[str, str]:
+    if reason is None:
+        return "", ""
+    return (f"（{reason}：病历与医学影像属{LAW_PIPL_ZH}规定的敏感个人信息，按核心数据处理，"
+            "与 data_class 标签无关）",
+            f" ({reason}: medical records and images are sensitive personal information under "
+            f"the {LAW_PIPL_EN}, so it is core data whatever its data_class label)")
+
+
+def core_data_placed_onprem(spec: Spec, level: int) -> Iterator[Problem]:
+    """Hybrid layout: every workload and bucket holding core data is placed on-prem."""
+    if spec.get("layout") != "hybrid":
+        return
+    for base, entries, what_zh, what_en in (
+        ("/object_storage/buckets", core_buckets(spec), "存储桶", "Bucket"),
+        ("/workloads", core_workloads(spec), "应用", "Workload"),
+    ):
+        for i, entry, reason in entries:
+            if entry.get("placement") != "cloud":
+                continue
+            zh, en = _why(reason)
+            yield (
+                f"{base}/{i}/placement",
+                f"{what_zh} {entry.get('name')} 保存核心医疗数据{zh}，混合部署下核心数据只能放在院内"
+                "（placement: onprem）。",
+                f"{what_en} {entry.get('name')} holds core medical data{en}; in a hybrid layout "
+                "core data stays on-prem (placement: onprem).",
+            )
+    cloud_zones = {str(z.get("name")) for _, z in items(spec, "zones")
+                   if z.get("placement") == "cloud"}
+    for i, w, reason in core_workloads(spec):
+        if w.get("placement") != "cloud" and str(w.get("zone")) in cloud_zones:
+            zh, en = _why(reason)
+            yield (
+                f"/workloads/{i}/zone",
+                f"应用 {w.get('name')} 保存核心医疗数据{zh}，写着 placement: onprem，却部署在云上区域 "
+                f"{w.get('zone')}：把 zone 改为院内的核心区。",
+                f"Workload {w.get('name')} holds core medical data{en} and says placement: onprem "
+                f"but sits in cloud zone {w.get('zone')}: set zone to an on-prem core zone.",
+            )
+
+
+def _flow_reaches(flow: dict[str, Any], workload: dict[str, Any]) -> bool:
+    """A zone flow reaches the workload's pods (its own port or its Service's)."""
+    service = 443 if workload.get("tls", True) else 80
+    ports = flow.get("ports")
+    if not isinstance(ports, list):
+        return False
+    return workload.get("port", 8080) in ports or service in ports
+
+
+def core_workloads_inside(spec: Spec, level: int) -> Iterator[Problem]:
+    """Core workloads sit in core, storage or application zones, and no internet flow reaches
+    their port."""
+    zones = {str(z.get("name")): (i, z) for i, z in items(spec, "zones")}
+    reached: dict[tuple[int, int], list[str]] = {}
+    for i, w, reason in core_workloads(spec):
+        if str(w.get("zone")) not in zones:
+            continue
+        z, zone = zones[str(w.get("zone"))]
+        zh, en = _why(reason)
+        if str(zone.get("kind")) not in CORE_ZONES:
+            yield (
+                f"/workloads/{i}/zone",
+                f"应用 {w.get('name')} 保存核心医疗数据{zh}，却部署在 {zone.get('kind')} 类区域 "
+                f"{zone.get('name')}：把 zone 改为 kind 为 core 或 storage 的区域，"
+                "对外服务放在 DMZ 中另一个不保存病历的应用里。",
+                f"Workload {w.get('name')} holds core medical data{en} but is placed in "
+                f"{zone.get('kind')} zone {zone.get('name')}: move it to a zone of kind core or "
+                "storage and leave public services to a separate DMZ workload without records.",
+            )
+        flows = zone.get("ingress")
+        for j, flow in enumerate(flows if isinstance(flows, list) else []):
+            if isinstance(flow, dict) and flow.get("from") == "internet" and _flow_reaches(flow, w):
+                reached.setdefault((z, j), []).append(f"{w.get('name')}:{w.get('port', 8080)}")
+    for (z, j), names in sorted(reached.items()):
+        zone_name = zones_name(spec, z)
+        shown = ", ".join(names)
+        yield (
+            f"/zones/{z}/ingress/{j}",
+            f"区域 {zone_name} 的这条入站规则让互联网直达保存核心医疗数据（病历、影像属"
+            f"{LAW_PIPL_ZH}规定的敏感个人信息）的应用 {shown}：删除这条 from internet 的规则，"
+            "或把这些应用移到不接受互联网流量的核心区。",
+            f"This ingress rule of zone {zone_name} lets the internet reach {shown}, holding core "
+            f"medical data (records and images are sensitive personal information under the "
+            f"{LAW_PIPL_EN}): remove the from-internet rule or move the workloads to a core zone "
+            "that takes no internet traffic.",
+        )
+
+
+def zones_name(spec: Spec, index: int) -> str:
+    return str(dict(items(spec, "zones"))[index].get("name"))
+
+
+def record_keeping_days(spec: Spec) -> int:
+    """Days a record or image must stay locked: the longer configured period, never below the
+    law's (a year counted as 365 days)."""
+    periods = section(spec, "record_keeping")
+    years = max(max(_int(periods.get(k), v), v) for k, v in LEGAL_YEARS.items())
+    return years * 365
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def records_kept_long_enough(spec: Spec, level: int) -> Iterator[Problem]:
+    """Record-keeping periods meet the law, and every bucket holding records or images (backup
+    buckets included) is locked at least that long."""
+    periods = section(spec, "record_keeping")
+    for key, legal in LEGAL_YEARS.items():
+        value = periods.get(key, legal)
+        if _int(value, legal) < legal:
+            what_zh = "门（急）诊病历" if key == "outpatient_years" else "住院病历"
+            what_en = "outpatient records" if key == "outpatient_years" else "inpatient records"
+            yield (
+                f"/record_keeping/{key}",
+                f"{what_zh}保存 {value} 年少于{LAW_RECORDS_ZH}规定的 {legal} 年：把 "
+                f"record_keeping.{key} 设为 {legal} 或以上（法定期限是下限）。",
+                f"Keeping {what_en} {value} years is less than the {legal} years of the "
+                f"{LAW_RECORDS_EN}: set record_keeping.{key} to {legal} or more (the law is the "
+                "floor).",
+            )
+    days = record_keeping_days(spec)
+    for i, b, reason in core_buckets(spec):
+        lock = section(b, "object_lock")
+        zh, en = _why(reason)
+        if lock.get("mode", "COMPLIANCE") == "none":
+            yield (
+                f"/object_storage/buckets/{i}/object_lock/mode",
+                f"存储桶 {b.get('name')} 保存病历或医学影像{zh}却没有对象锁定，可在保存期限内被删除："
+                f"把 object_lock.mode 设为 COMPLIANCE，retention_days 至少 {days}"
+                f"（{LAW_RECORDS_ZH}）。",
+                f"Bucket {b.get('name')} holds medical records or images{en} without an object "
+                f"lock, so they can be deleted within the keeping period: set object_lock.mode "
+                f"COMPLIANCE and retention_days at least {days} ({LAW_RECORDS_EN}).",
+            )
+            continue
+        kept = lock.get("retention_days", 10950)
+        if _int(kept, days) < days:
+            yield (
+                f"/object_storage/buckets/{i}/object_lock/retention_days",
+                f"存储桶 {b.get('name')} 保存病历或医学影像{zh}，对象锁定只有 {kept} 天，短于病历保存期限 "
+                f"{days} 天：把 object_lock.retention_days 设为 {days} 或以上（{LAW_RECORDS_ZH}）。",
+                f"Bucket {b.get('name')} holds medical records or images{en} but locks them only "
+                f"{kept} days, less than the {days}-day record-keeping period: set "
+                f"object_lock.retention_days to {days} or more ({LAW_RECORDS_EN}).",
+            )
+
+
+register(core_workloads_inside, records_kept_long_enough)

@@ -1,0 +1,206 @@
+"""``mlps exit``: leave the cloud (下云) as a drill — plan, run, verify, purge (CLD-MIG-01, CLD-CSP-04)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mlps.cli import app
+from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, user_errors
+from mlps.errors import InputError
+
+exit_app = typer.Typer(help="Leave the cloud (下云) as a repeatable drill: plan, run, verify, purge.",
+                       no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(exit_app, name="exit")
+
+Url = Annotated[str, typer.Option(metavar="URL", help="S3 endpoint URL.")]
+Buckets = Annotated[list[str] | None, typer.Option(
+    "--bucket", metavar="BUCKET", help="Bucket to move (repeat; default: every source bucket).")]
+Profile = Annotated[str | None, typer.Option(
+    metavar="NAME", help="AWS profile holding the keys (default: the AWS_* variables).")]
+
+
+@exit_app.command("plan", cls=Command)
+@user_errors
+def plan(
+    spec: Annotated[Path, typer.Option(metavar="SPEC", help="Pulumi.<env>.yaml of the hybrid environment.")],
+    to: Annotated[str, typer.Option(metavar="LAYOUT", help="Where to move: onprem.")] = "onprem",
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output directory.")] = None,
+    source_endpoint: Annotated[str | None, typer.Option(
+        metavar="URL", help="Cloud S3 endpoint to count objects, versions and bytes.")] = None,
+    source_profile: Profile = None,
+    capacity_gb: Annotated[float | None, typer.Option(
+        metavar="GIB", help="Usable capacity of the on-prem object storage, in GiB.")] = None,
+) -> None:
+    """Write the on-prem spec, validate it at the spec's level, and print the drill estimate."""
+    from mlps.exit.drill import plan_drill
+
+    if to != "onprem":
+        raise InputError("--to", f"'{to}' is not a layout mlps can move to", "use --to onprem")
+    raise typer.Exit(plan_drill(spec, out, source_endpoint, source_profile, capacity_gb))
+
+
+@exit_app.command("run", cls=Command)
+@user_errors
+def run(
+    source_endpoint: Url,
+    target_endpoint: Url,
+    journal: Annotated[Path, typer.Option(metavar="FILE", help="SQLite journal (resume: same file).")],
+    bucket: Buckets = None,
+    max_mbps: Annotated[float | None, typer.Option(metavar="N", help="Read at most N Mbit/s.")] = None,
+    concurrency: Annotated[int, typer.Option(metavar="N", help="Keys copied at once.")] = 4,
+    source_profile: Profile = None,
+    target_profile: Profile = None,
+) -> None:
+    """Copy every object version into the target; a killed run resumes from the journal."""
+    from mlps.exit.copy import Copier, RateLimit, bucket_bytes, copy_bucket, prepare_target, source_settings
+    from mlps.exit.journal import Journal
+    from mlps.exit.s3 import errors
+
+    if concurrency < 1 or concurrency > 64 or (max_mbps is not None and max_mbps <= 0):
+        raise InputError("--concurrency/--max-mbps", "out of range", "concurrency 1 to 64, max-mbps above 0")
+    src, dst, names = _clients(source_endpoint, target_endpoint, source_profile, target_profile, bucket)
+    if journal.is_symlink() or (journal.exists() and not journal.is_file()):
+        raise InputError(str(journal), "is not a regular file", "give a journal file name")
+    book = Journal(journal)
+    limit = RateLimit(max_mbps)
+    try:
+        book.bind(source_endpoint, target_endpoint)
+        with errors(f"{source_endpoint} → {target_endpoint}", "copy"):
+            for name in names:
+                settings = source_settings(src, name)
+                prepare_target(dst, name, settings, target_endpoint)
+                for note in settings.notes:
+                    print(f"mlps: note: {note}", file=sys.stderr)
+                total = bucket_bytes(src, name) if sys.stdout.isatty() else None
+                with _progress(name, total) as advance:
+                    copier = Copier(src, dst, name, book, settings, limit, advance)
+                    copy_bucket(copier, concurrency)
+                print(f"{name}: {copier.copied} version(s) copied, {copier.recovered} recovered "
+                      f"from an interrupted run, {copier.skipped} already done")
+    finally:
+        book.close()
+
+
+@exit_app.command("verify", cls=Command)
+@user_errors
+def verify(
+    source_endpoint: Url,
+    target_endpoint: Url,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Where the manifest goes.")],
+    bucket: Buckets = None,
+    source_profile: Profile = None,
+    target_profile: Profile = None,
+) -> None:
+    """Compare every version on both sides; write the manifest and its SHA-256. Exit 0 when all
+    match, 1 naming each missing, extra, duplicated, altered or weakened version."""
+    import hashlib
+
+    from mlps.exit.copy import source_settings
+    from mlps.exit.purge import DIGEST, MANIFEST
+    from mlps.exit.s3 import errors
+    from mlps.exit.verify import HEADER, Tally, verify_bucket
+    from mlps.safe_output import output_dir, write_marker
+
+    src, dst, names = _clients(source_endpoint, target_endpoint, source_profile, target_profile, bucket)
+    tally = Tally()
+    with output_dir(out, "exit-verify") as staging, \
+            errors(f"{source_endpoint} ↔ {target_endpoint}", "verify"):
+        with open(staging / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
+            manifest.write(f"{HEADER}\tsource={source_endpoint}\ttarget={target_endpoint}\t"
+                           f"buckets={','.join(names)}\n")
+            for name in names:
+                verify_bucket(src, dst, name, source_settings(src, name).lock, manifest, tally)
+        digest = hashlib.sha256((staging / MANIFEST).read_bytes()).hexdigest()
+        (staging / DIGEST).write_text(f"{digest}  {MANIFEST}\n", encoding="utf-8")
+        write_marker(staging, "exit-verify", [MANIFEST, DIGEST])
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(tally.counts.items())) or "0 versions"
+    for line in tally.problems[:100]:
+        print(line)
+    if len(tally.problems) > 100:
+        print(f"… and {len(tally.problems) - 100} more in {out / MANIFEST}")
+    print(f"verify: {counts}; manifest {out / MANIFEST} sha256 {digest}")
+    raise typer.Exit(EXIT_FINDINGS if tally.problems else EXIT_OK)
+
+
+@exit_app.command("purge", cls=Command)
+@user_errors
+def purge(
+    source_endpoint: Url,
+    target_endpoint: Url,
+    manifest: Annotated[Path, typer.Option(metavar="DIR", help="--out directory of a passing verify.")],
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Where the record of deletions goes.")],
+    yes_delete_source: Annotated[bool, typer.Option(
+        "--yes-delete-source/--keep-source",
+        help="Confirm: delete the source versions the manifest lists (default: keep).")] = False,
+    source_profile: Profile = None,
+    target_profile: Profile = None,
+) -> None:
+    """Delete the source versions a passing verify vouched for; record what is locked until when."""
+    from mlps.exit.purge import check_unchanged, load_manifest, purge_bucket
+    from mlps.exit.s3 import errors
+    from mlps.safe_output import output_dir
+
+    checked = load_manifest(manifest)
+    if (checked.source, checked.target) != (source_endpoint, target_endpoint):
+        raise InputError(str(manifest), f"verified {checked.source} → {checked.target}, not these "
+                         "endpoints", "verify these endpoints first")
+    if not yes_delete_source:
+        raise InputError("mlps exit purge", "deleting the source needs confirmation",
+                         "add --yes-delete-source")
+    names = sorted({r["bucket"] for r in checked.rows})
+    src, dst, _ = _clients(source_endpoint, target_endpoint, source_profile, target_profile, names)
+    status: dict[str, int] = {}
+    with output_dir(out, "exit-purge") as staging, errors(source_endpoint, "purge"):
+        current = {name: check_unchanged(src, dst, checked, name) for name in names}
+        with open(staging / "purge.tsv", "w", encoding="utf-8", newline="\n") as record:
+            for name in names:
+                for state, line in purge_bucket(src, checked, name, current[name], record):
+                    status[state] = status.get(state, 0) + 1
+                    if state in ("locked", "refused"):
+                        print(line)
+    print("purge: " + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + f"; record {out}")
+    raise typer.Exit(EXIT_FINDINGS if status.get("locked") or status.get("refused") else EXIT_OK)
+
+
+def _clients(source: str, target: str, source_profile: str | None, target_profile: str | None,
+             wanted: list[str] | None) -> tuple[Any, Any, list[str]]:
+    """Both clients, checked to answer with their credentials, and the buckets to move."""
+    from mlps.exit.s3 import buckets, client, errors
+
+    src = client(source, source_profile, option="--source-endpoint")
+    dst = client(target, target_profile, option="--target-endpoint")
+    with errors(source, "the source"):
+        present = buckets(src)
+    with errors(target, "the target"):
+        buckets(dst)
+    missing = [b for b in wanted or [] if b not in present]
+    if missing:
+        raise InputError(source, f"no bucket {missing[0]} at the source", "check --bucket")
+    return src, dst, list(wanted or present)
+
+
+@contextmanager
+def _progress(name: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar (bytes/s, ETA) on a terminal; nothing otherwise."""
+    if total is None:
+        yield lambda _size: None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn()) as bar:
+        task = bar.add_task(name, total=total)
+        yield lambda size: bar.advance(task, size)
+

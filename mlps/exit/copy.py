@@ -1,0 +1,267 @@
+"""``mlps exit run``: copy every object version, oldest first per key, into the on-prem store.
+
+Memory stays bounded: listings are read a page at a time and one key's versions at a time,
+bodies are streamed through a spool (memory up to 8 MiB, then a temporary file) that also
+yields their SHA-256 before the target put, and at most ``concurrency`` keys are copied at once
+(versions of one key in order, so the target's version history keeps the source's order).
+Each target object carries its source version and SHA-256 in user metadata
+(``mlps-source-version``, ``mlps-sha256``): a resumed run recognises a put that landed just
+before a kill, and ``verify`` matches versions by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from mlps.errors import InputError
+from mlps.exit.journal import DONE, INFLIGHT, Journal
+from mlps.exit.s3 import Client, Entry, code, versions
+
+CHUNK = 1 << 20
+SPOOL = 8 << 20
+MAX_PUT = 5 << 30  # one PUT; larger objects need a multipart copy (not done here)
+SOURCE_VERSION, SHA256 = "mlps-source-version", "mlps-sha256"
+_PASSED = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage",
+           "ContentType")
+_NO_LOCK = {"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration",
+            "InvalidRequest"}
+_NO_PROTECTION = {"NoSuchObjectLockConfiguration", "NoSuchKey", "NoSuchObjectLegalHold",
+                  "NoSuchObjectRetention", "ObjectLockConfigurationNotFoundError", "InvalidRequest"}
+_NO_ENC = {"ServerSideEncryptionConfigurationNotFoundError"}
+
+
+class RateLimit:
+    """A token bucket shared by the copy threads: at most ``mbps`` Mbit/s read from the source."""
+
+    def __init__(self, mbps: float | None) -> None:
+        self.rate = mbps * 125_000 if mbps else None  # bytes per second
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def take(self, size: int) -> None:
+        if self.rate is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + size / self.rate
+            wait = start - now
+        if wait > 0:
+            time.sleep(wait)
+
+
+@dataclass
+class BucketSettings:
+    """What the target bucket must have because the source has it."""
+
+    versioning: bool = False
+    lock: bool = False
+    lock_rule: dict[str, Any] | None = None
+    encryption: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def source_settings(src: Client, bucket: str) -> BucketSettings:
+    """Versioning, object lock (and its default rule) and default encryption of ``bucket``."""
+    settings = BucketSettings()
+    settings.versioning = src.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled"
+    try:
+        lock = src.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+        settings.lock = lock.get("ObjectLockEnabled") == "Enabled"
+        settings.lock_rule = lock.get("Rule")
+    except Exception as exc:
+        if code(exc) not in _NO_LOCK:
+            raise
+    try:
+        rules = src.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        algorithm = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        if algorithm != "AES256":
+            settings.notes.append(f"{bucket}: source encryption {algorithm} becomes AES256 "
+                                  "(SSE-S3) on the target; the cloud KMS key does not move")
+        settings.encryption = {"Rules": [{"ApplyServerSideEncryptionByDefault":
+                                          {"SSEAlgorithm": "AES256"}}]}
+    except Exception as exc:
+        if code(exc) not in _NO_ENC:
+            raise
+    return settings
+
+
+def prepare_target(dst: Client, bucket: str, settings: BucketSettings, endpoint: str) -> None:
+    """Create the target bucket as the source is, or check an existing one can take the copy."""
+    try:
+        dst.head_bucket(Bucket=bucket)
+        exists = True
+    except Exception as exc:
+        if code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        exists = False
+    if exists:
+        if settings.lock and not _has_lock(dst, bucket):
+            raise InputError(endpoint, f"target bucket {bucket} exists without object lock while "
+                             "the source has it", "remove it or create it with object lock")
+    else:
+        dst.create_bucket(Bucket=bucket, **({"ObjectLockEnabledForBucket": True} if settings.lock else {}))
+    if settings.versioning or settings.lock:
+        dst.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if settings.lock and settings.lock_rule and not exists:
+        dst.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": settings.lock_rule})
+    if settings.encryption:
+        dst.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=settings.encryption)
+
+
+def _has_lock(s3: Client, bucket: str) -> bool:
+    try:
+        lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    except Exception as exc:
+        if code(exc) in _NO_LOCK:
+            return False
+        raise
+    return bool(lock.get("ObjectLockEnabled") == "Enabled")
+
+
+def protection(s3: Client, bucket: str, entry: Entry) -> tuple[str, datetime | None, bool]:
+    """(retention mode, retain-until date, legal hold) of one version ('' / None / False)."""
+    mode, until, hold = "", None, False
+    try:
+        retention = s3.get_object_retention(Bucket=bucket, Key=entry.key, VersionId=entry.version)
+        mode = str(retention["Retention"].get("Mode", ""))
+        until = retention["Retention"].get("RetainUntilDate")
+    except Exception as exc:
+        if code(exc) not in _NO_PROTECTION:
+            raise
+    try:
+        held = s3.get_object_legal_hold(Bucket=bucket, Key=entry.key, VersionId=entry.version)
+        hold = held["LegalHold"].get("Status") == "ON"
+    except Exception as exc:
+        if code(exc) not in _NO_PROTECTION:
+            raise
+    return mode, until, hold
+
+
+class Copier:
+    """Copies the versions of one bucket, key by key, recording each in the journal."""
+
+    def __init__(self, src: Client, dst: Client, bucket: str, journal: Journal, settings: BucketSettings,
+                 limit: RateLimit, progress: Callable[[int], None]) -> None:
+        self.src, self.dst, self.bucket, self.journal = src, dst, bucket, journal
+        self.settings, self.limit, self.progress = settings, limit, progress
+        self.copied = self.skipped = self.recovered = 0
+        self._count = threading.Lock()
+
+    def key(self, group: list[Entry]) -> None:
+        """Copy the versions of one key the journal does not have as done, oldest first."""
+        key = group[0].key
+        states = self.journal.states(self.bucket, key)
+        pending = [e for e in group if states.get(e.version, ("",))[0] != DONE]
+        with self._count:
+            self.skipped += len(group) - len(pending)
+        if not pending:
+            return
+        landed = self._landed(key, pending, states)
+        for entry in pending:
+            if entry.version in landed:
+                self.journal.finish(self.bucket, key, entry.version, *landed[entry.version])
+                with self._count:
+                    self.recovered += 1
+                self.progress(entry.size)
+                continue
+            self.journal.start(self.bucket, key, entry.version, entry.marker, entry.size)
+            digest, target_version = self._put(entry)
+            self.journal.finish(self.bucket, key, entry.version, digest, target_version)
+            with self._count:
+                self.copied += 1
+            self.progress(entry.size)
+
+    def _landed(self, key: str, pending: list[Entry], states: dict[str, tuple[str, str, str]]
+                ) -> dict[str, tuple[str, str]]:
+        """In-flight versions a killed run did put: source version → (sha256, target version)."""
+        inflight = [e for e in pending if states.get(e.version, ("",))[0] == INFLIGHT]
+        if not inflight:
+            return {}
+        target = [e for g in versions(self.dst, self.bucket, prefix=key) for e in g if e.key == key]
+        found: dict[str, tuple[str, str]] = {}
+        for entry in target:
+            if not entry.marker:
+                meta = self.dst.head_object(Bucket=self.bucket, Key=key, VersionId=entry.version)
+                source = meta.get("Metadata", {}).get(SOURCE_VERSION)
+                if source:
+                    found[source] = (meta["Metadata"].get(SHA256, ""), entry.version)
+        done = sum(1 for state, _, _ in states.values() if state == DONE)
+        for entry in inflight:
+            if entry.marker and len(target) > done and target[-1].marker:
+                found[entry.version] = ("", target[-1].version)
+        return found
+
+    def _put(self, entry: Entry) -> tuple[str, str]:
+        if entry.marker:
+            answer = self.dst.delete_object(Bucket=self.bucket, Key=entry.key)
+            return "", str(answer.get("VersionId", ""))
+        if entry.size > MAX_PUT:
+            raise InputError(f"s3://{self.bucket}/{entry.key}", f"version {entry.version} is "
+                             f"{entry.size} bytes, over the 5 GiB of one PUT",
+                             "copy it by hand with a multipart tool, then run again")
+        obj = self.src.get_object(Bucket=self.bucket, Key=entry.key, VersionId=entry.version)
+        digest = hashlib.sha256()
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+            body = obj["Body"]
+            size = 0
+            for chunk in iter(lambda: body.read(CHUNK), b""):
+                self.limit.take(len(chunk))
+                digest.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+            spool.seek(0)
+            metadata = dict(obj.get("Metadata") or {})
+            metadata[SOURCE_VERSION] = entry.version
+            metadata[SHA256] = digest.hexdigest()
+            kwargs: dict[str, Any] = {k: obj[k] for k in _PASSED if obj.get(k)}
+            kwargs.update(Bucket=self.bucket, Key=entry.key, Body=spool, ContentLength=size,
+                          Metadata=metadata)
+            tags = self.src.get_object_tagging(Bucket=self.bucket, Key=entry.key,
+                                               VersionId=entry.version).get("TagSet", [])
+            if tags:
+                kwargs["Tagging"] = urlencode([(t["Key"], t["Value"]) for t in tags])
+            if self.settings.lock:
+                mode, until, hold = protection(self.src, self.bucket, entry)
+                if mode and until is not None and until > datetime.now(UTC):
+                    kwargs.update(ObjectLockMode=mode, ObjectLockRetainUntilDate=until)
+                if hold:
+                    kwargs["ObjectLockLegalHoldStatus"] = "ON"
+            answer = self.dst.put_object(**kwargs)
+        return digest.hexdigest(), str(answer.get("VersionId", ""))
+
+
+def copy_bucket(copier: Copier, concurrency: int) -> None:
+    """Copy every key of the copier's bucket with at most ``concurrency`` keys at once."""
+    slots = threading.BoundedSemaphore(concurrency * 2)
+    failures: list[BaseException] = []
+
+    def done(future: Future[None]) -> None:
+        slots.release()
+        error = future.exception()
+        if error is not None:
+            failures.append(error)
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mlps-exit") as pool:
+        for group in versions(copier.src, copier.bucket):
+            if failures:
+                break
+            slots.acquire()
+            pool.submit(copier.key, group).add_done_callback(done)
+    if failures:
+        raise failures[0]
+
+
+def bucket_bytes(src: Client, bucket: str) -> int:
+    """Bytes of every version of ``bucket`` (one listing pass, for the progress bar)."""
+    return sum(e.size for group in versions(src, bucket) for e in group)

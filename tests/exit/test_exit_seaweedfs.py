@@ -1,0 +1,291 @@
+"""Leaving the cloud between two real SeaweedFS S3 servers on loopback (CLD-MIG-01, CLD-CSP-04).
+
+The source plays the cloud store, the target the on-prem one. The copy is killed with SIGKILL
+half-way and resumed; verify must then find every version exactly once; a tampered target
+must be named version by version; purge must refuse without a passing manifest, refuse when
+the source changed or a target copy vanished, and must not force versions under retention.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.exit.seaweed import Server, seaweed
+
+pytestmark = pytest.mark.slow
+
+LOCKED, PLAIN = "registration-attachments", "plain-data"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dicom(index: int) -> bytes:
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(f"ct{index}.dcm", {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = CTImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.PatientName = f"张^伟{index}"
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.PatientID = f"P{index:06d}"
+    ds.Modality = "CT"
+    ds.Rows, ds.Columns = 32, 32
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
+    ds.PixelRepresentation, ds.SamplesPerPixel = 0, 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = os.urandom(32 * 32 * 2)
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def _client(server: Server) -> Any:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
+                        aws_secret_access_key=server.secret_key, region_name="us-east-1")
+
+
+def _populate(s3: Any) -> None:
+    """Two buckets: one with object lock (retention, legal hold), one plain but versioned."""
+    rng = random.Random(7)  # noqa: S311  reproducible test data, not secrets
+    s3.create_bucket(Bucket=LOCKED, ObjectLockEnabledForBucket=True)
+    s3.put_bucket_encryption(Bucket=LOCKED, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.create_bucket(Bucket=PLAIN)
+    s3.put_bucket_versioning(Bucket=PLAIN, VersioningConfiguration={"Status": "Enabled"})
+    until = datetime.now(UTC) + timedelta(days=2)
+    for i in range(150):
+        size = 1024 * rng.randint(1, 40) if i >= 5 else (1 << 20) * (1 + i)  # five of 1 to 5 MiB
+        body = _dicom(i) if i % 15 == 0 else rng.randbytes(size)
+        kind = "application/dicom" if i % 15 == 0 else "application/octet-stream"
+        key = f"studies/{i:04d}.dcm" if i % 15 == 0 else f"files/{i:04d}.bin"
+        s3.put_object(Bucket=PLAIN, Key=key, Body=body, ContentType=kind,
+                      Metadata={"patient": f"P{i:06d}"}, Tagging=f"class=core&n={i}")
+        if i % 7 == 0:
+            for _ in range(2):
+                s3.put_object(Bucket=PLAIN, Key=key, Body=rng.randbytes(2048), ContentType=kind)
+            if i % 14 == 0:
+                s3.delete_object(Bucket=PLAIN, Key=key)
+    for i in range(60):
+        key = f"attachments/{i:03d}.pdf"
+        extra: dict[str, Any] = {}
+        if i < 10:
+            extra = {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}
+        elif i < 15:
+            extra = {"ObjectLockLegalHoldStatus": "ON"}
+        s3.put_object(Bucket=LOCKED, Key=key, Body=rng.randbytes(1024 * rng.randint(1, 20)),
+                      ContentType="application/pdf", Metadata={"form": str(i)}, **extra)
+        if 20 <= i < 30:
+            s3.put_object(Bucket=LOCKED, Key=key, Body=rng.randbytes(3000), ContentType="application/pdf")
+            s3.put_object(Bucket=LOCKED, Key=key, Body=rng.randbytes(3000), ContentType="application/pdf")
+            if i < 25:
+                s3.delete_object(Bucket=LOCKED, Key=key)
+
+
+def _count(s3: Any, bucket: str) -> tuple[int, int]:
+    """(versions, delete markers) of ``bucket``."""
+    versions = markers = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        versions += len(page.get("Versions", []))
+        markers += len(page.get("DeleteMarkers", []))
+    return versions, markers
+
+
+class Drill:
+    """Runs ``mlps exit`` against the two servers with their keys in a credentials file."""
+
+    def __init__(self, base: Path, src: Server, dst: Server) -> None:
+        self.base, self.src, self.dst = base, src, dst
+        creds = base / "credentials"
+        creds.write_text(f"[src]\naws_access_key_id = {src.access_key}\naws_secret_access_key = "
+                         f"{src.secret_key}\n[dst]\naws_access_key_id = {dst.access_key}\n"
+                         f"aws_secret_access_key = {dst.secret_key}\n")
+        creds.chmod(0o600)
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(base),
+                    "AWS_SHARED_CREDENTIALS_FILE": str(creds), "AWS_CONFIG_FILE": os.devnull,
+                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+        self.journal = base / "journal.sqlite"
+
+    def args(self, command: str, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "mlps", "exit", command, "--source-endpoint", self.src.endpoint,
+                "--target-endpoint", self.dst.endpoint, "--source-profile", "src",
+                "--target-profile", "dst", *extra]
+
+    def __call__(self, command: str, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.args(command, *extra), cwd=ROOT, env=self.env, text=True,
+                              capture_output=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Server, Server]]:
+    base = tmp_path_factory.mktemp("exit")
+    with seaweed(base, "cloud") as src, seaweed(base, "onprem") as dst:
+        _populate(_client(src))
+        yield base, src, dst
+
+
+def _done(journal: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT COUNT(*) FROM versions WHERE state = 'done'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_exit_drill_kill_resume_verify_purge(servers: tuple[Path, Server, Server]) -> None:
+    base, src_server, dst_server = servers
+    drill = Drill(base, src_server, dst_server)
+    src, dst = _client(src_server), _client(dst_server)
+    total = sum(sum(_count(src, b)) for b in (LOCKED, PLAIN))
+    assert total > 250
+
+    # purge refuses before any verify: there is no manifest to vouch for the copy
+    refused = drill("purge", "--manifest", str(base / "none"), "--out", str(base / "p0"),
+                    "--yes-delete-source")
+    assert refused.returncode == 2, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert sum(_count(src, PLAIN)) + sum(_count(src, LOCKED)) == total
+
+    # plan counts the cloud bucket of the hybrid spec at the source, its locks and copy time
+    planned = subprocess.run(
+        [sys.executable, "-m", "mlps", "exit", "plan", "--spec", str(ROOT / "Pulumi.hybrid-prod.yaml"),
+         "--out", str(base / "plan"), "--source-endpoint", src_server.endpoint,
+         "--source-profile", "src", "--capacity-gb", "0.0001"],
+        cwd=ROOT, env=drill.env, capture_output=True, text=True, timeout=300, check=False)
+    assert planned.returncode == 1, planned.stdout + planned.stderr  # capacity too small
+    versions, markers = _count(src, LOCKED)
+    assert f"bucket {LOCKED}: 55 object(s), {versions} version(s), {markers} delete marker(s)" \
+        in planned.stdout, planned.stdout
+    assert "10 version(s) under retention until" in planned.stdout
+    assert "5 under legal hold" in planned.stdout
+    assert "copy over line-ct (200 Mbit/s down)" in planned.stdout
+    assert "capacity: needs" in planned.stdout
+
+    # copy, killed with SIGKILL part-way (rate-limited so the kill lands mid-copy)
+    proc = subprocess.Popen(drill.args("run", "--journal", str(drill.journal), "--max-mbps", "16",
+                                       "--concurrency", "4"),
+                            cwd=ROOT, env=drill.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while _done(drill.journal) < 40 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, f"run ended before the kill: {proc.stderr.read() if proc.stderr else ''}"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    if proc.stderr:
+        proc.stderr.close()
+    first = _done(drill.journal)
+    assert 40 <= first < total
+
+    resumed = drill("run", "--journal", str(drill.journal), "--concurrency", "4")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{first}" in resumed.stdout or "already done" in resumed.stdout
+    assert _done(drill.journal) == total
+
+    # a put that landed just before a kill (journal still "inflight") is recognised, not re-put
+    with sqlite3.connect(drill.journal) as db:
+        db.execute("UPDATE versions SET state = 'inflight' WHERE rowid IN "
+                   "(SELECT rowid FROM versions WHERE marker = 0 LIMIT 3)")
+        db.execute("UPDATE versions SET state = 'inflight' WHERE rowid IN "
+                   "(SELECT rowid FROM versions WHERE marker = 1 ORDER BY rowid DESC LIMIT 1)")
+    before = [_count(dst, b) for b in (LOCKED, PLAIN)]
+    again = drill("run", "--journal", str(drill.journal))
+    assert again.returncode == 0, again.stderr
+    assert "0 version(s) copied" in again.stdout
+    assert [_count(dst, b) for b in (LOCKED, PLAIN)] == before
+    assert [_count(dst, b) for b in (LOCKED, PLAIN)] == [_count(src, b) for b in (LOCKED, PLAIN)]
+
+    # target kept the bucket's lock and encryption, and a version's retention and legal hold
+    assert dst.get_object_lock_configuration(Bucket=LOCKED)["ObjectLockConfiguration"][
+        "ObjectLockEnabled"] == "Enabled"
+    rules = dst.get_bucket_encryption(Bucket=LOCKED)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    held = dst.get_object_legal_hold(Bucket=LOCKED, Key="attachments/010.pdf")
+    assert held["LegalHold"]["Status"] == "ON"
+    kept = dst.get_object_retention(Bucket=LOCKED, Key="attachments/000.pdf")["Retention"]
+    assert kept["Mode"] == "GOVERNANCE"
+
+    # verify: every version once, content hashes equal on both sides
+    good = drill("verify", "--out", str(base / "manifest-a"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    rows = (base / "manifest-a" / "manifest.tsv").read_text().splitlines()[1:]
+    assert len(rows) == total
+    assert all(r.startswith("ok\t") for r in rows)
+    assert all(r.split("\t")[6] == r.split("\t")[7] for r in rows)
+
+    # purge needs the explicit confirmation
+    unconfirmed = drill("purge", "--manifest", str(base / "manifest-a"), "--out", str(base / "p1"))
+    assert unconfirmed.returncode == 2 and "--yes-delete-source" in unconfirmed.stderr
+
+    # a version written to the source after the verify: purge refuses, deletes nothing
+    late = src.put_object(Bucket=PLAIN, Key="files/late.bin", Body=b"late")
+    changed = drill("purge", "--manifest", str(base / "manifest-a"), "--out", str(base / "p2"),
+                    "--yes-delete-source")
+    assert changed.returncode == 2 and "written since the verify" in changed.stderr
+    src.delete_object(Bucket=PLAIN, Key="files/late.bin", VersionId=late["VersionId"])
+    assert sum(_count(src, PLAIN)) + sum(_count(src, LOCKED)) == total
+
+    # tampered target: one version deleted, one foreign version added
+    victim = next(v for v in dst.list_object_versions(Bucket=PLAIN, Prefix="files/0007.bin")["Versions"]
+                  if not v["IsLatest"])
+    dst.delete_object(Bucket=PLAIN, Key="files/0007.bin", VersionId=victim["VersionId"])
+    dst.put_object(Bucket=PLAIN, Key="files/0011.bin", Body=b"not the hospital's data")
+    bad = drill("verify", "--bucket", PLAIN, "--out", str(base / "manifest-b"))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    named = [line for line in bad.stdout.splitlines() if "\t" in line]
+    assert any(line.startswith("missing\tplain-data\tfiles/0007.bin\t") for line in named), named
+    assert any(line.startswith("extra\tplain-data\tfiles/0011.bin\t") for line in named), named
+    refused_b = drill("purge", "--manifest", str(base / "manifest-b"), "--out", str(base / "p3"),
+                      "--yes-delete-source")
+    assert refused_b.returncode == 2 and "verify did not pass" in refused_b.stderr
+    # the older passing manifest no longer holds: a target copy it lists is gone
+    refused_a = drill("purge", "--manifest", str(base / "manifest-a"), "--out", str(base / "p4"),
+                      "--yes-delete-source")
+    assert refused_a.returncode == 2 and "is gone" in refused_a.stderr
+    assert sum(_count(src, PLAIN)) + sum(_count(src, LOCKED)) == total
+
+    # a manifest edited after the verify is refused by its hash
+    edited = base / "manifest-c"
+    assert drill("verify", "--bucket", LOCKED, "--out", str(edited)).returncode == 0
+    original = (edited / "manifest.tsv").read_text()
+    (edited / "manifest.tsv").write_text(original.replace("ok\t", "ok\t", 1) + "\n")
+    tampered = drill("purge", "--manifest", str(edited), "--out", str(base / "p5"), "--yes-delete-source")
+    assert tampered.returncode == 2 and "SHA-256" in tampered.stderr
+    (edited / "manifest.tsv").write_text(original)
+
+    # purge of the locked bucket: unlocked versions deleted, locked ones kept with their date
+    purged = drill("purge", "--manifest", str(edited), "--out", str(base / "p6"), "--yes-delete-source")
+    assert purged.returncode == 1, purged.stdout + purged.stderr
+    record = (base / "p6" / "purge.tsv").read_text().splitlines()
+    locked = [r for r in record if r.startswith("locked\t")]
+    assert len(locked) == 15
+    assert all("retention until" in r or "legal hold" in r for r in locked)
+    left = {v["Key"] for v in src.list_object_versions(Bucket=LOCKED).get("Versions", [])}
+    assert left == {f"attachments/{i:03d}.pdf" for i in range(15)}
+    assert _count(dst, LOCKED) == before[0]
+
+    # a legal hold dropped on the target is named (SeaweedFS 4.48 also resets the content type
+    # when a legal hold is changed, so the line says both)
+    dst.put_object_legal_hold(Bucket=LOCKED, Key="attachments/011.pdf", LegalHold={"Status": "OFF"})
+    weak = drill("verify", "--bucket", LOCKED, "--out", str(base / "manifest-w"))
+    assert weak.returncode == 1, weak.stdout + weak.stderr
+    assert any(line.split("\t")[:3] == [line.split("\t")[0], LOCKED, "attachments/011.pdf"]
+               and line.split("\t")[0] in ("weakened", "altered") and "legal hold dropped" in line
+               for line in weak.stdout.splitlines()), weak.stdout

@@ -1,0 +1,100 @@
+"""One list of roles (mlps/roles.yaml): the playbooks are generated from it, and the role
+directories, the environment schema's host role enum, the synthesized inventory's groups,
+galaxy.yml and every role's verify entry agree with it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlps import roles as role_list
+from mlps.roles import every_host, names, roles, shared_roles
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_playbooks_are_generated_from_the_list() -> None:
+    for path, text in role_list.generated().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path}: run `python -m mlps.roles --write`"
+    assert role_list.main(["--check"]) == 0
+
+
+def test_site_applies_and_verify_checks_every_role_in_order() -> None:
+    for name in ("site", "verify"):
+        plays = yaml.safe_load((ROOT / "playbooks" / f"{name}.yml").read_text(encoding="utf-8"))
+        if name == "site":
+            applied = [r["role"] for p in plays for r in p["roles"]]
+        else:
+            applied = [t["ansible.builtin.include_role"]["name"] for p in plays for t in p["tasks"]]
+        assert applied == list(names()), name
+        assert [p["hosts"] for p in plays] == [r.hosts for r in roles()], name
+
+
+def test_every_role_directory_is_listed_once() -> None:
+    dirs = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
+    listed = [*names(), *shared_roles()]
+    assert len(listed) == len(set(listed))
+    assert sorted(listed) == dirs
+
+
+def test_the_schema_host_role_enum_is_the_list() -> None:
+    schema = json.loads((ROOT / "schemas" / "environment.schema.json").read_text(encoding="utf-8"))
+    enum = schema["properties"]["hosts"]["items"]["properties"]["roles"]["items"]["enum"]
+    assert enum == list(names())
+    description = schema["properties"]["hosts"]["items"]["properties"]["roles"]["description"]
+    assert all(name in description for name in every_host())
+
+
+def test_the_inventory_groups_are_the_list() -> None:
+    from stacks import inventory
+    from stacks.model import environment
+
+    assert names() == inventory.ROLE_ORDER and every_host() == inventory.EVERY_HOST
+    spec = yaml.safe_load((ROOT / "Pulumi.hybrid-prod.yaml").read_text(encoding="utf-8"))
+    env = environment(spec["config"]["mlps:environment"])
+    children = inventory.inventory(env)["all"]["children"]
+    groups = {g for g in children if not g.startswith("zone_")}
+    assert groups == set(names()), "hybrid-prod has a host of every role"
+    for role in every_host():
+        assert set(children[role]["hosts"]) == {h.name for h in env.hosts}, role
+
+
+def test_galaxy_names_every_role_and_ships_them() -> None:
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    named = set(re.findall(r"[a-z0-9]+(?:_[a-z0-9]+)*", galaxy["description"]))
+    assert set(names()) | set(shared_roles()) <= named
+    assert not any(str(i).strip("/") == "roles" for i in galaxy["build_ignore"])
+
+
+def test_every_verify_entry_writes_its_evidence_through_the_evidence_role() -> None:
+    for role in roles():
+        tasks = yaml.safe_load((ROOT / "roles" / role.name / "tasks" / f"{role.verify}.yml").read_text())
+        writers = [t for t in tasks if "ansible.builtin.import_role" in t]
+        assert [t["ansible.builtin.import_role"]["name"] for t in writers] == ["evidence"], role.name
+        assert writers[0]["vars"]["evidence_role"] == role.name
+        assert tasks[-1] is writers[0], f"{role.name}: the evidence is written last"
+        text = (ROOT / "roles" / role.name / "tasks" / f"{role.verify}.yml").read_text()
+        assert "ansible.builtin.copy" not in text, f"{role.name} writes a file of its own"
+        specs = yaml.safe_load((ROOT / "roles" / role.name / "meta" / "argument_specs.yml").read_text())
+        assert role.verify in specs["argument_specs"], role.name
+        assert not any(o.endswith("_evidence_dir") for e in specs["argument_specs"].values()
+                       for o in e.get("options", {})), f"{role.name}: one evidence_dir for all"
+
+
+def test_the_evidence_role_requires_evidence_dir() -> None:
+    specs = yaml.safe_load((ROOT / "roles" / "evidence" / "meta" / "argument_specs.yml").read_text())
+    assert specs["argument_specs"]["main"]["options"]["evidence_dir"]["required"] is True
+
+
+def test_check_reports_a_stale_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(role_list, "PLAYBOOKS", tmp_path)
+    (tmp_path / "site.yml").write_text(role_list.render_site())
+    (tmp_path / "verify.yml").write_text(role_list.render_verify().replace("k8s_node", "k8s_nod"))
+    assert role_list.main(["--check"]) == 1
+    assert role_list.main(["--write"]) == 0 and role_list.main(["--check"]) == 0
+    assert "k8s_nod\n" not in (tmp_path / "verify.yml").read_text()
+    assert role_list.main([]) == 2
