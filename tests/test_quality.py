@@ -16,7 +16,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    proc = run(str(BIN / "ruff"), "check", "mlps", "stacks", "policy", "tests", "bench")
+    proc = run(str(BIN / "ruff"), "check", "mlps", "stacks", "policy", "roles", "tests", "bench")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
