@@ -1,4 +1,5 @@
-"""Where the project's data files live: schemas/ beside the package, the catalog inside it."""
+"""Where the package's data files live: the schemas and the catalog, both inside the package (the
+project's top-level ``schemas`` is a link to ``mlps/schemas``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
-SCHEMAS_DIR = PROJECT_DIR / "schemas"
+SCHEMAS_DIR = PACKAGE_DIR / "schemas"
 CATALOG_DIR = PACKAGE_DIR / "catalog"
 
 

@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mlps.checks.registry import normal_name
 from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
+from mlps.normalise import fold
 from mlps.resources import load_schema
 from mlps.schema_engine import compile_schema
 from mlps.spec.yamlsource import parse, read_text
@@ -113,14 +113,14 @@ def security_administrators(spec: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(admin, dict) and admin.get("role") == "security":
             for key in ("name", "full_name"):
                 if str(admin.get(key, "")).strip():
-                    out[normal_name(admin[key])] = str(admin.get("name"))
+                    out[fold(admin[key])] = str(admin.get("name"))
     return out
 
 
 def approver_key(approver: str) -> str:
     """The approver's normalised name, a trailing role note in brackets (``王强 (安全管理员)``)
     left out."""
-    return normal_name(_ROLE_NOTE.sub("", normal_name(approver)))
+    return fold(_ROLE_NOTE.sub("", fold(approver)))
 
 
 def max_waiver_days(spec: Mapping[str, Any]) -> int:

@@ -1,4 +1,10 @@
-"""The plan policies as a Pulumi CrossGuard pack (``pulumi preview --policy-pack policy``)."""
+"""The plan policies as a Pulumi CrossGuard pack (``pulumi preview --policy-pack policy``).
+
+The 等保 level comes from the pack's config (``--policy-pack-config FILE``, the ``level`` of each
+policy: ``python -m policy.config 2 > level-2.json`` writes one), else ``MLPS_LEVEL``, else 3.
+Each policy's description carries its framework metadata: GB/T 22239-2019, the clause and
+control id of each control it reports, and the catalog's severity.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     PolicyPack,
     ReportViolation,
     ResourceValidationArgs,
@@ -15,9 +22,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from mlps.controls import catalog
 from policy.policies import POLICIES, PlanGraph, PlanPolicy, PlanResource
 
 PACK_NAME = "mlps"
+FRAMEWORK = "GB/T 22239-2019"
+_SEVERITY = ("low", "medium", "high", "critical")
+LEVEL_SCHEMA: dict[str, Any] = {"type": "integer", "enum": [2, 3, 4]}
+IMAGES_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1},
+                                 "uniqueItems": True}
+"""``approvedImages``: the spec's ``cloud.approved_images`` (approved_instance_image)."""
 _LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
 
@@ -38,13 +52,42 @@ def _message(control: str, text: str) -> str:
     return f"[{control}] {text}"
 
 
+def metadata(policy: PlanPolicy, level: int) -> dict[str, Any]:
+    """Framework, controls (id and clause at ``level``) and severity of ``policy``."""
+    cat = catalog()
+    controls = [cat.controls[c] for c in policy.controls]
+    return {
+        "framework": FRAMEWORK,
+        "controls": [{"id": c.id, "clause": c.clause_at(level)} for c in controls],
+        "severity": max((c.severity for c in controls), key=_SEVERITY.index),
+    }
+
+
+def describe(policy: PlanPolicy, level: int) -> str:
+    meta = metadata(policy, level)
+    where = ", ".join(f"{c['clause']} {c['id']}" for c in meta["controls"])
+    return f"{policy.description} [{meta['framework']} {where}; severity {meta['severity']}]"
+
+
+def configured(config: Any, default: int) -> tuple[int, tuple[str, ...] | None]:
+    """The level and approved images a policy's pack config sets (``default`` level otherwise)."""
+    config = config or {}
+    level = config.get("level", default)
+    if level not in (2, 3, 4):
+        raise ValueError(f"policy pack config level={level!r}: set it to 2, 3 or 4")
+    images = config.get("approvedImages")
+    return int(level), tuple(images) if images is not None else None
+
+
 def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | StackValidationPolicy:
     enforcement = _LEVELS[policy.enforcement(level)]
-    description = f"{policy.description} ({', '.join(policy.controls)})"
+    description = describe(policy, level)
+    schema: dict[str, Any] = {"properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA}}
     if policy.needs_graph:
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-            graph = PlanGraph([_resource(r) for r in args.resources], level=level)
+            at, images = configured(args.get_config(), level)
+            graph = PlanGraph([_resource(r) for r in args.resources], level=at, approved_images=images)
             for resource, (control, text) in policy.run(graph):
                 report(_message(control, text), resource.urn)
 
@@ -53,13 +96,15 @@ def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | 
             description=description,
             enforcement_level=enforcement,
             validate=validate_stack,
+            config_schema=PolicyConfigSchema(**schema),
         )
 
     def validate_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in policy.types:
             return
         resource = _resource(args)
-        for control, text in policy.check(resource, PlanGraph([resource], level=level)):
+        at, images = configured(args.get_config(), level)
+        for control, text in policy.check(resource, PlanGraph([resource], level=at, approved_images=images)):
             report(_message(control, text), None)
 
     return ResourceValidationPolicy(
@@ -67,6 +112,7 @@ def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | 
         description=description,
         enforcement_level=enforcement,
         validate=validate_resource,
+        config_schema=PolicyConfigSchema(**schema),
     )
 
 

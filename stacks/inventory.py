@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from mlps.normalise import fold, normal_address
 from mlps.roles import every_host
 from mlps.roles import names as role_names
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
@@ -127,8 +128,28 @@ def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
     }
 
 
+class DuplicateHost(ValueError):
+    """Two hosts of the spec are one machine by name or address (CNS-ZONE-01)."""
+
+
+def _refuse_duplicates(env: Environment) -> None:
+    """Raise DuplicateHost rather than merge or drop an entry keyed by a repeated name."""
+    names: dict[str, int] = {}
+    addresses: dict[str, int] = {}
+    for i, host in enumerate(env.hosts):
+        for seen, key, field in ((names, fold(host.name), "name"),
+                                 (addresses, normal_address(host.address), "address")):
+            first = seen.setdefault(key, i)
+            if first != i:
+                raise DuplicateHost(
+                    f"/hosts/{i}/{field} repeats /hosts/{first}/{field} ({getattr(host, field)}): "
+                    "give each host its own name and address (CNS-ZONE-01)")
+
+
 def inventory(env: Environment) -> dict[str, Any]:
-    """Groups per role (baseline and log_forwarder on every host) and per zone."""
+    """Groups per role (baseline and log_forwarder on every host) and per zone; a host whose
+    name or address repeats another's is refused, never merged."""
+    _refuse_duplicates(env)
     roles: dict[str, dict[str, Any]] = {role: {} for role in ROLE_ORDER}
     zones: dict[str, dict[str, Any]] = {}
     hosts: dict[str, Any] = {}

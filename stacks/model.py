@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+DEFAULT_IMAGE = "debian_12_9_x64_20G_alibase_20250117.vhd"
+"""The schema's default ``cloud.approved_images`` entry."""
+
 Secret = str | dict[str, Any] | None
 """A spec secret as it arrives: plaintext (decrypted by the engine), ``{"secure": …}`` or
 ``{"generated": true}``."""
@@ -99,6 +102,7 @@ class Cloud:
     region: str = ""
     audit_trail: bool = True
     kms: bool = True
+    approved_images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,7 @@ def environment(data: dict[str, Any]) -> Environment:
             region=cloud["region"],
             audit_trail=cloud.get("audit_trail", True),
             kms=cloud.get("kms", True),
+            approved_images=tuple(cloud.get("approved_images", [DEFAULT_IMAGE])),
         )
         if cloud
         else None,

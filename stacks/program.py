@@ -9,8 +9,10 @@ import pulumi
 from mlps.findings import Finding
 from mlps.spec import LoadedSpec, load_spec, spec_from_config
 from mlps.validate import validate
+from stacks.inventory import render_inventory
 from stacks.layouts import LAYOUTS
 from stacks.model import environment
+from stacks.outputs import export_outputs
 
 
 class SpecViolation(pulumi.RunError):
@@ -42,7 +44,8 @@ class EnvironmentStack(pulumi.ComponentResource):
     def __init__(self, spec: LoadedSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         env = environment(spec.effective)
         super().__init__("mlps:index:Environment", env.name, None, opts)
-        LAYOUTS[env.layout](env, self)
+        self.env = env
+        self.storage = LAYOUTS[env.layout](env, self)
         self.register_outputs({"level": env.level, "layout": env.layout})
 
 
@@ -52,6 +55,12 @@ def build(spec: LoadedSpec, written: LoadedSpec | None = None) -> EnvironmentSta
     return EnvironmentStack(spec)
 
 
+def export(stack: EnvironmentStack, name: str) -> None:
+    """The stack outputs of ``stack`` deployed as Pulumi stack ``name``."""
+    pulumi.export("environment", stack.urn)
+    export_outputs(stack.env, stack.storage, render_inventory(stack.env), name)
+
+
 def main() -> None:
     """Under the engine, ``secure:`` values arrive decrypted; the gate checks the stack file
     as written (secrets still encrypted, line numbers known) and the build uses the config."""
@@ -59,5 +68,4 @@ def main() -> None:
     value = pulumi.Config("mlps").require_object("environment")
     spec = spec_from_config(value, str(source))
     written = load_spec(source) if source.is_file() else None
-    stack = build(spec, written)
-    pulumi.export("environment", stack.urn)
+    export(build(spec, written), pulumi.get_stack())

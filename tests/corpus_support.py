@@ -27,6 +27,8 @@ class Fixture:
     patch: tuple[dict[str, Any], ...]
     expect: frozenset[str]
     description: str
+    error: tuple[str, ...] = ()
+    """For an input-error fixture: texts the one-line error must contain (exit 2, no findings)."""
 
     @property
     def id(self) -> str:
@@ -47,6 +49,7 @@ def fixtures() -> list[Fixture]:
             path=path, control=path.parent.name, kind=kind, base=raw.get("base", "hybrid-prod"),
             level=raw.get("level"), patch=tuple(raw.get("patch") or ()),
             expect=frozenset(raw.get("expect") or ()), description=raw.get("description", ""),
+            error=tuple(raw.get("error") or ()),
         ))
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlps.controls import catalog
+from mlps.errors import InputError
 from mlps.validate import validate
 from tests.corpus_support import Fixture, fixtures, materialise
 
@@ -13,6 +14,14 @@ ALL = fixtures()
 
 @pytest.mark.parametrize("fixture", ALL, ids=[f.id for f in ALL])
 def test_fixture_fires_exactly_its_controls(fixture: Fixture) -> None:
+    if fixture.error:
+        with pytest.raises(InputError) as caught:
+            materialise(fixture)
+        line = caught.value.line()
+        missing = [text for text in fixture.error if text not in line]
+        assert not missing, f"{fixture.path}: {fixture.description}: {line!r} lacks {missing}"
+        assert "\n" not in line and " — " in line, f"{fixture.path}: one line with what to do"
+        return
     spec = materialise(fixture)
     result = validate(spec, level=fixture.level)
     fired = {f.control for f in result.findings if f.status == "fail"}
@@ -27,7 +36,9 @@ def test_fixture_names_and_expectations_are_well_formed() -> None:
     for f in ALL:
         assert f.kind in ("pass", "fail"), f"{f.path}: name must start with pass- or fail-"
         assert cat.get(f.control), f"{f.path}: folder {f.control} is not a control id"
-        if f.kind == "fail":
+        if f.kind == "fail" and f.error:
+            assert not f.expect, f"{f.path}: an input-error fixture expects no findings"
+        elif f.kind == "fail":
             assert f.control in f.expect, f"{f.path}: must expect its own control {f.control}"
             unknown = {c for c in f.expect if cat.get(c) is None}
             assert not unknown, f"{f.path}: unknown control ids {sorted(unknown)}"

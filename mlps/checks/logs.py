@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from mlps.checks.registry import Problem, Spec, items, normal_name, register, section
+from mlps.checks.registry import Problem, Spec, items, register, section
+from mlps.normalise import fold, normal_address
 
 
 def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
@@ -17,19 +17,6 @@ def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def normal_address(value: Any) -> str:
-    """An address in canonical form: dotted-decimal IPv4 without leading zeros (``10.10.00.21``
-    is ``10.10.0.21``), other IP addresses compressed, anything else its normalised text."""
-    text = normal_name(value)
-    parts = text.split(".")
-    if len(parts) == 4 and all(p.isdecimal() and p.isascii() for p in parts):
-        return ".".join(str(int(p)) for p in parts)
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return text
-
-
 def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
     """At least two distinct hosts run log_audit_server, so every record has a second copy:
     a server whose normalised name or address repeats an earlier one is the same server."""
@@ -38,7 +25,7 @@ def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
     addresses: dict[str, str] = {}
     distinct = 0
     for i, host in servers:
-        name, address = normal_name(host.get("name", "")), normal_address(host.get("address", ""))
+        name, address = fold(host.get("name", "")), normal_address(host.get("address", ""))
         seen = names.get(name) or (addresses.get(address) if address else None)
         if seen is not None:
             yield (

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from mlps.checks.registry import Problem, Spec, items, register, section
-from mlps.normalise import carrier_key
+from mlps.normalise import carrier_key, fold, normal_address
 
 SSH_PORT = 22
 
@@ -104,6 +104,39 @@ def zones_well_formed(spec: Spec, level: int) -> Iterator[Problem]:
                 f"主机 {host.get('name')} 的地址 {ip} 不在其区域 {zone_name} 的地址段 {net} 内。",
                 f"Host {host.get('name')} address {ip} is outside its zone {zone_name} ({net}).",
             )
+
+
+def hosts_distinct(spec: Spec, level: int) -> Iterator[Problem]:
+    """Each host has its own name and its own address: two entries sharing either (names
+    compared folded, addresses in canonical form) are one machine configured twice, and the
+    inventory, certificates and known_hosts keyed by them would merge or clash."""
+    names: dict[str, int] = {}
+    addresses: dict[str, int] = {}
+    for i, host in items(spec, "hosts"):
+        name, address = host.get("name"), host.get("address")
+        if isinstance(name, str):
+            first = names.setdefault(fold(name), i)
+            if first != i:
+                yield (
+                    f"/hosts/{i}/name",
+                    f"主机名 {name}（/hosts/{i}/name）与 /hosts/{first}/name 相同（忽略大小写、"
+                    "空白与不可见字符后）；为每台主机起唯一的名称，或删除重复的条目。",
+                    f"Host name {name} (/hosts/{i}/name) is the same as /hosts/{first}/name "
+                    "(ignoring case, spaces and invisible characters); give each host its own "
+                    "name, or remove the repeated entry.",
+                )
+        if isinstance(address, str):
+            first = addresses.setdefault(normal_address(address), i)
+            if first != i:
+                yield (
+                    f"/hosts/{i}/address",
+                    f"主机 {name} 的地址 {address}（/hosts/{i}/address）与 "
+                    f"/hosts/{first}/address 相同，两条记录是同一台机器；为它分配区域内未被占用的"
+                    "地址，或删除重复的条目。",
+                    f"Host {name} address {address} (/hosts/{i}/address) is the same as "
+                    f"/hosts/{first}/address, so both entries are one machine; give it a free "
+                    "address in its zone, or remove the repeated entry.",
+                )
 
 
 def flows_known_zones(spec: Spec, level: int) -> Iterator[Problem]:
@@ -252,5 +285,5 @@ def bfd_detection_time(spec: Spec, level: int) -> Iterator[Problem]:
             )
 
 
-register(zones_well_formed, flows_known_zones, flows_minimal, ssh_only_from_management,
+register(zones_well_formed, hosts_distinct, flows_known_zones, flows_minimal, ssh_only_from_management,
          links_distinct_carriers, backup_line_bandwidth, bfd_detection_time)

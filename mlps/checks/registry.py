@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -45,10 +44,3 @@ def section(spec: Spec, key: str) -> dict[str, Any]:
     """The object ``spec[key]``, or an empty one."""
     value = spec.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def normal_name(value: Any) -> str:
-    """A name as people read it: NFKC, case-folded, without invisible format characters
-    (zero-width spaces and joiners, bidi marks, soft hyphens: category Cf) or whitespace."""
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
-    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")

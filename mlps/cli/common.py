@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -52,6 +53,15 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_UNUSABLE) from None
 
     return wrapper
+
+
+def require_extra(command: str, module: str, extra: str) -> None:
+    """Refuse with one line (exit 2) when an optional dependency of ``command`` is missing."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise InputError(f"mlps {command}", f"needs {module}, which is not installed",
+                         f"install the extra: pip install 'mlps[{extra}]'") from None
 
 
 def findings_exit(failed: bool, soft_fail: bool) -> typer.Exit:

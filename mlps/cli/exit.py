@@ -35,13 +35,16 @@ def plan(
         metavar="URL", help="Cloud S3 endpoint to count objects, versions and bytes.")] = None,
     source_profile: Profile = None,
     capacity_gb: Annotated[float | None, typer.Option(
-        metavar="GIB", help="Usable capacity of the on-prem object storage, in GiB.")] = None,
+        metavar="GIB", help="Raw capacity of the on-prem object storage, in GiB (overrides the "
+        "spec's hosts[].capacity_gb).")] = None,
 ) -> None:
     """Write the on-prem spec, validate it at the spec's level, and print the drill estimate."""
     from mlps.exit.drill import plan_drill
 
     if to != "onprem":
         raise InputError("--to", f"'{to}' is not a layout mlps can move to", "use --to onprem")
+    if capacity_gb is not None and not capacity_gb > 0:
+        raise InputError("--capacity-gb", f"{capacity_gb:g} is not a capacity", "give GiB above 0")
     raise typer.Exit(plan_drill(spec, out, source_endpoint, source_profile, capacity_gb))
 
 
@@ -54,16 +57,30 @@ def run(
     bucket: Buckets = None,
     max_mbps: Annotated[float | None, typer.Option(metavar="N", help="Read at most N Mbit/s.")] = None,
     concurrency: Annotated[int, typer.Option(metavar="N", help="Keys copied at once.")] = 4,
+    part_size_mib: Annotated[int, typer.Option(
+        metavar="MIB", help="Versions larger than this go by multipart upload in parts of this "
+        "size (5 to 5120 MiB).")] = 64,
     source_profile: Profile = None,
     target_profile: Profile = None,
 ) -> None:
     """Copy every object version into the target; a killed run resumes from the journal."""
-    from mlps.exit.copy import Copier, RateLimit, bucket_bytes, copy_bucket, prepare_target, source_settings
+    from mlps.exit.copy import (
+        MIB,
+        Copier,
+        RateLimit,
+        bucket_bytes,
+        copy_bucket,
+        prepare_target,
+        source_settings,
+    )
     from mlps.exit.journal import Journal
     from mlps.exit.s3 import errors
 
     if concurrency < 1 or concurrency > 64 or (max_mbps is not None and max_mbps <= 0):
         raise InputError("--concurrency/--max-mbps", "out of range", "concurrency 1 to 64, max-mbps above 0")
+    if not 5 <= part_size_mib <= 5120:
+        raise InputError("--part-size-mib", f"{part_size_mib} is out of range",
+                         "give 5 to 5120 (S3 parts are 5 MiB to 5 GiB)")
     src, dst, names = _clients(source_endpoint, target_endpoint, source_profile, target_profile, bucket)
     if journal.is_symlink() or (journal.exists() and not journal.is_file()):
         raise InputError(str(journal), "is not a regular file", "give a journal file name")
@@ -79,7 +96,8 @@ def run(
                     print(f"mlps: note: {note}", file=sys.stderr)
                 total = bucket_bytes(src, name) if sys.stdout.isatty() else None
                 with _progress(name, total) as advance:
-                    copier = Copier(src, dst, name, book, settings, limit, advance)
+                    copier = Copier(src, dst, name, book, settings, limit, advance,
+                                    part_size_mib * MIB)
                     copy_bucket(copier, concurrency)
                 print(f"{name}: {copier.copied} version(s) copied, {copier.recovered} recovered "
                       f"from an interrupted run, {copier.skipped} already done")

@@ -58,12 +58,22 @@ def up(
     name: NameOpt = "mlps",
     hosts: Annotated[int | None, typer.Option("--hosts", help="N hosts h1..hN on one network.")] = None,
     topology: Annotated[Path | None, typer.Option("--topology", help="Topology YAML file.")] = None,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Environment spec (Pulumi.<env>.yaml): its hosts and zones.")
+    ] = None,
 ) -> None:
     """Boot the lab (cleaning leftovers of the same name first) and write its inventory."""
+    if sum(x is not None for x in (hosts, topology, spec)) > 1:
+        typer.echo("mlps lab up: give one of --hosts, --topology or --spec", err=True)
+        raise typer.Exit(2)
+    if spec is not None:
+        from mlps.lab import from_spec
+
+        _guard(lambda: from_spec.load(spec))  # a bad spec is refused before root is asked for
     lab = _lab(name)
-    if hosts is None and topology is None:
+    if hosts is None and topology is None and spec is None:
         hosts = 3
-    _guard(lambda: lab.up(hosts=hosts, topology=topology))
+    _guard(lambda: lab.up(hosts=hosts, topology=topology, spec=spec))
     for line in lab.log:
         typer.echo(line)
     for h in lab.hosts.values():

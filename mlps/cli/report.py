@@ -21,6 +21,7 @@ from mlps.cli.common import (
     findings_exit,
     hospital_name,
     one_spec,
+    require_extra,
     user_errors,
 )
 from mlps.controls import catalog
@@ -137,6 +138,7 @@ def report(
 
 def _synthesize(loaded: LoadedSpec, spec: Path, out: Path) -> Path:
     """Run the stack program offline for ``loaded`` and write its plan into ``out``."""
+    require_extra("report --synth", "pulumi", "iac")
     from mlps.synth.output import write_tree
     from mlps.synth.project import project_root
     from mlps.synth.run import synthesize_spec

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mlps.cli import app
-from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, one_spec, user_errors
+from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, one_spec, require_extra, user_errors
 from mlps.errors import InputError
 from mlps.plan_findings import SYNTH
 from mlps.safe_output import check_target
@@ -44,6 +44,7 @@ def synth(
     Exit 0 when the plan passes every mandatory policy, 1 on findings or a spec that fails
     validation (nothing is synthesized then), 2 on unusable input.
     """
+    require_extra("synth", "pulumi", "iac")
     import pulumi
 
     from mlps.synth import synthesize

@@ -2,7 +2,8 @@
 
 Memory stays bounded: listings are read a page at a time and one key's versions at a time,
 bodies are streamed through a spool (memory up to 8 MiB, then a temporary file) that also
-yields their SHA-256 before the target put, and at most ``concurrency`` keys are copied at once
+yields their SHA-256 before the target put (a multipart upload, one part in memory at a time,
+for a version larger than one part), and at most ``concurrency`` keys are copied at once
 (versions of one key in order, so the target's version history keeps the source's order).
 Each target object carries its source version and SHA-256 in user metadata
 (``mlps-source-version``, ``mlps-sha256``): a resumed run recognises a put that landed just
@@ -11,6 +12,7 @@ before a kill, and ``verify`` matches versions by it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import threading
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from mlps.errors import InputError
@@ -28,7 +30,10 @@ from mlps.exit.s3 import Client, Entry, code, versions
 
 CHUNK = 1 << 20
 SPOOL = 8 << 20
-MAX_PUT = 5 << 30  # one PUT; larger objects need a multipart copy (not done here)
+MIB = 1 << 20
+MAX_PUT = 5 << 30  # one PUT (S3); larger versions go by multipart upload
+MIN_PART, MAX_PARTS = 5 * MIB, 10_000  # S3: parts of 5 MiB at least (but the last), 10,000 at most
+PART = 64 * MIB
 SOURCE_VERSION, SHA256 = "mlps-source-version", "mlps-sha256"
 _PASSED = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage",
            "ContentType")
@@ -152,9 +157,12 @@ class Copier:
     """Copies the versions of one bucket, key by key, recording each in the journal."""
 
     def __init__(self, src: Client, dst: Client, bucket: str, journal: Journal, settings: BucketSettings,
-                 limit: RateLimit, progress: Callable[[int], None]) -> None:
+                 limit: RateLimit, progress: Callable[[int], None], part_size: int = PART) -> None:
+        if not MIN_PART <= part_size <= MAX_PUT:
+            raise ValueError(f"part size {part_size} outside {MIN_PART}..{MAX_PUT} bytes")
         self.src, self.dst, self.bucket, self.journal = src, dst, bucket, journal
         self.settings, self.limit, self.progress = settings, limit, progress
+        self.part_size = part_size
         self.copied = self.skipped = self.recovered = 0
         self._count = threading.Lock()
 
@@ -206,10 +214,6 @@ class Copier:
         if entry.marker:
             answer = self.dst.delete_object(Bucket=self.bucket, Key=entry.key)
             return "", str(answer.get("VersionId", ""))
-        if entry.size > MAX_PUT:
-            raise InputError(f"s3://{self.bucket}/{entry.key}", f"version {entry.version} is "
-                             f"{entry.size} bytes, over the 5 GiB of one PUT",
-                             "copy it by hand with a multipart tool, then run again")
         obj = self.src.get_object(Bucket=self.bucket, Key=entry.key, VersionId=entry.version)
         digest = hashlib.sha256()
         with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
@@ -225,8 +229,7 @@ class Copier:
             metadata[SOURCE_VERSION] = entry.version
             metadata[SHA256] = digest.hexdigest()
             kwargs: dict[str, Any] = {k: obj[k] for k in _PASSED if obj.get(k)}
-            kwargs.update(Bucket=self.bucket, Key=entry.key, Body=spool, ContentLength=size,
-                          Metadata=metadata)
+            kwargs.update(Bucket=self.bucket, Key=entry.key, Metadata=metadata)
             tags = self.src.get_object_tagging(Bucket=self.bucket, Key=entry.key,
                                                VersionId=entry.version).get("TagSet", [])
             if tags:
@@ -237,8 +240,28 @@ class Copier:
                     kwargs.update(ObjectLockMode=mode, ObjectLockRetainUntilDate=until)
                 if hold:
                     kwargs["ObjectLockLegalHoldStatus"] = "ON"
-            answer = self.dst.put_object(**kwargs)
+            if size > self.part_size:
+                return digest.hexdigest(), self._multipart(spool, size, kwargs)
+            answer = self.dst.put_object(Body=spool, ContentLength=size, **kwargs)
         return digest.hexdigest(), str(answer.get("VersionId", ""))
+
+    def _multipart(self, spool: IO[bytes], size: int, kwargs: dict[str, Any]) -> str:
+        """Upload ``size`` bytes of ``spool`` in parts (aborted on any failure); the version id."""
+        part = max(self.part_size, -(-size // MAX_PARTS))
+        upload = self.dst.create_multipart_upload(**kwargs)["UploadId"]
+        where = {"Bucket": kwargs["Bucket"], "Key": kwargs["Key"], "UploadId": upload}
+        try:
+            parts = []
+            for number in range(1, -(-size // part) + 1):
+                chunk = spool.read(part)
+                answer = self.dst.upload_part(Body=chunk, PartNumber=number, **where)
+                parts.append({"ETag": answer["ETag"], "PartNumber": number})
+            done = self.dst.complete_multipart_upload(MultipartUpload={"Parts": parts}, **where)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.dst.abort_multipart_upload(**where)
+            raise
+        return str(done.get("VersionId", ""))
 
 
 def copy_bucket(copier: Copier, concurrency: int) -> None:

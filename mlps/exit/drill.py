@@ -11,9 +11,13 @@ import yaml
 from mlps.errors import InputError
 from mlps.exit.plan import (
     BucketCensus,
+    Capacity,
     capacity_problem,
+    capacity_warning,
     cloud_buckets,
+    declared_capacity,
     duration,
+    needed_bytes,
     onprem_spec,
     time_warning,
     transfer_times,
@@ -74,6 +78,7 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
     status = 0
     buckets = cloud_buckets(loaded.data)
     total = 0
+    sizes: list[tuple[int, int]] = []
     if endpoint:
         from mlps.exit.s3 import client, errors
 
@@ -82,6 +87,7 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
             for bucket in buckets:
                 found = census(s3, str(bucket.get("name")))
                 total += found.bytes
+                sizes.append((found.bytes, int(bucket.get("replicas", 1))))
                 lines.append(f"bucket {found.name}: {found.objects} object(s), {found.versions} "
                              f"version(s), {found.markers} delete marker(s), {found.bytes} bytes")
                 if found.locked or found.held:
@@ -96,11 +102,24 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
             lines.append(f"warning: {warning} (primary line alone)")
         if not times:
             lines.append("no dedicated line in the spec (links): the copy time is not estimated")
-        replicas = max((int(b.get("replicas", 1)) for b in buckets), default=1)
-        problem = capacity_problem(total, capacity_gb, replicas)
-        if problem:
+        capacity = (Capacity(capacity_gb, "--capacity-gb") if capacity_gb is not None
+                    else declared_capacity(loaded.data))
+        needed = needed_bytes(sizes)
+        problem = capacity_problem(needed, capacity)
+        if capacity is None:
+            lines.append(f"capacity: needs {needed} bytes (all versions × replicas); not checked, "
+                         "no object_storage host declares capacity_gb (or give --capacity-gb)")
+        elif problem:
             lines.append(f"capacity: {problem}")
             status = 1
+        else:
+            lines.append(f"capacity: needs {needed} bytes of {capacity.gib:g} GiB ({capacity.source})")
+            warning = capacity_warning(needed, capacity)
+            if warning:
+                lines.append(f"warning: {warning}")
+        if capacity is not None and capacity.undeclared:
+            lines.append(f"  note: {', '.join(capacity.undeclared)} declare no capacity_gb "
+                         "(counted as 0)")
     else:
         lines.append("no --source-endpoint: objects, bytes and copy time not counted")
     with output_dir(out, "exit-plan") as staging:

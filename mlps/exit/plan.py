@@ -133,12 +133,51 @@ def time_warning(seconds: float) -> str | None:
     return None
 
 
-def capacity_problem(total_bytes: int, capacity_gb: float | None, replicas: int = 1) -> str | None:
-    """Why the target store cannot hold ``total_bytes`` × ``replicas``, or None when it can."""
-    if capacity_gb is None:
+@dataclass
+class Capacity:
+    """Raw capacity of the on-prem object storage, where it comes from, and what it leaves out."""
+
+    gib: float
+    source: str
+    undeclared: list[str] = field(default_factory=list)
+
+
+def declared_capacity(data: dict[str, Any]) -> Capacity | None:
+    """The sum of ``capacity_gb`` over the on-prem ``object_storage`` hosts of spec ``data``.
+
+    None when no such host declares it; hosts that do not are named (they count as 0).
+    """
+    cloud = {z.get("name") for z in _dicts(data.get("zones")) if z.get("placement") == "cloud"}
+    hosts = [h for h in _dicts(data.get("hosts"))
+             if "object_storage" in (h.get("roles") or []) and h.get("zone") not in cloud]
+    declared = [h for h in hosts if isinstance(h.get("capacity_gb"), int | float)]
+    if not declared:
         return None
-    needed = total_bytes * max(replicas, 1)
-    if needed > capacity_gb * GIB:
-        return (f"needs {needed / GIB:.1f} GiB ({replicas} replica(s)) but the on-prem object "
-                f"storage declares {capacity_gb:g} GiB")
+    names = ", ".join(str(h.get("name")) for h in declared)
+    return Capacity(float(sum(h["capacity_gb"] for h in declared)),
+                    f"hosts[].capacity_gb of {names}",
+                    [str(h.get("name")) for h in hosts if h not in declared])
+
+
+def needed_bytes(buckets: list[tuple[int, int]]) -> int:
+    """Raw bytes the copy takes: every bucket's bytes (all versions) × its replicas."""
+    return sum(size * max(replicas, 1) for size, replicas in buckets)
+
+
+def capacity_problem(needed: int, capacity: Capacity | None) -> str | None:
+    """Why the on-prem store cannot take ``needed`` raw bytes, or None when it can (or is unknown)."""
+    if capacity is None:
+        return None
+    if needed > capacity.gib * GIB:
+        return (f"needs {needed} bytes ({needed / GIB:.3f} GiB, all versions × replicas) but "
+                f"{capacity.source} gives {capacity.gib:g} GiB; add disks or hosts, or move "
+                "fewer buckets (--capacity-gb overrides the spec)")
     return None
+
+
+def capacity_warning(needed: int, capacity: Capacity | None, share: float = 0.85) -> str | None:
+    """A warning when the copy fits but fills more than ``share`` of the store."""
+    if capacity is None or needed > capacity.gib * GIB or needed <= share * capacity.gib * GIB:
+        return None
+    return (f"the copy fills {needed / (capacity.gib * GIB):.0%} of {capacity.gib:g} GiB "
+            f"({capacity.source}): little room for new versions")

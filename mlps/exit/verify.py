@@ -3,8 +3,9 @@
 Both listings are walked together, key by key (bounded memory). Each source version must have
 exactly one target version carrying it in ``mlps-source-version``, with the same SHA-256 of
 the content streamed from each side, the same size, content type, user metadata and tags, and
-a retention never shorter (nor a legal hold dropped). Delete markers must keep their place in
-the key's history. Each difference is named: missing, extra, duplicated, altered, weakened.
+a retention never shorter nor in GOVERNANCE mode where the source has COMPLIANCE, and no legal
+hold dropped. Delete markers must keep their place in the key's history. Each difference is
+named: missing, extra, duplicated, altered, weakened (weaker protection, whatever else differs).
 """
 
 from __future__ import annotations
@@ -129,23 +130,26 @@ def _compare(src: Client, dst: Client, bucket: str, lock: bool, entry: Entry,
         problems.append(f"content differs ({s_size} vs {t_size} bytes)")
     if s_obj.get("ContentType") != t_obj.get("ContentType"):
         problems.append(f"content type {s_obj.get('ContentType')} vs {t_obj.get('ContentType')}")
-    if _user(s_obj.get("Metadata") or {}) != _user(t_obj.get("Metadata") or {}):
-        problems.append("user metadata differs")
+    s_meta, t_meta = _user(s_obj.get("Metadata") or {}), _user(t_obj.get("Metadata") or {})
+    if s_meta != t_meta:
+        differ = sorted(k for k in s_meta.keys() | t_meta.keys() if s_meta.get(k) != t_meta.get(k))
+        problems.append(f"user metadata differs ({', '.join(differ)})")
     if _tags(src, bucket, entry.key, entry.version) != _tags(dst, bucket, entry.key, target.version):
         problems.append("tags differ")
-    status = "altered" if problems else OK
+    weak: list[str] = []
     if lock:
         s_mode, s_until, s_hold = protection(src, bucket, entry)
         t_mode, t_until, t_hold = protection(dst, bucket, target)
         shorter = s_until is not None and s_until > datetime.now(UTC) and (
             t_until is None or t_until < s_until or (s_mode == "COMPLIANCE" and t_mode != s_mode))
         if shorter:
-            problems.append(f"retention {s_mode} until {s_until} on the source, "
-                            f"{t_mode or 'none'} until {t_until} on the target")
+            weak.append(f"retention {s_mode} until {s_until} on the source, "
+                        f"{t_mode or 'none'} until {t_until} on the target")
         if s_hold and not t_hold:
-            problems.append("legal hold dropped")
-        if problems and status == OK:
-            status = "weakened"
+            weak.append("legal hold dropped")
+    # weaker protection is named first: the copy could be deleted before the source's date
+    status = "weakened" if weak else "altered" if problems else OK
+    problems = weak + problems
     _line(out, tally, status, bucket, entry, target, s_hash, t_hash, "; ".join(problems))
 
 

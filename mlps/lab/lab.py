@@ -114,6 +114,11 @@ class Lab:
                     for n in topo.networks[1:]
                 ],
                 "groups": topo.groups,
+                "routers": topo.routers,
+                "routes": {
+                    h: [{"to": str(to), "via": str(via)} for to, via in routes]
+                    for h, routes in topo.routes.items()
+                },
             },
             "cuts": self._cuts,
         }
@@ -125,11 +130,22 @@ class Lab:
         hosts: int | None = None,
         topology: Path | None = None,
         timeout: float = BOOT_TIMEOUT,
+        spec: Path | None = None,
     ) -> Lab:
-        """Clean leftovers of this name, then boot the hosts and wait until SSH answers."""
-        if (hosts is None) == (topology is None):
-            raise LabError("give either hosts=N or topology=PATH")
-        topo = load_topology(topology) if topology is not None else default_topology(hosts or 0)
+        """Clean leftovers of this name, then boot the hosts and wait until SSH answers.
+
+        With ``spec``, the hosts, zones and inventory are those of an environment spec
+        (``mlps.lab.from_spec``)."""
+        if sum(x is not None for x in (hosts, topology, spec)) != 1:
+            raise LabError("give one of hosts=N, topology=PATH or spec=PATH")
+        spec_lab = None
+        if spec is not None:
+            from mlps.lab import from_spec
+
+            spec_lab = from_spec.load(spec)
+            topo = spec_lab.topology
+        else:
+            topo = load_topology(topology) if topology is not None else default_topology(hosts or 0)
         preflight()
         raise_machine_limits(self.log)
         start = time.monotonic()
@@ -171,7 +187,10 @@ class Lab:
                 net.create_host(self.names, topo, name, {})
                 host.launch(self.names, name)
             (state / "known_hosts").write_text("".join(known))
-            inventory.write(self.names, topo)
+            if spec_lab is not None:
+                self.inventory_path.write_text(from_spec.render_inventory(spec_lab, self.names))
+            else:
+                inventory.write(self.names, topo)
             self._wait_ssh(topo.hosts, timeout)
         except LabError as exc:
             tails = self._console_tails()

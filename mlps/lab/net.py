@@ -117,6 +117,13 @@ def create_host(names: LabNames, topo: Topology, host: str, cuts: dict[str, str]
         _ip(["-n", ns, "link", "set", ifname, "up"], f"{host}'s {ifname} up")
         if cuts.get(net.name) != "down":
             _ip(["-n", lab, "link", "set", p, "up"], f"{p} up")
+    if host in topo.routers:
+        run(
+            ["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"],
+            f"forwarding on {host}",
+        )
+    for to, via in topo.routes.get(host, []):
+        _ip(["-n", ns, "route", "add", str(to), "via", str(via)], f"route of {host} to {to}")
 
 
 def delete(ns: str) -> None:

@@ -1,7 +1,8 @@
 """pytest plugin: the ``lab_factory`` fixture (``pytest_plugins = ["mlps.lab.pytest_plugin"]``).
 
-``lab_factory(name, hosts=N)`` or ``lab_factory(name, topology=path)`` returns a Lab that is
-up; every lab made is brought down when the requesting module's tests are done. If the lab
+``lab_factory(name, hosts=N)``, ``lab_factory(name, topology=path)`` or
+``lab_factory(name, spec=path)`` returns a Lab that is up; every lab made is brought down when
+the requesting module's tests are done. If the lab
 cannot run here the test is skipped with the reason, but fails when ``CI=true``: a CI run
 must not skip lab tests silently.
 """
@@ -40,11 +41,13 @@ def lab_factory() -> Iterator[LabFactory]:
     """Factory of labs that are taken down at the end of the module."""
     made: list[Lab] = []
 
-    def make(name: str, hosts: int | None = None, topology: Path | None = None) -> Lab:
+    def make(
+        name: str, hosts: int | None = None, topology: Path | None = None, spec: Path | None = None
+    ) -> Lab:
         require_lab()
         lab = Lab(name)
         made.append(lab)
-        return lab.up(hosts=hosts, topology=topology)
+        return lab.up(hosts=hosts, topology=topology, spec=spec)
 
     yield make
     errors = []

@@ -24,7 +24,7 @@ DEFAULT_MGMT_CIDR = "10.99.0.0/24"
 MAX_BYTES = 1024 * 1024
 RELAY_SLOTS = 4  # top addresses of the management network kept for the apt relay
 NET_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-TOP_KEYS = {"hosts", "networks", "groups", "management"}
+TOP_KEYS = {"hosts", "networks", "groups", "management", "routers", "routes"}
 NET_KEYS = {"name", "cidr", "members"}
 
 
@@ -48,6 +48,10 @@ class Topology:
     hosts: list[str]
     networks: list[Network]
     groups: dict[str, list[str]] = field(default_factory=dict)
+    routers: list[str] = field(default_factory=list)
+    routes: dict[str, list[tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]]] = field(
+        default_factory=dict
+    )
 
     @property
     def management(self) -> Network:
@@ -120,11 +124,62 @@ def build(data: Any, file: str, mgmt_cidr: str = DEFAULT_MGMT_CIDR) -> Topology:
     raw_nets = data.get("networks") or []
     if not isinstance(raw_nets, list):
         raise InputError(file, "'networks' must be a list", "", "/networks")
+    routers = _routers(data.get("routers") or [], hosts, file)
     for i, raw in enumerate(raw_nets):
-        networks.append(_network(raw, hosts, file, f"/networks/{i}"))
+        networks.append(_network(raw, hosts, file, f"/networks/{i}", routers))
     _distinct(networks, file)
     groups = _groups(data.get("groups") or {}, hosts, file)
-    return Topology(hosts=hosts, networks=networks, groups=groups)
+    topo = Topology(hosts=hosts, networks=networks, groups=groups, routers=routers)
+    topo.routes = _routes(data.get("routes") or {}, topo, file)
+    return topo
+
+
+def _routers(raw: Any, hosts: list[str], file: str) -> list[str]:
+    """Hosts that forward between their networks (ip_forward on, nothing filtered)."""
+    if not isinstance(raw, list) or any(h not in hosts for h in raw):
+        raise InputError(file, "'routers' must be a list of the topology's hosts", "", "/routers")
+    return [str(h) for h in raw]
+
+
+def _routes(
+    raw: Any, topo: Topology, file: str
+) -> dict[str, list[tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]]]:
+    """``host: [{to: CIDR, via: ADDRESS}]``; ``via`` is on one of the host's own networks."""
+    if not isinstance(raw, dict):
+        raise InputError(file, "'routes' must map a host to a list of {to, via}", "", "/routes")
+    out: dict[str, list[tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]]] = {}
+    for host, entries in raw.items():
+        where = f"/routes/{host}"
+        if host not in topo.hosts:
+            raise InputError(file, f"{host!r} is not one of the hosts", "", where)
+        if not isinstance(entries, list):
+            raise InputError(file, "routes are a list of {to, via}", "", where)
+        own = [net for _i, net in topo.interfaces(host)]
+        routes = []
+        for i, entry in enumerate(entries):
+            place = f"{where}/{i}"
+            if not isinstance(entry, dict):
+                raise InputError(file, "a route is a mapping with 'to' and 'via'", "", place)
+            _no_unknown(entry, {"to", "via"}, file, place)
+            to = _cidr(entry.get("to"), file, f"{place}/to")
+            via = _address_or_none(entry.get("via"))
+            if via is None or not any(via in net.cidr for net in own):
+                raise InputError(
+                    file,
+                    f"{entry.get('via')!r} is not an address on one of {host}'s networks",
+                    "",
+                    f"{place}/via",
+                )
+            routes.append((to, via))
+        out[str(host)] = routes
+    return out
+
+
+def _address_or_none(raw: Any) -> ipaddress.IPv4Address | None:
+    try:
+        return ipaddress.IPv4Address(str(raw))
+    except ValueError:
+        return None
 
 
 def _no_unknown(data: dict[str, Any], allowed: set[str], file: str, where: str) -> None:
@@ -200,7 +255,7 @@ def _management(cidr: ipaddress.IPv4Network, hosts: list[str], wanted: dict[str,
     return Network(MGMT, cidr, {h: members[h] for h in hosts})
 
 
-def _network(raw: Any, hosts: list[str], file: str, where: str) -> Network:
+def _network(raw: Any, hosts: list[str], file: str, where: str, routers: list[str]) -> Network:
     if not isinstance(raw, dict):
         raise InputError(file, "a network is a mapping with name, cidr and members", "", where)
     _no_unknown(raw, NET_KEYS, file, where)
@@ -228,7 +283,8 @@ def _network(raw: Any, hosts: list[str], file: str, where: str) -> Network:
             "",
             f"{where}/members",
         )
-    if len(pairs) < 2:
+    # A network served by a router alone (a zone with no hosts yet) is a segment too.
+    if len(pairs) < 2 and not (len(pairs) == 1 and pairs[0][0] in routers):
         raise InputError(file, f"network {name!r} needs at least two members", "", f"{where}/members")
     members: dict[str, ipaddress.IPv4Address] = {}
     for host, addr_raw in pairs:

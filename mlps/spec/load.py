@@ -9,6 +9,7 @@ from typing import Any
 from mlps.errors import InputError
 from mlps.pointers import escape
 from mlps.spec.defaults import apply_defaults
+from mlps.spec.integrity import input_problems, text_problems
 from mlps.spec.placement import layout_problems
 from mlps.spec.shape import check_shape
 from mlps.spec.yamlsource import Lines, parse, read_text
@@ -80,7 +81,8 @@ def spec_from_config(value: Any, source: str) -> LoadedSpec:
 
 
 def _complete(spec: LoadedSpec) -> LoadedSpec:
-    problems = check_shape(spec.data) or layout_problems(spec.data)
+    problems = (text_problems(spec.data) or check_shape(spec.data)
+                or layout_problems(spec.data) or input_problems(spec.data))
     if problems:
         errors = [InputError(spec.file, p.message, p.hint, where=_where(spec, p.pointer))
                   for p in problems]

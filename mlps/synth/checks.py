@@ -19,7 +19,10 @@ class PlanCheck:
     mandatory: int = 0
 
 
-def plan_graph(regs: list[Registration], level: int) -> PlanGraph:
+def plan_graph(
+    regs: list[Registration], level: int, approved_images: tuple[str, ...] | None = None
+) -> PlanGraph:
+    """The policies' view of the mocked registrations and of what the spec approves."""
     return PlanGraph(
         [
             PlanResource(r.type, r.name, r.urn, clean(r.inputs), r.provider, r.deps)
@@ -27,6 +30,7 @@ def plan_graph(regs: list[Registration], level: int) -> PlanGraph:
             if r.custom or r.type.startswith("pulumi:providers:")
         ],
         level=level,
+        approved_images=approved_images,
     )
 
 

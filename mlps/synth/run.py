@@ -45,7 +45,8 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
     files[KNOWN_HOSTS] = render_known_hosts(env.raw)
     if env.kubernetes.enabled and env.kubernetes.audit_log:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
-    check = run_policies(plan_graph(regs, spec.level), catalog())
+    approved = env.cloud.approved_images if env.cloud is not None else None
+    check = run_policies(plan_graph(regs, spec.level, approved), catalog())
     files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked)
     return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory)
 

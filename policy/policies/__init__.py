@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from policy.policies.alicloud import (
     actiontrail_trail,
+    ecs_image,
     ecs_instance,
     ecs_security_group,
     ecs_security_group_rule,
@@ -41,6 +42,7 @@ _MODULES = (
     ecs_security_group,
     ecs_security_group_rule,
     ecs_instance,
+    ecs_image,
 )
 
 POLICIES: tuple[PlanPolicy, ...] = tuple(p for m in _MODULES for p in m.POLICIES)

@@ -44,6 +44,8 @@ class PlanGraph:
 
     resources: list[PlanResource]
     level: int = 3
+    approved_images: tuple[str, ...] | None = None
+    """The spec's ``cloud.approved_images`` (None: the plan's spec declares none)."""
     by_type: dict[str, list[PlanResource]] = field(default_factory=dict)
     _namespaced: dict[tuple[str, str, str], list[PlanResource]] = field(default_factory=dict)
     _refs: dict[tuple[str, str], dict[str, list[PlanResource]]] = field(default_factory=dict)

@@ -37,10 +37,17 @@ class ObjectStorage(pulumi.ComponentResource):
         super().__init__("mlps:storage:ObjectStorage", name, None, opts)
         env = args.env
         self.targets: dict[str, S3Target] = {}
+        self.endpoints: dict[str, pulumi.Input[str]] = {}
+        """Bucket name → S3 endpoint its clients use."""
+        self.endpoint: str | None = None
+        """The hospital's own S3 endpoint (TLS), when storage hosts exist."""
+        self.play: AnsiblePlay | None = None
         servers = env.hosts_with("object_storage")
         if servers:
             scheme = "https" if env.storage_tls else "http"
             endpoint = f"{scheme}://{servers[0].address}:{S3_PORT}"
+            self.endpoint = endpoint
+            self.endpoints.update({b.name: endpoint for b in env.buckets if b.placement == "onprem"})
             identities: dict[str, pulumi.Input[Any]] = {}
             for w in env.local_s3_workloads():
                 if w.bucket is None:
@@ -53,7 +60,7 @@ class ObjectStorage(pulumi.ComponentResource):
                 KEY_VAR: secret_value(env.storage_key, f"{name}-encryption-key", self, "hex256"),
                 IDENTITY_KEYS_VAR: secret_map(identities),
             }
-            AnsiblePlay(
+            self.play = AnsiblePlay(
                 f"{name}-servers",
                 AnsiblePlayArgs(limit="object_storage", inventory=args.inventory, secret_vars=secrets),
                 pulumi.ResourceOptions(parent=self),
@@ -61,5 +68,8 @@ class ObjectStorage(pulumi.ComponentResource):
         if args.cloud is not None and args.key is not None:
             for bucket in env.buckets:
                 if bucket.placement == "cloud":
-                    args.cloud.bucket(bucket, args.key, self)
+                    oss = args.cloud.bucket(bucket, args.key, self)
+                    self.endpoints[bucket.name] = oss.intranet_endpoint.apply(
+                        lambda host: f"https://{host}" if host else ""
+                    )
         self.register_outputs({"buckets": [b.name for b in env.buckets]})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pulumi
 
+from stacks.components.object_storage import ObjectStorage
 from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services
 from stacks.model import Environment
 
 
-def build(env: Environment, parent: pulumi.ComponentResource) -> None:
+def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
     foundation = cloud_foundation(env, parent)
-    logs, _ = host_services(env, parent, foundation)
+    logs, storage = host_services(env, parent, foundation)
     cloud_cluster(env, parent, foundation, logs)
+    return storage

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
+from stacks.components.object_storage import ObjectStorage
 from stacks.inventory import render_inventory
 from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services, onprem_cluster
 from stacks.model import Bucket, Environment, Workload
@@ -17,7 +18,7 @@ def core_in_cloud(env: Environment) -> list[str]:
     return sorted(i.name for i in items if i.data_class == "core" and i.placement == "cloud")
 
 
-def build(env: Environment, parent: pulumi.ComponentResource) -> None:
+def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
     misplaced = core_in_cloud(env)
     if misplaced:
         raise pulumi.RunError(
@@ -33,3 +34,4 @@ def build(env: Environment, parent: pulumi.ComponentResource) -> None:
         )
     onprem_cluster(env, parent, logs, storage)
     cloud_cluster(env, parent, foundation, logs)
+    return storage

@@ -8,12 +8,15 @@ import pulumi
 import pulumi_alicloud as ali
 import pulumi_kubernetes as k8s
 
-from stacks.model import Bucket, Cloud, Host, Zone
+from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host, Zone
 from stacks.naming import res
 from stacks.providers.base import CloudNetwork, SecurityRule
 
 _POD_CIDRS = ("10.244.0.0/16", "172.30.0.0/16", "192.168.128.0/18")
 _SERVICE_CIDRS = ("10.96.0.0/16", "172.31.0.0/16", "192.168.192.0/18")
+KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
+"""Options of what must outlive a mistaken ``pulumi destroy``: audit log stores, KMS keys and
+locked buckets (``pulumi destroy`` refuses them; removed from the program, they stay in the cloud)."""
 
 
 def supernet(cidrs: list[str]) -> str:
@@ -46,7 +49,8 @@ class Alicloud:
         self.audit = cloud.audit_trail
         self.zone_id = config.get("cloudZoneId") or f"{cloud.region}-b"
         self.instance_type = config.get("instanceType") or "ecs.g7.large"
-        self.image_id = config.get("imageId") or "debian_12_9_x64_20G_alibase_20250117.vhd"
+        # An image outside cloud.approved_images is refused by approved_instance_image (CLD-IMG-01).
+        self.image_id = config.get("imageId") or (cloud.approved_images or (DEFAULT_IMAGE,))[0]
         self.provider = ali.Provider(
             res(env, "alicloud"),
             region=cloud.region,
@@ -132,7 +136,7 @@ class Alicloud:
             rotation_interval="8760h",
             pending_window_in_days=30,
             deletion_protection="Enabled",
-            opts=self._opts(parent),
+            opts=self._opts(parent, **KEEP),
         )
         return key.id
 
@@ -164,7 +168,7 @@ class Alicloud:
             res(self.env, "log-project"),
             project_name=self.project_name,
             description=f"{self.env}: central audit logs",
-            opts=self._opts(parent),
+            opts=self._opts(parent, **KEEP),
         )
         ali.log.Store(
             res(self.env, "log-store"),
@@ -174,11 +178,12 @@ class Alicloud:
             shard_count=2,
             auto_split=True,
             append_meta=True,
-            opts=self._opts(parent),
+            opts=self._opts(parent, **KEEP),
         )
         return project.project_name
 
-    def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> pulumi.Resource:
+    def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> ali.oss.Bucket:
+        locked = bucket.lock_mode != "none"
         oss = ali.oss.Bucket(
             res(self.env, "oss", bucket.name),
             bucket=bucket.name,
@@ -190,15 +195,15 @@ class Alicloud:
             else ali.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
             redundancy_type="ZRS" if bucket.replicas > 1 else "LRS",
             tags={"mlps:data-class": bucket.data_class},
-            opts=self._opts(parent),
+            opts=self._opts(parent, **(KEEP if locked else {})),
         )
-        if bucket.lock_mode != "none":
+        if locked:
             ali.oss.BucketWorm(
                 res(self.env, "oss", bucket.name, "worm"),
                 bucket=oss.bucket,
                 retention_period_in_days=bucket.lock_days,
                 status="Locked" if bucket.lock_mode == "COMPLIANCE" else "InProgress",
-                opts=self._opts(parent),
+                opts=self._opts(parent, **KEEP),
             )
         return oss
 

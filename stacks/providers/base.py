@@ -32,6 +32,13 @@ class SecurityRule:
     description: str
 
 
+class CloudBucket(Protocol):
+    """A cloud bucket: its endpoint inside the cloud network (host name)."""
+
+    @property
+    def intranet_endpoint(self) -> pulumi.Output[str]: ...
+
+
 class CloudProvider(Protocol):
     def network(self, zones: tuple[Zone, ...], parent: pulumi.Resource) -> CloudNetwork: ...
 
@@ -47,7 +54,7 @@ class CloudProvider(Protocol):
 
     def log_store(self, retention_days: int, parent: pulumi.Resource) -> pulumi.Output[str]: ...
 
-    def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> pulumi.Resource: ...
+    def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> CloudBucket: ...
 
     def audit_trail(self, parent: pulumi.Resource) -> pulumi.Resource: ...
 

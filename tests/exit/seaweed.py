@@ -37,7 +37,8 @@ class Server:
 
 
 def _free_ports(count: int) -> list[int]:
-    socks, ports = [], []
+    socks: list[socket.socket] = []
+    ports: list[int] = []
     try:
         while len(ports) < count:
             s = socket.socket()
@@ -106,7 +107,7 @@ def seaweed(base: Path, name: str) -> Iterator[Server]:
     ports = dict(zip(_PORTS, _free_ports(len(_PORTS)), strict=True))
     args = [str(WEED), "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-filer", "-s3", f"-s3.config={root / 's3.json'}", "-s3.port.iceberg=0",
-            "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=20",
+            "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=120",
             "-metricsPort=0", *(f"-{flag}={port}" for flag, port in ports.items())]
     log = root / "weed.log"
     with open(log, "wb") as out:

@@ -2,12 +2,16 @@
 
 The source plays the cloud store, the target the on-prem one. The copy is killed with SIGKILL
 half-way and resumed; verify must then find every version exactly once; a tampered target
-must be named version by version; purge must refuse without a passing manifest, refuse when
-the source changed or a target copy vanished, and must not force versions under retention.
+must be named version by version (retention shortened, GOVERNANCE for COMPLIANCE, legal hold
+dropped, same-size content swapped, version missing or planted, user metadata changed); purge
+must refuse without a passing manifest, refuse when the source changed or a target copy
+vanished, and must not force versions under retention. Versions above the part size go by
+multipart upload; the plan checks the spec's declared capacity at the threshold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -179,6 +183,29 @@ def test_exit_drill_kill_resume_verify_purge(servers: tuple[Path, Server, Server
     assert "copy over line-ct (200 Mbit/s down)" in planned.stdout
     assert "capacity: needs" in planned.stdout
 
+    # capacity declared in the spec (hosts[].capacity_gb): all versions × 2 replicas just fit,
+    # one byte less capacity fails
+    needed = 2 * sum(v["Size"] for page in src.get_paginator("list_object_versions").paginate(
+        Bucket=LOCKED) for v in page.get("Versions", []))
+    for capacity, code in ((needed / (1 << 30), 0), ((needed - 1) / (1 << 30), 1)):
+        spec_dir = base / f"spec-{code}"
+        spec_dir.mkdir()
+        text = (ROOT / "Pulumi.hybrid-prod.yaml").read_text(encoding="utf-8")
+        host = "{name: s3-1, zone: storage, address: 10.30.0.11, roles: [object_storage]"
+        assert host in text
+        (spec_dir / "Pulumi.hybrid-prod.yaml").write_text(
+            text.replace(host, host + f", capacity_gb: {capacity!r}"), encoding="utf-8")
+        spec = spec_dir / "Pulumi.hybrid-prod.yaml"
+        fit = subprocess.run(
+            [sys.executable, "-m", "mlps", "exit", "plan", "--spec", str(spec),
+             "--out", str(spec_dir / "plan"), "--source-endpoint", src_server.endpoint,
+             "--source-profile", "src"],
+            cwd=ROOT, env=drill.env, capture_output=True, text=True, timeout=300, check=False)
+        assert fit.returncode == code, fit.stdout + fit.stderr
+        assert f"capacity: needs {needed} bytes" in fit.stdout, fit.stdout
+        assert ("but hosts[].capacity_gb of s3-1 gives" in fit.stdout) == bool(code), fit.stdout
+        assert "s3-2, s3-3 declare no capacity_gb" in fit.stdout
+
     # copy, killed with SIGKILL part-way (rate-limited so the kill lands mid-copy)
     proc = subprocess.Popen(drill.args("run", "--journal", str(drill.journal), "--max-mbps", "16",
                                        "--concurrency", "4"),
@@ -186,7 +213,8 @@ def test_exit_drill_kill_resume_verify_purge(servers: tuple[Path, Server, Server
     deadline = time.monotonic() + 120
     while _done(drill.journal) < 40 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert proc.poll() is None, f"run ended before the kill: {proc.stderr.read() if proc.stderr else ''}"
+    assert proc.poll() is None, \
+        f"run ended before the kill: {proc.stderr.read().decode() if proc.stderr else ''}"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     if proc.stderr:
@@ -289,3 +317,180 @@ def test_exit_drill_kill_resume_verify_purge(servers: tuple[Path, Server, Server
     assert any(line.split("\t")[:3] == [line.split("\t")[0], LOCKED, "attachments/011.pdf"]
                and line.split("\t")[0] in ("weakened", "altered") and "legal hold dropped" in line
                for line in weak.stdout.splitlines()), weak.stdout
+
+
+def _copied(servers: tuple[Path, Server, Server], bucket: str, lock: bool,
+            puts: list[dict[str, Any]], *extra: str) -> tuple[Drill, Any, Any]:
+    """A fresh source bucket with ``puts``, copied by ``mlps exit run``, verified clean."""
+    base, src_server, dst_server = servers
+    drill = Drill(base, src_server, dst_server)
+    src, dst = _client(src_server), _client(dst_server)
+    if lock:
+        src.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    else:
+        src.create_bucket(Bucket=bucket)
+        src.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for put in puts:
+        src.put_object(Bucket=bucket, **put)
+    run = drill("run", "--journal", str(base / f"{bucket}.sqlite"), "--bucket", bucket, *extra)
+    assert run.returncode == 0, run.stdout + run.stderr
+    clean = drill("verify", "--bucket", bucket, "--out", str(base / f"{bucket}-clean"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    return drill, src, dst
+
+
+def _named(drill: Drill, bucket: str, out: str) -> list[list[str]]:
+    """Verify ``bucket`` after tampering: exit 1, and the problem lines split into fields."""
+    bad = drill("verify", "--bucket", bucket, "--out", str(drill.base / out))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "Traceback" not in bad.stderr
+    return [line.split("\t") for line in bad.stdout.splitlines() if "\t" in line]
+
+
+def _only(dst: Any, bucket: str, key: str) -> str:
+    """The one version id of ``key`` on ``dst``."""
+    found = dst.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    assert len(found) == 1, found
+    return str(found[0]["VersionId"])
+
+
+def _forge(dst: Any, bucket: str, key: str, body: bytes | None = None,
+           metadata: dict[str, str] | None = None) -> None:
+    """Replace the target copy of ``key`` by one claiming the same source version (and keeping
+    its content type, tags and mlps metadata) with other ``body`` or user ``metadata``."""
+    version = _only(dst, bucket, key)
+    old = dst.get_object(Bucket=bucket, Key=key, VersionId=version)
+    tags = dst.get_object_tagging(Bucket=bucket, Key=key, VersionId=version)["TagSet"]
+    meta = dict(old["Metadata"])
+    meta.update(metadata or {})
+    content = old["Body"].read() if body is None else body
+    dst.delete_object(Bucket=bucket, Key=key, VersionId=version)
+    dst.put_object(Bucket=bucket, Key=key, Body=content, ContentType=old["ContentType"],
+                   Metadata=meta, Tagging="&".join(f"{t['Key']}={t['Value']}" for t in tags))
+
+
+def test_verify_names_retention_shortened_on_target(servers: tuple[Path, Server, Server]) -> None:
+    until = datetime.now(UTC) + timedelta(days=2)
+    bucket, key = "atk-retention", "consent/0001.pdf"
+    drill, _, dst = _copied(servers, bucket, True, [
+        {"Key": key, "Body": b"%PDF consent", "ContentType": "application/pdf",
+         "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}])
+    dst.put_object_retention(Bucket=bucket, Key=key, VersionId=_only(dst, bucket, key),
+                             Retention={"Mode": "GOVERNANCE",
+                                        "RetainUntilDate": datetime.now(UTC) + timedelta(hours=1)},
+                             BypassGovernanceRetention=True)
+    named = _named(drill, bucket, "v-retention")
+    assert [f[:3] for f in named] == [["weakened", bucket, key]], named
+    assert "retention GOVERNANCE until" in named[0][8] and "GOVERNANCE until" in named[0][8].split(
+        "on the source, ")[1], named
+
+
+def test_verify_names_governance_instead_of_compliance(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-mode", "consent/0002.pdf"
+    until = datetime.now(UTC) + timedelta(days=2)
+    drill, _, dst = _copied(servers, bucket, True, [
+        {"Key": key, "Body": b"%PDF mode", "ContentType": "application/pdf",
+         "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}])
+    # the source is raised to COMPLIANCE after the copy; the target copy stays GOVERNANCE
+    src = _client(servers[1])
+    src.put_object_retention(Bucket=bucket, Key=key, VersionId=_only(src, bucket, key),
+                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until},
+                             BypassGovernanceRetention=True)
+    named = _named(drill, bucket, "v-mode")
+    assert [f[:3] for f in named] == [["weakened", bucket, key]], named
+    assert "retention COMPLIANCE until" in named[0][8] and "GOVERNANCE until" in named[0][8], named
+    # the same date in COMPLIANCE on the target passes: the mode was what failed
+    dst.put_object_retention(Bucket=bucket, Key=key, VersionId=_only(dst, bucket, key),
+                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until},
+                             BypassGovernanceRetention=True)
+    again = drill("verify", "--bucket", bucket, "--out", str(drill.base / "v-mode-fixed"))
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_verify_names_legal_hold_lost(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-hold", "claims/0003.pdf"
+    drill, _, dst = _copied(servers, bucket, True, [
+        {"Key": key, "Body": b"%PDF held", "ContentType": "application/pdf",
+         "ObjectLockLegalHoldStatus": "ON"},
+        {"Key": "claims/0004.pdf", "Body": b"%PDF free", "ContentType": "application/pdf"}])
+    dst.put_object_legal_hold(Bucket=bucket, Key=key, VersionId=_only(dst, bucket, key),
+                              LegalHold={"Status": "OFF"})
+    named = _named(drill, bucket, "v-hold")
+    assert [f[:3] for f in named] == [["weakened", bucket, key]], named
+    assert "legal hold dropped" in named[0][8], named
+
+
+def test_verify_names_altered_content_of_same_size(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-content", "studies/0005.dcm"
+    body = random.Random(5).randbytes(4096)  # noqa: S311  test data
+    drill, _, dst = _copied(servers, bucket, False, [
+        {"Key": key, "Body": body, "ContentType": "application/dicom", "Metadata": {"patient": "P5"}},
+        {"Key": "studies/0006.dcm", "Body": b"other", "ContentType": "application/dicom"}])
+    forged = bytes([body[0] ^ 1]) + body[1:]
+    _forge(dst, bucket, key, body=forged)
+    named = _named(drill, bucket, "v-content")
+    assert [f[:3] for f in named] == [["altered", bucket, key]], named
+    assert named[0][8] == "content differs (4096 vs 4096 bytes)", named
+    assert named[0][6] == hashlib.sha256(body).hexdigest()
+    assert named[0][7] == hashlib.sha256(forged).hexdigest()
+
+
+def test_verify_names_missing_version(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-missing", "files/0007.bin"
+    drill, src, dst = _copied(servers, bucket, False, [
+        {"Key": key, "Body": b"first"}, {"Key": key, "Body": b"second"}])
+    versions = dst.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
+    older = next(v for v in versions if not v["IsLatest"])
+    dst.delete_object(Bucket=bucket, Key=key, VersionId=older["VersionId"])
+    first = next(v for v in src.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
+                 if not v["IsLatest"])["VersionId"]
+    named = _named(drill, bucket, "v-missing")
+    assert [f[:4] for f in named] == [["missing", bucket, key, first]], named
+    assert named[0][8] == "no target version", named
+
+
+def test_verify_names_extra_version(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-extra", "files/0008.bin"
+    drill, _, dst = _copied(servers, bucket, False, [{"Key": key, "Body": b"hospital data"}])
+    planted = dst.put_object(Bucket=bucket, Key=key, Body=b"planted on the target")["VersionId"]
+    named = _named(drill, bucket, "v-extra")
+    assert [f[:5] for f in named] == [["extra", bucket, key, "-", planted]], named
+    assert "target version of no source version" in named[0][8], named
+
+
+def test_verify_names_changed_user_metadata(servers: tuple[Path, Server, Server]) -> None:
+    bucket, key = "atk-metadata", "studies/0009.dcm"
+    drill, _, dst = _copied(servers, bucket, False, [
+        {"Key": key, "Body": b"DICM", "ContentType": "application/dicom",
+         "Metadata": {"patient": "P000009", "study": "CT"}}])
+    _forge(dst, bucket, key, metadata={"patient": "P000010"})
+    named = _named(drill, bucket, "v-metadata")
+    assert [f[:3] for f in named] == [["altered", bucket, key]], named
+    assert named[0][8] == "user metadata differs (patient)", named
+    assert named[0][6] == named[0][7]  # same content: only the metadata changed
+
+
+def test_multipart_copy_above_part_size(servers: tuple[Path, Server, Server]) -> None:
+    bucket = "big-scans"
+    rng = random.Random(20)  # noqa: S311  test data
+    big, edge = rng.randbytes(20 << 20), rng.randbytes(5 << 20)
+    until = datetime.now(UTC) + timedelta(days=2)
+    drill, _, dst = _copied(servers, bucket, True, [
+        {"Key": "ct/series-1.bin", "Body": big, "ContentType": "application/dicom",
+         "Metadata": {"patient": "P000020"}, "Tagging": "class=core",
+         "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until},
+        {"Key": "ct/series-2.bin", "Body": edge}], "--part-size-mib", "5")
+    # above one part: a multipart upload of four 5 MiB parts; exactly one part: a single PUT
+    assert dst.head_object(Bucket=bucket, Key="ct/series-1.bin")["ETag"].strip('"').endswith("-4")
+    assert "-" not in dst.head_object(Bucket=bucket, Key="ct/series-2.bin")["ETag"]
+    kept = dst.get_object_retention(Bucket=bucket, Key="ct/series-1.bin")["Retention"]
+    assert kept["Mode"] == "GOVERNANCE"
+    rows = [r.split("\t") for r in (drill.base / f"{bucket}-clean" / "manifest.tsv")
+            .read_text().splitlines()[1:]]
+    by_key = {r[2]: r for r in rows}
+    assert by_key["ct/series-1.bin"][0] == "ok" and by_key["ct/series-1.bin"][5] == str(20 << 20)
+    assert by_key["ct/series-1.bin"][6] == by_key["ct/series-1.bin"][7] == hashlib.sha256(big).hexdigest()
+    assert by_key["ct/series-2.bin"][7] == hashlib.sha256(edge).hexdigest()
+    wrong = drill("run", "--journal", str(drill.base / "big.sqlite"), "--bucket", bucket,
+                  "--part-size-mib", "4")
+    assert wrong.returncode == 2 and "--part-size-mib" in wrong.stderr

@@ -9,14 +9,18 @@ from pathlib import Path
 from mlps.exit.plan import (
     DAY_SECONDS,
     GIB,
+    Capacity,
     capacity_problem,
+    capacity_warning,
     cloud_buckets,
+    declared_capacity,
     duration,
+    needed_bytes,
     onprem_spec,
     time_warning,
     transfer_times,
 )
-from mlps.spec import load_spec, spec_from_config
+from mlps.spec import check_shape, load_spec, spec_from_config
 from mlps.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,10 +58,47 @@ def test_copy_time_uses_download_bandwidth_and_warns_for_days() -> None:
     assert duration(2 * DAY_SECONDS + 3 * 3600) == "2d 3h" and duration(42) == "42s"
 
 
-def test_capacity_counts_replicas() -> None:
-    assert capacity_problem(10 * GIB, 25, replicas=2) is None
-    assert "needs 30.0 GiB" in (capacity_problem(10 * GIB, 25, replicas=3) or "")
-    assert capacity_problem(10 * GIB, None) is None
+def test_capacity_counts_replicas_and_fails_one_byte_over() -> None:
+    cap = Capacity(25, "--capacity-gb")
+    needed = needed_bytes([(10 * GIB, 2), (GIB // 2, 3)])  # 20 GiB + 1.5 GiB
+    assert needed == 43 * GIB // 2
+    assert capacity_problem(needed, cap) is None
+    assert capacity_problem(25 * GIB, cap) is None  # just fits
+    over = capacity_problem(25 * GIB + 1, cap)  # one byte over
+    assert over is not None and f"needs {25 * GIB + 1} bytes" in over and "25 GiB" in over
+    assert capacity_problem(GIB, None) is None
+    assert needed_bytes([(GIB, 0)]) == GIB  # replicas below 1 count as one copy
+
+
+def test_capacity_warns_when_the_copy_fills_the_store() -> None:
+    cap = Capacity(100, "--capacity-gb")
+    assert capacity_warning(85 * GIB, cap) is None
+    assert "fills 85% of 100 GiB" in (capacity_warning(85 * GIB + 1, cap) or "")
+    assert capacity_warning(100 * GIB + 1, cap) is None  # that one fails instead
+
+
+def test_capacity_declared_by_onprem_object_storage_hosts() -> None:
+    data = {"zones": [{"name": "storage", "placement": "onprem"}, {"name": "vpc", "placement": "cloud"}],
+            "hosts": [{"name": "s3-1", "zone": "storage", "roles": ["object_storage"], "capacity_gb": 1000},
+                      {"name": "s3-2", "zone": "storage", "roles": ["object_storage"], "capacity_gb": 500.5},
+                      {"name": "s3-3", "zone": "storage", "roles": ["object_storage"]},
+                      {"name": "oss-gw", "zone": "vpc", "roles": ["object_storage"], "capacity_gb": 9999},
+                      {"name": "db", "zone": "storage", "roles": ["baseline"], "capacity_gb": 9999}]}
+    cap = declared_capacity(data)
+    assert cap is not None and cap.gib == 1500.5 and cap.undeclared == ["s3-3"]
+    assert "s3-1, s3-2" in cap.source
+    assert capacity_problem(int(1500.5 * GIB), cap) is None
+    assert capacity_problem(int(1500.5 * GIB) + 1, cap) is not None
+    assert declared_capacity(load_spec(HYBRID).data) is None  # the example declares none
+
+
+def test_capacity_field_is_in_the_schema() -> None:
+    data = load_spec(HYBRID).data
+    host = next(h for h in data["hosts"] if "object_storage" in h["roles"])
+    host["capacity_gb"] = 4096
+    assert not check_shape(data)
+    host["capacity_gb"] = 0
+    assert check_shape(data)
 
 
 def test_plan_writes_marked_output_and_refuses_foreign_directory(tmp_path: Path) -> None:

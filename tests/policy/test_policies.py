@@ -81,6 +81,7 @@ GOOD_BUCKET = {
     "serverSideEncryptionRule": {"sseAlgorithm": "KMS", "kmsMasterKeyId": "k"},
 }
 INSTANCE = "alicloud:ecs/instance:Instance"
+APPROVED = ("debian-12",)
 GOOD_VM = {"vswitchId": "vsw", "systemDiskEncrypted": True, "systemDiskKmsKeyId": "k"}
 
 _WORKLOADS = {
@@ -210,6 +211,11 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         [r(INSTANCE, "vm", {**GOOD_VM, "internetMaxBandwidthOut": 100})],
         "vm",
     ),
+    "approved_instance_image": (
+        [r(INSTANCE, "vm", {**GOOD_VM, "imageId": "debian-12"})],
+        [r(INSTANCE, "vm", {**GOOD_VM, "imageId": "centos-7"})],
+        "vm",
+    ),
     "instance_disk_kms_encryption": (
         [r(INSTANCE, "vm", GOOD_VM)],
         [r(INSTANCE, "vm", {**GOOD_VM, "systemDiskEncrypted": False})],
@@ -242,8 +248,8 @@ def test_policy_metadata_matches_the_catalog(name: str) -> None:
 def test_policy_passes_and_fails(name: str) -> None:
     policy = BY_NAME[name]
     good, bad, culprit = FIXTURES[name]
-    assert list(policy.run(PlanGraph(good))) == []
-    violations = list(policy.run(PlanGraph(bad)))
+    assert list(policy.run(PlanGraph(good, approved_images=APPROVED))) == []
+    violations = list(policy.run(PlanGraph(bad, approved_images=APPROVED)))
     assert violations and {res.name for res, _ in violations} == {culprit}
     assert {control for _, (control, _) in violations} <= set(policy.controls)
 

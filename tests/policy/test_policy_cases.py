@@ -55,9 +55,10 @@ def c(name: str = "app", **sc: Any) -> dict[str, Any]:
     return {"name": name, "securityContext": {k: v for k, v in merged.items() if v is not None}}
 
 
-def run(name: str, resources: list[PlanResource], level: int = 3) -> list[tuple[str, str, str]]:
+def run(name: str, resources: list[PlanResource], level: int = 3,
+        approved: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
     return [(res.name, control, message) for res, (control, message)
-            in BY_NAME[name].run(PlanGraph(resources, level=level))]
+            in BY_NAME[name].run(PlanGraph(resources, level=level, approved_images=approved))]
 
 
 HARD = "deployment_hardened_containers"
@@ -316,3 +317,27 @@ def test_graph_indexes_by_type_cluster_namespace_and_reference() -> None:
     assert graph.referencing(WORM, "bucket", bucket) == [w]
     assert graph.referencing(WORM, "other", bucket) == []
     assert b.namespace == "default" and a.pointer == f"{NP}::a" and a.meta("name") == "a"
+
+
+IMG = "approved_instance_image"
+DEBIAN = "debian_12_9_x64_20G_alibase_20250117.vhd"
+
+
+@pytest.mark.parametrize(("props", "approved", "expected"), [
+    ({"imageId": DEBIAN}, (DEBIAN,), []),
+    ({"imageId": DEBIAN}, ("other.vhd", DEBIAN), []),
+    ({"imageId": "centos_7_9_x64_20G_alibase.vhd"}, (DEBIAN,),
+     [("vm", "CLD-IMG-01", f"instance vm boots centos_7_9_x64_20G_alibase.vhd, not one of the "
+                           f"approved images ['{DEBIAN}']")]),
+    ({"imageId": DEBIAN.upper()}, (DEBIAN,),
+     [("vm", "CLD-IMG-01", f"instance vm boots {DEBIAN.upper()}, not one of the "
+                           f"approved images ['{DEBIAN}']")]),
+    ({}, (DEBIAN,),
+     [("vm", "CLD-IMG-01", f"instance vm boots (no image), not one of the approved images ['{DEBIAN}']")]),
+    ({"imageId": DEBIAN}, None,
+     [("vm", "CLD-IMG-01", f"instance vm boots {DEBIAN} but no approved image list is declared "
+                           "(cloud.approved_images)")]),
+])
+def test_approved_instance_image(props: dict[str, Any], approved: tuple[str, ...] | None,
+                                 expected: list[tuple[str, str, str]]) -> None:
+    assert run(IMG, [r(VM, "vm", props)], approved=approved) == expected

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,15 @@ ROLES = {"zhangwei": "system", "lina": "audit", "wangqiang": "security"}
 LOCKOUT_ATTEMPTS = 3
 SITE = PROJECT_ROOT / "playbooks" / "site.yml"
 VERIFY = PROJECT_ROOT / "playbooks" / "verify.yml"
-ASKPASS = "#!/bin/sh\nprintf '%s\\n' \"$MLPS_TEST_CODE\"\n"
+# Answers ssh's prompts: a password prompt gets $MLPS_TEST_PASSWORD, any other (the bastion's
+# verification code) $MLPS_TEST_CODE; each prompt is noted in $MLPS_TEST_PROMPTS when set.
+ASKPASS = """#!/bin/sh
+if [ -n "$MLPS_TEST_PROMPTS" ]; then printf '%s\\n' "$1" >> "$MLPS_TEST_PROMPTS"; fi
+case "$1" in
+  *assword*) printf '%s\\n' "$MLPS_TEST_PASSWORD" ;;
+  *) printf '%s\\n' "$MLPS_TEST_CODE" ;;
+esac
+"""
 
 
 @dataclass
@@ -37,20 +47,26 @@ class Workstation:
     address: str
     keys: dict[str, Path]
     askpass: Path
+    netns_name: str = ""  # another network namespace than the lab's (a lab host's)
 
     def netns(self) -> str:
-        return str(self.lab.names.netns_path(self.lab.names.lab_netns))
+        return str(self.lab.names.netns_path(self.netns_name or self.lab.names.lab_netns))
 
     def addr(self, host: str) -> str:
         return self.lab.hosts[host].address
 
-    def _base(self, user: str) -> list[str]:
+    def on_host(self, host: str) -> Workstation:
+        """The same client, keys and prompts, run from ``host``'s network (its address, its
+        firewall) instead of the administrators' network."""
+        return replace(self, address=self.addr(host), netns_name=self.lab.names.host_netns(host))
+
+    def _base(self, user: str, key: Path | None = None, verbose: bool = False) -> list[str]:
         return [
             "ssh",
             "-b",
             self.address,
             "-i",
-            str(self.keys[user]),
+            str(key or self.keys[user]),
             "-o",
             "IdentitiesOnly=yes",
             "-o",
@@ -63,8 +79,7 @@ class Workstation:
             "NumberOfPasswordPrompts=1",
             "-o",
             "BatchMode=no",
-            "-o",
-            "LogLevel=ERROR",
+            *(["-v"] if verbose else ["-o", "LogLevel=ERROR"]),
         ]
 
     def ssh(
@@ -76,9 +91,20 @@ class Workstation:
         jump: bool = False,
         stdin: str | None = None,
         tty: bool = False,
+        *,
+        verbose: bool = False,
+        key: Path | None = None,
+        password: str = "",
+        options: tuple[str, ...] = (),
+        prompts: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ssh from the workstation; ``code`` answers the bastion's TOTP prompt."""
-        argv = self._base(user)
+        """Run ssh from the workstation; ``code`` answers the bastion's TOTP prompt and
+        ``password`` a password prompt. ``verbose`` (-v) shows the authentication exchange of
+        the last hop on stderr; ``key`` replaces the user's key there, ``options`` (``-o``
+        values) are added there; ``prompts`` collects every prompt shown, one a line."""
+        argv = self._base(user, key, verbose)
+        for option in options:
+            argv += ["-o", option]
         if jump:
             argv += self.proxy(user)
         if tty:
@@ -89,6 +115,8 @@ class Workstation:
             "SSH_ASKPASS": str(self.askpass),
             "SSH_ASKPASS_REQUIRE": "force",
             "MLPS_TEST_CODE": code,
+            "MLPS_TEST_PASSWORD": password,
+            "MLPS_TEST_PROMPTS": str(prompts or ""),
             "DISPLAY": ":0",
         }
         return subprocess.run(
@@ -206,6 +234,38 @@ def fresh_code(gen: pyotp.TOTP, used: set[str]) -> str:
             return code
     time.sleep(31)
     return fresh_code(gen, used)
+
+
+def methods_offered(stderr: str) -> list[str]:
+    """Each list of methods the server said authentication can continue with, in order
+    (``ssh -v`` output)."""
+    return re.findall(r"Authentications that can continue: (\S+)", stderr)
+
+
+def refused_with(stderr: str) -> str:
+    """The methods of ssh's final ``Permission denied (...)`` ('' when it was not refused)."""
+    found = re.findall(r"Permission denied \(([^)]*)\)\.", stderr)
+    return found[-1] if found else ""
+
+
+def journal_cursor(lab: Lab, host: str) -> str:
+    """Where ``host``'s journal ends now (``journal_after`` reads what comes next)."""
+    out = lab.run(host, "journalctl -n 1 --show-cursor --no-pager -o cat").stdout
+    return out.rsplit("-- cursor: ", 1)[1].strip()
+
+
+def journal_after(lab: Lab, host: str, cursor: str, marker: str, seconds: float = 10) -> str:
+    """sshd's journal lines on ``host`` after ``cursor``, once ``marker`` is among them (or the
+    time is up: journald may take a moment)."""
+    text = ""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = lab.run(host, f"journalctl --no-pager -o cat --after-cursor={shlex.quote(cursor)}"
+                             " SYSLOG_IDENTIFIER=sshd").stdout
+        if marker in text:
+            break
+        time.sleep(0.3)
+    return text
 
 
 def evidence(root: Path, host: str, role: str) -> dict[str, Any]:

@@ -4,12 +4,19 @@
 ``client``: a UDP echo every ``--interval`` ms and a long-lived TCP connection that echoes a
 counter every 20 ms, until SIGTERM/SIGINT or ``--seconds``; then one JSON line on stdout:
 losses as runs of consecutive lost echoes (with their send time), the longest gap in ms,
-and what happened to the TCP connection (reset or not, longest stall).
+what happened to the TCP connection (reset or not, longest stall), and for both the echo
+timeline: ``[sequence, sent, received]`` per echo, times on the machine's monotonic clock
+(shared by every lab host), so a test can place its own events (a cut) on it.
+
+``judge_cut`` turns two timelines and the moment of a cut into the figures a failover is held
+to: the longest UDP gap (at most ``MAX_UDP_GAP_MS``), the longest TCP stall (under
+``MAX_TCP_STALL_MS``) and the echoes of what was sent after the cut (some, on both).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import select
@@ -21,6 +28,9 @@ import time
 from typing import Any
 
 PACK = struct.Struct("!Qd")  # sequence number, send time (monotonic, client side)
+TCP_PACK = struct.Struct("!Q")  # sequence number of a TCP echo
+MAX_UDP_GAP_MS = 1500  # longest time without a UDP echo a failover may cost (inclusive)
+MAX_TCP_STALL_MS = 3000  # a TCP stall must stay under this (exclusive)
 
 
 def serve(port: int) -> None:
@@ -62,12 +72,16 @@ class TcpWatch:
         self.last_echo = time.monotonic()
         self.longest_stall = 0.0
         self.buffer = b""
+        self.sent_at: list[float] = []
+        self.echoes: list[list[float]] = []
 
     def tick(self) -> None:
         if self.error:
             return
         try:
-            self.sock.send(struct.pack("!Q", self.sent))
+            now = time.monotonic()
+            self.sock.send(TCP_PACK.pack(self.sent))
+            self.sent_at.append(now)
             self.sent += 1
         except OSError as exc:
             self.error = f"{type(exc).__name__}: {exc}"
@@ -83,8 +97,12 @@ class TcpWatch:
             return
         now = time.monotonic()
         self.buffer += data
-        count, rest = divmod(len(self.buffer), 8)
-        self.buffer = self.buffer[count * 8:] if rest else b""
+        count = len(self.buffer) // TCP_PACK.size
+        for i in range(count):
+            (seq,) = TCP_PACK.unpack_from(self.buffer, i * TCP_PACK.size)
+            if seq < len(self.sent_at):
+                self.echoes.append([seq, round(self.sent_at[seq], 4), round(now, 4)])
+        self.buffer = self.buffer[count * TCP_PACK.size:]
         if count:
             self.longest_stall = max(self.longest_stall, now - self.last_echo)
             self.last_echo = now
@@ -95,7 +113,72 @@ class TcpWatch:
             self.longest_stall = max(self.longest_stall, time.monotonic() - self.last_echo)
             self.sock.close()
         return {"sent": self.sent, "echoed": self.echoed, "error": self.error,
-                "longest_stall_ms": round(self.longest_stall * 1000)}
+                "longest_stall_ms": round(self.longest_stall * 1000),
+                "timeline": timeline(self.sent_at, self.echoes)}
+
+
+def timeline(sent_at: list[float], echoes: list[list[float]]) -> dict[str, Any]:
+    """What a judge needs of one probe: when sending began and ended, and every echo."""
+    return {"first_sent": round(sent_at[0], 4) if sent_at else None,
+            "last_sent": round(sent_at[-1], 4) if sent_at else None,
+            "echoes": echoes}
+
+
+def longest_gap_ms(line: dict[str, Any]) -> int:
+    """Longest time (ms) during the sending with no echo arriving: before the first echo,
+    between two consecutive echoes, or after the last echo until the last send (an outage
+    still open when the probe stopped counts in full). No echo at all: the whole run."""
+    if line["first_sent"] is None:
+        return 0
+    first, last = float(line["first_sent"]), float(line["last_sent"])
+    arrivals = sorted(float(echo[2]) for echo in line["echoes"])
+    if not arrivals:
+        return round((last - first) * 1000)
+    marks = [first, *arrivals]
+    gaps = [b - a for a, b in itertools.pairwise(marks)]
+    gaps.append(last - arrivals[-1])
+    return round(max(gaps) * 1000)
+
+
+def gap_at_ms(line: dict[str, Any], moment: float) -> int:
+    """Length (ms) from the last echo up to ``moment`` to the first one after it (from the first
+    send, or to the last send, where there is none): the gap a cut at ``moment`` opened."""
+    if line["first_sent"] is None:
+        return 0
+    arrivals = sorted(float(echo[2]) for echo in line["echoes"])
+    before = [t for t in arrivals if t <= moment]
+    after = [t for t in arrivals if t > moment]
+    start = before[-1] if before else float(line["first_sent"])
+    end = after[0] if after else max(float(line["last_sent"]), moment)
+    return round((end - start) * 1000)
+
+
+def echoes_sent_after(line: dict[str, Any], moment: float) -> int:
+    """How many of the echoes came back for what was sent after ``moment``."""
+    return sum(1 for echo in line["echoes"] if echo[1] > moment)
+
+
+def judge_cut(udp: dict[str, Any], tcp: dict[str, Any], cut_at: float) -> tuple[dict[str, int], list[str]]:
+    """The figures of a cut at ``cut_at`` and what in them breaks the failover bounds."""
+    figures = {
+        "udp_longest_gap_ms": longest_gap_ms(udp),
+        "udp_gap_at_cut_ms": gap_at_ms(udp, cut_at),
+        "udp_echoes_after_cut": echoes_sent_after(udp, cut_at),
+        "tcp_longest_stall_ms": longest_gap_ms(tcp),
+        "tcp_stall_at_cut_ms": gap_at_ms(tcp, cut_at),
+        "tcp_echoes_after_cut": echoes_sent_after(tcp, cut_at),
+    }
+    problems = []
+    if figures["udp_longest_gap_ms"] > MAX_UDP_GAP_MS:
+        problems.append(f"UDP went {figures['udp_longest_gap_ms']} ms without an echo "
+                        f"(at most {MAX_UDP_GAP_MS})")
+    if figures["tcp_longest_stall_ms"] >= MAX_TCP_STALL_MS:
+        problems.append(f"TCP stalled {figures['tcp_longest_stall_ms']} ms "
+                        f"(under {MAX_TCP_STALL_MS})")
+    for proto in ("udp", "tcp"):
+        if figures[f"{proto}_echoes_after_cut"] == 0:
+            problems.append(f"no {proto.upper()} echo of anything sent after the cut")
+    return figures, problems
 
 
 def loss_runs(received: set[int], sent: list[float], interval: float) -> list[dict[str, Any]]:
@@ -125,6 +208,7 @@ def run_client(target: str, port: int, interval: float, seconds: float) -> dict[
     tcp = TcpWatch(target, port + 1)
     sent: list[float] = []
     received: set[int] = set()
+    echoes: list[list[float]] = []
     began = time.monotonic()
     next_send = began
     next_tcp = began
@@ -152,13 +236,16 @@ def run_client(target: str, port: int, interval: float, seconds: float) -> dict[
                         data = udp.recv(2048)
                     except BlockingIOError:
                         break
-                    received.add(PACK.unpack(data[: PACK.size])[0])
+                    seq = PACK.unpack(data[: PACK.size])[0]
+                    if seq not in received and seq < len(sent):
+                        received.add(seq)
+                        echoes.append([seq, round(sent[seq], 4), round(time.monotonic(), 4)])
             else:
                 tcp.readable()
     runs = loss_runs(received, sent, interval)
     return {"sent": len(sent), "received": len(received), "interval_ms": interval * 1000,
             "longest_gap_ms": max((r["gap_ms"] for r in runs), default=0),
-            "runs": runs, "tcp": tcp.result()}
+            "runs": runs, "timeline": timeline(sent, echoes), "tcp": tcp.result()}
 
 
 def main() -> None:

@@ -1,12 +1,17 @@
 """The baseline and bastion roles on three lab hosts (h1 bastion, h2/h3 internal): a full run
-and an idempotent one, two-factor login through the bastion from the administrators' network,
-lockout, session recording, and host evidence that turns to fail when a setting is broken."""
+and an idempotent one; no direct SSH to an internal host from any zone but the bastion's;
+two-factor login through the bastion from the administrators' network, where the key alone,
+the code with an unknown key and a password are each refused at the step the client's trace
+and sshd's log show; lockout, session recording, and host evidence that turns to fail when a
+setting is broken."""
 
 from __future__ import annotations
 
 import json
 import re
 import secrets
+import shlex
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +34,11 @@ from tests.roles.baseline_lab import (
     failing,
     fresh_code,
     inventory,
+    journal_after,
+    journal_cursor,
     make_workstation,
+    methods_offered,
+    refused_with,
     totp,
 )
 
@@ -42,6 +51,7 @@ SLOW_OK = {"ANSIBLE_TIMEOUT": "120"}
 CONTAINER_LIMITS = {
     ("CES-AUDIT-01", "audit rules loaded in the kernel"),
     ("CES-AUDIT-02", "chrony synchronises the clock"),
+    ("SMC-TIME-01", "chrony follows only the site's time servers"),
 }
 
 
@@ -90,15 +100,55 @@ def test_full_run_then_idempotent(built: tuple[int, int]) -> None:
     assert second == 0, f"second run must report changed=0; changed: {CHANGED_ON_SECOND_RUN}"
 
 
-def test_direct_ssh_to_internal_host_is_refused(built: tuple[int, int], ws: Workstation) -> None:
-    proc = ws.ssh("zhangwei", INTERNAL[0], ["true"])
-    assert proc.returncode == 255
-    assert "timed out" in proc.stderr or "refused" in proc.stderr.lower(), proc.stderr
+def _open_ssh_egress(lab: Lab, host: str) -> str:
+    """What an intruder with root on ``host`` does first: let its own SSH out (counted).
+    Returns the rule's handle."""
+    out = lab.run(host, "nft --echo --handle insert rule inet mlps_filter output "
+                        "tcp dport 22 counter accept").stdout
+    handles: list[str] = re.findall(r"# handle (\d+)", out)
+    return handles[-1]
 
 
-def test_key_alone_is_not_enough_on_the_bastion(built: tuple[int, int], ws: Workstation) -> None:
-    proc = ws.ssh("zhangwei", BASTION, ["true"], code="")
-    assert proc.returncode == 255, proc.stdout
+def _egress_packets(lab: Lab, host: str, handle: str) -> int:
+    chain = lab.run(host, "nft --handle list chain inet mlps_filter output").stdout
+    rule = next(line for line in chain.splitlines() if line.rstrip().endswith(f"# handle {handle}"))
+    return int(re.findall(r"counter packets (\d+)", rule)[0])
+
+
+def test_direct_ssh_to_internal_host_is_refused(
+    built: tuple[int, int], lab: Lab, ws: Workstation, codes: set[str]
+) -> None:
+    """From every zone but the bastion's (the administrators' network, each internal host), a
+    direct SSH connection to an internal host gets no answer, while the same client with the
+    same key reaches the same host through the bastion right after: the refusal is the
+    firewall's, not a dead sshd. An internal host's own egress filter is opened first, as an
+    intruder with root there would, and the bastion admits it for the jump."""
+    zones = [("administrators' network", ws, "")]
+    zones += [(f"internal host {h}", ws.on_host(h), h) for h in INTERNAL]
+    users = iter(["zhangwei", "wangqiang", "lina", "zhangwei"])
+    opened: list[tuple[str, str]] = []
+    admitted: list[str] = []
+    try:
+        for zone, client, source in zones:
+            if source:
+                opened.append((source, _open_ssh_egress(lab, source)))
+                lab.run(BASTION, f"nft add element inet mlps_filter mgmt_ssh_v4 {{ {client.address} }}")
+                admitted.append(client.address)
+            for target in (t for t in INTERNAL if t != source):
+                user = next(users)
+                direct = client.ssh(user, target, ["true"], verbose=True)
+                assert direct.returncode == 255, (zone, target, direct.stderr)
+                assert "Connection timed out" in direct.stderr, (zone, target, direct.stderr)
+                assert "Remote protocol version" not in direct.stderr, (zone, target, direct.stderr)
+                if source:
+                    assert _egress_packets(lab, *opened[-1]) > 0, f"{zone}: nothing went out to {target}"
+                via = client.ssh(user, target, ["true"], code=fresh_code(totp(lab, user), codes), jump=True)
+                assert via.returncode == 0, (zone, target, via.stderr)
+    finally:
+        for host, handle in opened:
+            lab.run(host, f"nft delete rule inet mlps_filter output handle {handle}")
+        for address in admitted:
+            lab.run(BASTION, f"nft delete element inet mlps_filter mgmt_ssh_v4 {{ {address} }}")
 
 
 def test_proxyjump_with_key_and_totp_reaches_internal_host(
@@ -109,6 +159,99 @@ def test_proxyjump_with_key_and_totp_reaches_internal_host(
     name = lab.run(INTERNAL[0], "hostname").stdout.strip()
     shown = ws.type_into_shell("zhangwei", INTERNAL[0], code, ["echo who-$(id -un)-$(hostname)"], jump=True)
     assert f"who-zhangwei-{name}" in shown, shown
+
+
+def test_key_alone_is_not_enough_on_the_bastion(built: tuple[int, int], lab: Lab, ws: Workstation) -> None:
+    """The key is the first factor only: publickey succeeds partially, then the
+    keyboard-interactive step (no code given) fails, and the bastion's sshd logged both."""
+    cursor = journal_cursor(lab, BASTION)
+    proc = ws.ssh("zhangwei", BASTION, ["true"], code="", verbose=True)
+    lab.run(BASTION, "faillock --user zhangwei --reset")
+    assert proc.returncode == 255, proc.stdout
+    trace = proc.stderr
+    partial = trace.find('Authenticated using "publickey" with partial success.')
+    assert partial >= 0, trace
+    assert methods_offered(trace[:partial]) == ["publickey"], trace
+    assert "Server accepts key" in trace[:partial], trace
+    after = trace[partial:]
+    assert methods_offered(after)[:1] == ["keyboard-interactive"], after
+    assert "Next authentication method: keyboard-interactive" in after, after
+    assert refused_with(after) == "keyboard-interactive", after
+    assert "Authenticated to" not in trace, trace
+    failed = f"Failed keyboard-interactive/pam for zhangwei from {ws.address}"
+    log = journal_after(lab, BASTION, cursor, failed)
+    assert f"Partial publickey for zhangwei from {ws.address}" in log, log
+    assert failed in log, log
+    assert "Accepted keyboard-interactive" not in log, log
+
+
+def test_valid_code_with_an_unknown_key_is_refused(
+    built: tuple[int, int], lab: Lab, ws: Workstation, work: Path, codes: set[str]
+) -> None:
+    """A right TOTP code does not make up for a key the user does not have: publickey fails,
+    the code is never asked for, and the bastion's sshd saw the attempt."""
+    stranger = work / "id_stranger"
+    if not stranger.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    prompts = work / "prompts-stranger"
+    cursor = journal_cursor(lab, BASTION)
+    code = fresh_code(totp(lab, "zhangwei"), codes)
+    proc = ws.ssh("zhangwei", BASTION, ["true"], code=code, verbose=True, key=stranger, prompts=prompts)
+    assert proc.returncode == 255, proc.stdout
+    trace = proc.stderr
+    assert f"Offering public key: {stranger}" in trace, trace
+    assert "Server accepts key" not in trace and "partial success" not in trace, trace
+    assert methods_offered(trace) and set(methods_offered(trace)) == {"publickey"}, trace
+    assert refused_with(trace) == "publickey", trace
+    assert not prompts.exists(), prompts.read_text()
+    log = journal_after(lab, BASTION, cursor, f"Connection from {ws.address}")
+    assert f"Connection from {ws.address}" in log, log
+    assert "Partial publickey for zhangwei" not in log and "keyboard-interactive" not in log, log
+
+
+def test_password_login_is_never_offered(
+    built: tuple[int, int], lab: Lab, ws: Workstation, work: Path, codes: set[str]
+) -> None:
+    """Even with a password set on the account, a client that prefers password and brings the
+    right TOTP code is refused on the bastion and, through it, on an internal host: password is
+    in no list of methods the servers offer, and no password is ever asked for."""
+    password = "Mlps-" + secrets.token_urlsafe(18)
+    hashed = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    hosts = (BASTION, INTERNAL[0])
+    for host in hosts:
+        lab.run(host, "cp -a /etc/shadow /run/shadow.mlps-test")
+    try:
+        for host in hosts:
+            lab.run(host, f"usermod -p {shlex.quote(hashed)} zhangwei")
+        prompts = work / "prompts-password"
+        prefer = ("PreferredAuthentications=password,keyboard-interactive",)
+        gen = totp(lab, "zhangwei")
+        bastion = ws.ssh("zhangwei", BASTION, ["true"], code=fresh_code(gen, codes), password=password,
+                         verbose=True, options=prefer, prompts=prompts)
+        assert bastion.returncode == 255, bastion.stdout
+        assert methods_offered(bastion.stderr) == ["publickey"], bastion.stderr
+        assert refused_with(bastion.stderr) == "publickey", bastion.stderr
+        internal = ws.ssh("zhangwei", INTERNAL[0], ["true"], code=fresh_code(gen, codes), password=password,
+                          jump=True, verbose=True, options=prefer, prompts=prompts)
+        assert internal.returncode == 255, internal.stdout
+        assert "Authenticated to" not in internal.stderr, internal.stderr
+        assert methods_offered(internal.stderr) == ["publickey"], internal.stderr
+        assert refused_with(internal.stderr) == "publickey", internal.stderr
+        # With the key too: the second step offered is keyboard-interactive (the code), never
+        # password, and the code alone completes the login.
+        everything = ("PreferredAuthentications=password,publickey,keyboard-interactive",)
+        keyed = ws.ssh("zhangwei", BASTION, ["true"], code=fresh_code(gen, codes), password=password,
+                       verbose=True, options=everything, prompts=prompts)
+        assert keyed.returncode == 0, keyed.stderr
+        assert methods_offered(keyed.stderr) == ["publickey", "keyboard-interactive"], keyed.stderr
+        shown = prompts.read_text().splitlines() if prompts.exists() else []
+        assert shown and not [p for p in shown if "assword" in p], shown
+    finally:
+        for host in hosts:
+            lab.run(host, "cp -a /run/shadow.mlps-test /etc/shadow && rm -f /run/shadow.mlps-test")
+    for host in hosts:
+        assert lab.run(host, "getent shadow zhangwei").stdout.split(":")[1] != hashed
 
 
 def test_wrong_code_is_refused(built: tuple[int, int], lab: Lab, ws: Workstation, codes: set[str]) -> None:

@@ -54,3 +54,14 @@ def test_two_environments_in_one_program_do_not_collide() -> None:
     urns = [r.urn for r in regs]
     assert len(urns) == len(set(urns))
     assert sum(r.type == "mlps:index:Environment" for r in regs) == 2
+
+
+def test_a_changed_mock_runtime_names_the_pulumi_version() -> None:
+    import pulumi
+
+    from mlps.synth.mockrun import MockRuntimeChanged, check_runtime, pulumi_version
+
+    check_runtime()
+    expected = rf"pulumi {pulumi_version()} lacks .*\.gone.*tested with pulumi 3\."
+    with pytest.raises(MockRuntimeChanged, match=expected):
+        check_runtime(((pulumi.runtime, "set_mocks"), (pulumi.runtime, "gone")))

@@ -41,7 +41,7 @@ HOST_CONTROLS = [c for c in CAT if c.host_roles]
 
 @cache
 def corpus() -> tuple[tuple[Fixture, LoadedSpec], ...]:
-    return tuple((f, materialise(f)) for f in fixtures())
+    return tuple((f, materialise(f)) for f in fixtures() if not f.error)
 
 
 @cache

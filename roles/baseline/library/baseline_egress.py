@@ -55,6 +55,15 @@ options:
     default: false
 author: mlps
 """
+EXAMPLES = r"""
+- name: Resolve the outbound allowlist (package mirror, DNS and one log server)
+  baseline_egress:
+    rules:
+      - {dest: [logs.hospital.example], proto: tcp, ports: [2514], comment: log forwarding}
+    zones: "{{ mlps_spec.zones }}"
+    zone: "{{ mlps_zone }}"
+  register: egress
+"""
 
 RETURN = r"""
 rules:

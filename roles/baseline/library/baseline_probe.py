@@ -40,6 +40,15 @@ options:
     required: true
 author: mlps
 """
+EXAMPLES = r"""
+- name: Observe the baseline controls (runs from the baseline role, which ships its module_utils)
+  baseline_probe:
+    expect:
+      level: 3
+      password_min_length: 12
+      lockout_attempts: 5
+  register: observed
+"""
 
 RETURN = r"""
 results:

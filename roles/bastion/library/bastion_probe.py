@@ -27,6 +27,16 @@ options:
     required: true
 author: mlps
 """
+EXAMPLES = r"""
+- name: Observe the bastion controls
+  bastion_probe:
+    expect:
+      admins: "{{ bastion_admins }}"
+      totp_enabled: true
+      session_recording: true
+      recording_dir: /var/log/mlps/sessions
+  register: observed
+"""
 
 RETURN = r"""
 results:

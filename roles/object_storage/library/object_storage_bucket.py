@@ -47,6 +47,34 @@ options:
         these to every other identity, because a workload's C(Write) grant would otherwise let
         it suspend versioning or add an expiry rule. Other statements of the policy are kept.
     type: str
+author: mlps
+"""
+EXAMPLES = r"""
+- name: Create a bucket with versioning, 180 days of compliance lock and SSE
+  object_storage_bucket:
+    endpoint: https://10.30.0.11:8333
+    ca_file: /etc/mlps/s3/ca.pem
+    access_key: "{{ admin_access_key }}"
+    secret_key: "{{ admin_secret_key }}"
+    name: pacs-archive
+    lock_mode: COMPLIANCE
+    retention_days: 180
+    config_admin: admin
+"""
+RETURN = r"""
+actions:
+  description: >-
+    What was or would be changed (create, versioning, object-lock, encryption, lifecycle,
+    policy); empty when nothing was.
+  type: list
+  elements: str
+  returned: always
+bucket:
+  description: >-
+    The bucket's settings after the run (exists, versioning, lock_enabled, lock_mode,
+    retention_days, encryption, expiry_rules, policy, config_guard), or null when it does not exist.
+  type: dict
+  returned: always
 """
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"

@@ -40,6 +40,39 @@ options:
     elements: int
     default: []
   unprivileged_uid: {description: Account the local probe runs as., type: int, default: 65534}
+author: mlps
+"""
+EXAMPLES = r"""
+- name: Probe gRPC mutual TLS and the internal ports of a storage host
+  object_storage_probe:
+    address: 10.30.0.11
+    grpc_ports: [19333, 18080]
+    ca_file: /etc/seaweedfs/grpc/ca.pem
+    cert_file: /etc/seaweedfs/grpc/admin.pem
+    key_file: /etc/seaweedfs/grpc/admin.key
+    local_ports: [19333, 18080, 9333, 8080]
+  register: probe
+"""
+RETURN = r"""
+grpc:
+  description: >-
+    Per gRPC port, whether C(plaintext), C(tls_without_cert) and C(tls_with_cert) got an
+    HTTP/2 answer.
+  type: dict
+  returned: always
+guard:
+  description: Per guarded URL, the HTTP status C(from_loopback) and C(from_store).
+  type: dict
+  returned: always
+local:
+  description: Per internal port, whether an C(unprivileged) account and C(root) could connect locally.
+  type: dict
+  returned: always
+white_list:
+  description: Entries of the servers' white list, or null when security_toml was not given or is unreadable.
+  type: list
+  elements: str
+  returned: always
 """
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"

@@ -1,0 +1,1 @@
+../../roles/bastion/library/bastion_probe.py

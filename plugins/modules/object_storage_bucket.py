@@ -1,0 +1,1 @@
+../../roles/object_storage/library/object_storage_bucket.py

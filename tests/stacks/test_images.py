@@ -1,0 +1,46 @@
+"""CLD-IMG-01 end to end: instances boot the spec's first approved image; another is a finding."""
+
+from __future__ import annotations
+
+from synthfix import modified
+
+from mlps.controls import catalog
+from mlps.synth.checks import plan_graph, run_policies
+from mlps.synth.mockrun import run_program
+from stacks.model import environment
+from stacks.program import build
+
+VM = "alicloud:ecs/instance:Instance"
+
+
+def _plan(images: list[str] | None, config: dict[str, str]) -> tuple[list[str], list[str]]:
+    def change(d: dict) -> None:  # type: ignore[type-arg]
+        if images is not None:
+            d["cloud"]["approved_images"] = images
+
+    spec = modified("cloud-dev", change)
+    regs = run_program(lambda: build(spec), "mlps", "cloud-dev", config)
+    env = environment(spec.effective)
+    assert env.cloud is not None
+    check = run_policies(plan_graph(regs, spec.level, env.cloud.approved_images), catalog())
+    vms = [r.inputs["imageId"] for r in regs if r.type == VM]
+    assert vms
+    return vms, [f.control for f in check.findings]
+
+
+def test_default_image_is_approved_and_used() -> None:
+    vms, findings = _plan(None, {})
+    assert set(vms) == {"debian_12_9_x64_20G_alibase_20250117.vhd"} and findings == []
+
+
+def test_instances_boot_the_first_approved_image() -> None:
+    vms, findings = _plan(["hospital-debian12-v3", "hospital-debian12-v2"], {})
+    assert set(vms) == {"hospital-debian12-v3"} and findings == []
+
+
+def test_an_image_from_config_outside_the_list_is_a_finding() -> None:
+    vms, findings = _plan(["hospital-debian12-v3"], {"mlps:imageId": "centos-7"})
+    assert set(vms) == {"centos-7"}
+    assert findings == ["CLD-IMG-01"] * len(vms)
+    vms, findings = _plan(["hospital-debian12-v3", "centos-7"], {"mlps:imageId": "centos-7"})
+    assert findings == []
