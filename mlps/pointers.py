@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -23,3 +23,17 @@ def resolve(document: Any, pointer: str) -> Any:
         token = token.replace("~1", "/").replace("~0", "~")
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
+
+
+def walk(data: Any, path: tuple[str, ...], pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (pointer, value) at a path of keys, where ``*`` stands for each item of a list."""
+    if not path:
+        yield pointer, data
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from walk(item, rest, f"{pointer}/{i}")
+    elif isinstance(data, dict) and head in data:
+        yield from walk(data[head], rest, f"{pointer}/{escape(head)}")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from mlps.checks.registry import Problem, Spec, register
+from mlps.pointers import walk
 
 SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     ("links", "*", "bgp", "password"),
@@ -14,23 +14,10 @@ SECRET_PATHS: tuple[tuple[str, ...], ...] = (
 """Every place environment.schema.json types as `#/$defs/secret` (`*` = any array item)."""
 
 
-def _walk(value: Any, path: tuple[str, ...], pointer: str) -> Iterator[tuple[str, Any]]:
-    if not path:
-        yield pointer, value
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _walk(item, rest, f"{pointer}/{i}")
-    elif isinstance(value, dict) and head in value:
-        yield from _walk(value[head], rest, f"{pointer}/{head}")
-
-
 def no_plaintext_secrets(spec: Spec, level: int) -> Iterator[Problem]:
     """Secrets are Pulumi `secure:` values or `generated: true`, never plain strings."""
     for path in SECRET_PATHS:
-        for pointer, value in _walk(spec, path, ""):
+        for pointer, value in walk(spec, path):
             if isinstance(value, str):
                 yield (
                     pointer,

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from mlps.pointers import escape
+from mlps.pointers import escape, walk
 from mlps.spec.shape import ShapeProblem
 
 BIDI_CONTROLS = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
@@ -70,25 +70,12 @@ def text_problems(data: Any) -> list[ShapeProblem]:
     return problems
 
 
-def _at(data: Any, path: tuple[str, ...], pointer: str = "") -> Iterator[tuple[str, Any]]:
-    if not path:
-        yield pointer, data
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for i, v in enumerate(data):
-                yield from _at(v, rest, f"{pointer}/{i}")
-    elif isinstance(data, dict) and head in data:
-        yield from _at(data[head], rest, f"{pointer}/{head}")
-
-
 def cidr_problems(data: Any) -> list[ShapeProblem]:
     """Every network written with host bits set (``10.40.0.1/20``): which network was meant is
     a guess, so the spec must say ``10.40.0.0/20`` (or the host's /32)."""
     problems = []
     for path in CIDR_PATHS:
-        for pointer, value in _at(data, path):
+        for pointer, value in walk(data, path):
             if not isinstance(value, str):
                 continue
             try:
