@@ -12,7 +12,6 @@ multipart upload; the plan checks the spec's declared capacity at the threshold.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import random
 import signal
@@ -28,36 +27,12 @@ from typing import Any
 import pytest
 
 from tests.exit.seaweed import Server, seaweed
+from tests.roles.object_storage_lab import dicom_bytes
 
 pytestmark = pytest.mark.slow
 
 LOCKED, PLAIN = "registration-attachments", "plain-data"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _dicom(index: int) -> bytes:
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(f"ct{index}.dcm", {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = CTImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.PatientName = f"张^伟{index}"
-    ds.SpecificCharacterSet = "ISO_IR 192"
-    ds.PatientID = f"P{index:06d}"
-    ds.Modality = "CT"
-    ds.Rows, ds.Columns = 32, 32
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
-    ds.PixelRepresentation, ds.SamplesPerPixel = 0, 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.PixelData = os.urandom(32 * 32 * 2)
-    buf = io.BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return buf.getvalue()
 
 
 def _client(server: Server) -> Any:
@@ -78,7 +53,7 @@ def _populate(s3: Any) -> None:
     until = datetime.now(UTC) + timedelta(days=2)
     for i in range(150):
         size = 1024 * rng.randint(1, 40) if i >= 5 else (1 << 20) * (1 + i)  # five of 1 to 5 MiB
-        body = _dicom(i) if i % 15 == 0 else rng.randbytes(size)
+        body = dicom_bytes(i, 32, 32) if i % 15 == 0 else rng.randbytes(size)
         kind = "application/dicom" if i % 15 == 0 else "application/octet-stream"
         key = f"studies/{i:04d}.dcm" if i % 15 == 0 else f"files/{i:04d}.bin"
         s3.put_object(Bucket=PLAIN, Key=key, Body=body, ContentType=kind,
