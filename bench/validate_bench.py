@@ -23,7 +23,7 @@ from mlps.controls import catalog  # noqa: E402
 from mlps.spec import load_spec, spec_from_config  # noqa: E402
 from mlps.validate import validate  # noqa: E402
 
-EXAMPLES = ["hybrid-prod", "onprem-lab", "cloud-dev"]
+EXAMPLES = ["hybrid-prod", "onprem-lab", "cloud-dev", "private-cloud"]
 BREAKS = [
     lambda d: d["bastion"].update(mfa="none"),
     lambda d: d.setdefault("log_audit", {}).update(retention_days=90),

@@ -6,13 +6,20 @@ of all whitespace. Carrier names are then mapped through CARRIER_ALIASES so that
 ``中国电信``, ``电信``, ``China Telecom``, ``CT`` and a provincial branch (``广东电信``,
 ``中国电信上海分公司``) are the same carrier, while independent regional operators
 (歌华有线, 东方有线, 长城宽带, 鹏博士) keep their own identity.
+
+Person names are also compared by sound (``same_person_name``): every hanzi stands for each
+of its toneless pinyin readings, so ``张伟``, ``Zhang Wei``, ``zhangwei`` and ``ZHANG-Wei`` are
+one name, as are ``曾伟`` and ``Ceng Wei``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 _CARRIERS: dict[str, tuple[str, ...]] = {
@@ -85,6 +92,94 @@ def fold(text: Any) -> str:
     """NFKC, case-fold, and drop whitespace, control and format (zero-width, bidi) characters."""
     norm = unicodedata.normalize("NFKC", str(text)).casefold()
     return "".join(c for c in norm if not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc"))
+
+
+def _letters(text: str) -> str:
+    """Folded text reduced to letters and digits: tone marks and other diacritics dropped
+    (``Zhāng`` is ``zhang``, ``Lü`` is ``lu``), as are hyphens, dots and apostrophes."""
+    return "".join(c for c in unicodedata.normalize("NFKD", fold(text)) if c.isalnum())
+
+
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {"黑": ("he",), "谌": ("shen",)}
+"""Readings of a name's first hanzi, as a surname, that pypinyin does not list (黑 read hè,
+谌 read shèn); its own lists hold the surname readings of 曾, 单, 解, 仇, 区, 朴 and the like."""
+
+
+@cache
+def _pinyin_readings(char: str) -> tuple[str, ...]:
+    """Every toneless pinyin reading pypinyin knows for ``char`` (heteronym mode), ü also written
+    u, v and yu; empty when ``char`` is no hanzi.
+
+    pypinyin is loaded on first use, without its phrase table (``PYPINYIN_NO_PHRASES``): names
+    are read one character at a time, whose readings include those of the phrases, and the
+    table would triple the load time of every ``mlps validate``.
+    """
+    if char.isascii():
+        return ()
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    from pypinyin import Style, pinyin
+
+    found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    readings = {_letters(v) for r in (found[0] if found else ()) for v in
+                (r, r.replace("v", "u"), r.replace("v", "yu"))}
+    return tuple(sorted(r for r in readings if r))
+
+
+def _name_tokens(name: Any) -> list[tuple[str, ...]]:
+    """A name as a sequence of alternatives: each hanzi its readings, each other letter itself."""
+    tokens: list[tuple[str, ...]] = []
+    for c in fold(name):
+        readings = _pinyin_readings(c)
+        if readings and not tokens:
+            readings = tuple(sorted({*readings, *SURNAME_READINGS.get(c, ())}))
+        elif not readings:
+            readings = tuple(filter(None, [_letters(c)]))
+        if readings:
+            tokens.append(readings)
+    return tokens
+
+
+_Position = tuple[int, str]
+"""Where a reader stands in a name: the next token, and the letters of the current reading it
+has still to read (empty between tokens)."""
+
+
+def _steps(tokens: list[tuple[str, ...]], at: _Position) -> Iterator[tuple[str, _Position]]:
+    """Each letter the reader can read next, with where that leaves it."""
+    index, rest = at
+    choices = (rest,) if rest else tokens[index] if index < len(tokens) else ()
+    after = index if rest else index + 1
+    for reading in choices:
+        yield reading[0], (after, reading[1:])
+
+
+def same_person_name(a: Any, b: Any) -> bool:
+    """Whether two person names can be the same name: same folded form, or a choice of readings
+    of their hanzi (see ``_name_tokens``) that spells both as one letter sequence.
+
+    Readings are not enumerated: both names are read letter by letter over all their readings
+    at once, so the work is bounded by the product of the two names' reading lengths however
+    many polyphonic characters they hold. A name without any letter matches only its folded
+    form.
+    """
+    if fold(a) == fold(b):
+        return True
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if not ta or not tb:
+        return False
+    done = ((len(ta), ""), (len(tb), ""))
+    start: tuple[_Position, _Position] = ((0, ""), (0, ""))
+    seen, todo = {start}, [start]
+    while todo:
+        at_a, at_b = todo.pop()
+        if (at_a, at_b) == done:
+            return True
+        for letter, next_a in _steps(ta, at_a):
+            for other, next_b in _steps(tb, at_b):
+                if letter == other and (next_a, next_b) not in seen:
+                    seen.add((next_a, next_b))
+                    todo.append((next_a, next_b))
+    return False
 
 
 def normal_address(value: Any) -> str:

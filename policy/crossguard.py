@@ -23,7 +23,7 @@ from pulumi_policy import (
 )
 
 from mlps.controls import catalog
-from policy.policies import POLICIES, PlanGraph, PlanPolicy, PlanResource
+from policy.policies import POLICIES, EnvironmentPolicy, PlanGraph, PlanPolicy, PlanResource
 
 PACK_NAME = "mlps"
 FRAMEWORK = "GB/T 22239-2019"
@@ -52,7 +52,7 @@ def _message(control: str, text: str) -> str:
     return f"[{control}] {text}"
 
 
-def metadata(policy: PlanPolicy, level: int) -> dict[str, Any]:
+def metadata(policy: PlanPolicy | EnvironmentPolicy, level: int) -> dict[str, Any]:
     """Framework, controls (id and clause at ``level``) and severity of ``policy``."""
     cat = catalog()
     controls = [cat.controls[c] for c in policy.controls]
@@ -63,7 +63,7 @@ def metadata(policy: PlanPolicy, level: int) -> dict[str, Any]:
     }
 
 
-def describe(policy: PlanPolicy, level: int) -> str:
+def describe(policy: PlanPolicy | EnvironmentPolicy, level: int) -> str:
     meta = metadata(policy, level)
     where = ", ".join(f"{c['clause']} {c['id']}" for c in meta["controls"])
     return f"{policy.description} [{meta['framework']} {where}; severity {meta['severity']}]"
@@ -79,11 +79,15 @@ def configured(config: Any, default: int) -> tuple[int, tuple[str, ...] | None]:
     return int(level), tuple(images) if images is not None else None
 
 
-def to_crossguard(policy: PlanPolicy, level: int) -> ResourceValidationPolicy | StackValidationPolicy:
+def to_crossguard(
+    policy: PlanPolicy | EnvironmentPolicy, level: int
+) -> ResourceValidationPolicy | StackValidationPolicy:
+    """A resource policy, or a stack policy for one that reads the whole plan (environment
+    policies report what is missing on the resource that should have carried it)."""
     enforcement = _LEVELS[policy.enforcement(level)]
     description = describe(policy, level)
     schema: dict[str, Any] = {"properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA}}
-    if policy.needs_graph:
+    if isinstance(policy, EnvironmentPolicy) or policy.needs_graph:
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
             at, images = configured(args.get_config(), level)

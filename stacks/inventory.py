@@ -14,6 +14,7 @@ import yaml
 from mlps.normalise import fold, normal_address
 from mlps.roles import every_host
 from mlps.roles import names as role_names
+from stacks.capabilities import own_storage
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
 from stacks.known_hosts import CONNECTION_VARS
 from stacks.model import Environment
@@ -115,7 +116,7 @@ def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
                     "replicas": b.replicas,
                 }
                 for b in env.buckets
-                if b.placement == "onprem"
+                if own_storage(env, b)
             ],
             "object_storage_identities": _identities(env),
         },

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from stacks.capabilities import own_storage
+
 DEFAULT_IMAGE = "debian_12_9_x64_20G_alibase_20250117.vhd"
 """The schema's default ``cloud.approved_images`` entry."""
 
@@ -147,10 +149,18 @@ class Environment:
         return next((b for b in self.buckets if b.name == name), None)
 
     def local_s3_workloads(self) -> tuple[Workload, ...]:
-        """Workloads with a bucket on the hospital's own object store: one S3 identity each."""
+        """Workloads with a bucket on the hospital's own object store: one S3 identity each
+        (on-prem workloads, and cloud workloads whose bucket the object_storage role keeps)."""
         if not self.hosts_with("object_storage"):
             return ()
-        return tuple(w for w in self.workloads if w.bucket is not None and w.placement == "onprem")
+
+        def local(w: Workload) -> bool:
+            if w.bucket is None:
+                return False
+            bucket = self.bucket(w.bucket)
+            return w.placement == "onprem" or (bucket is not None and own_storage(self, bucket))
+
+        return tuple(w for w in self.workloads if local(w))
 
 
 def _flow(d: dict[str, Any]) -> Flow:

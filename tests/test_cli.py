@@ -13,7 +13,8 @@ import pytest
 from mlps.bundle import verify_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ["Pulumi.hybrid-prod.yaml", "Pulumi.onprem-lab.yaml", "Pulumi.cloud-dev.yaml"]
+EXAMPLES = ["Pulumi.hybrid-prod.yaml", "Pulumi.onprem-lab.yaml", "Pulumi.cloud-dev.yaml",
+            "Pulumi.private-cloud.yaml"]
 
 
 def mlps(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -49,7 +50,7 @@ def test_every_format_is_written_to_a_file(tmp_path: Path, fmt: str) -> None:
     if fmt in ("json", "sarif"):
         json.loads(text)
     elif fmt == "junit":
-        assert len(ET.fromstring(text).findall("testsuite")) == 3
+        assert len(ET.fromstring(text).findall("testsuite")) == len(EXAMPLES)
     elif fmt == "html":
         assert text.startswith("<!DOCTYPE html>") and "hybrid-prod" in text
     else:

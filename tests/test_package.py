@@ -205,3 +205,29 @@ def test_every_declared_pin_is_the_locked_version() -> None:
     differing = {requirement_name(r): (r.split("==", 1)[1], locked.get(requirement_name(r)))
                  for r in pins if locked.get(requirement_name(r)) != r.split("==", 1)[1]}
     assert differing == {}, "pinned version -> locked version"
+
+
+def locked_requirements(lock: Path) -> dict[str, list[str]]:
+    """Each ``name==version`` requirement of a pip lock file → the ``--hash`` options it carries."""
+    found: dict[str, list[str]] = {}
+    current = ""
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip().rstrip("\\").strip()
+        if not text:
+            continue
+        if not line.startswith((" ", "\t")):
+            current = text.split()[0]
+            found[current] = []
+        found[current] += [w.removeprefix("--hash=") for w in text.split() if w.startswith("--hash=")]
+    return found
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "judges/requirements.lock"])
+def test_every_locked_requirement_carries_its_hash(lock: str) -> None:
+    """pip's and uv's hash-checking mode refuses an install whose downloads differ from the lock."""
+    requirements = locked_requirements(ROOT / lock)
+    assert len(requirements) > 10
+    assert all("==" in name for name in requirements), "every requirement is pinned"
+    unhashed = [name for name, hashes in requirements.items()
+                if not hashes or not all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes)]
+    assert unhashed == []

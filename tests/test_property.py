@@ -28,7 +28,7 @@ from mlps.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [load_spec(ROOT / f"Pulumi.{n}.yaml").data
-            for n in ("hybrid-prod", "onprem-lab", "cloud-dev")]
+            for n in ("hybrid-prod", "onprem-lab", "cloud-dev", "private-cloud")]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False)

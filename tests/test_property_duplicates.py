@@ -15,7 +15,7 @@ from mlps.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = {name: load_spec(ROOT / f"Pulumi.{name}.yaml").data
-         for name in ("hybrid-prod", "onprem-lab", "cloud-dev")}
+         for name in ("hybrid-prod", "onprem-lab", "cloud-dev", "private-cloud")}
 
 
 @st.composite

@@ -1,4 +1,5 @@
-"""Spelling variants of one person or one carrier never defeat CES-ACL-04 / CNS-REDUN-01."""
+"""Spelling variants of one person or one carrier never defeat CES-ACL-04 / CNS-REDUN-01; employee ids
+tell people with one name apart and join one person under two names."""
 
 from __future__ import annotations
 
@@ -41,6 +42,52 @@ def test_same_person_variants_still_flagged(name: str) -> None:
 @given(variant("Zhang Wei"), variant("Zhang Wen"))
 def test_different_people_stay_compliant(a: str, b: str) -> None:
     assert not list(REGISTRY["admin_roles_separated"](_admins(a, b), 3))
+
+
+_PINYIN = [
+    ("张伟", ("zhang", "wei")), ("李娜", ("li", "na")), ("曾敏", ("zeng", "min")),
+    ("曾敏", ("ceng", "min")), ("单磊", ("shan", "lei")), ("解缙", ("xie", "jin")),
+    ("仇英", ("qiu", "ying")), ("区志", ("ou", "zhi")), ("朴树", ("piao", "shu")),
+    ("吕布", ("lü", "bu")), ("吕布", ("lyu", "bu")), ("欧阳修", ("ou", "yang", "xiu")),
+]
+"""Names in hanzi with a pinyin spelling of them (surname readings of polyphonic characters)."""
+
+
+@st.composite
+def pinyin_variant(draw: st.DrawFn, syllables: tuple[str, ...]) -> str:
+    """The syllables joined by nothing, spaces, hyphens, dots or invisible characters, each letter
+    in any case or full width."""
+    seps = ["", " ", "-", ".", "\u3000", *_INVISIBLE]
+    text = "".join(s + draw(st.sampled_from(seps)) for s in syllables)
+    return "".join(draw(st.sampled_from([c, c.upper(), _fullwidth(c)])) for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_PINYIN).flatmap(
+    lambda pair: st.tuples(st.just(pair[0]), pinyin_variant(pair[1]), st.booleans())))
+def test_hanzi_and_pinyin_of_one_person_flagged(case: tuple[str, str, bool]) -> None:
+    hanzi, latin, hanzi_first = case
+    assert list(REGISTRY["admin_roles_separated"](_admins(*((hanzi, latin) if hanzi_first else
+                                                              (latin, hanzi))), 3))
+
+
+_ANY_NAME = st.sampled_from(["张伟", "章伟", "Zhang Wei", "zhangwei", "李娜", "曾敏"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ANY_NAME, _ANY_NAME, st.sampled_from(["H10023", "h10023", "\uff2810023"]))
+def test_same_employee_id_is_one_person_whatever_the_names(a: str, b: str, other_id: str) -> None:
+    spec = _admins(a, b)
+    spec["admins"][0]["employee_id"], spec["admins"][1]["employee_id"] = "H10023", other_id
+    assert list(REGISTRY["admin_roles_separated"](spec, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ANY_NAME, _ANY_NAME)
+def test_different_employee_ids_are_different_people_whatever_the_names(a: str, b: str) -> None:
+    spec = _admins(a, b)
+    spec["admins"][0]["employee_id"], spec["admins"][1]["employee_id"] = "H10023", "H20417"
+    assert not list(REGISTRY["admin_roles_separated"](spec, 3))
 
 
 @settings(max_examples=200, deadline=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlps.checks.registry import Problem, Spec, items, register
-from mlps.normalise import fold
+from mlps.normalise import fold, same_person_name
 
 
 def admins_unique(spec: Spec, level: int) -> Iterator[Problem]:
@@ -54,23 +54,63 @@ def admin_keys_not_shared(spec: Spec, level: int) -> Iterator[Problem]:
             seen[body] = i
 
 
+def _text(value: object) -> str | None:
+    """``value`` if it is a string with more than whitespace, else None."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _who(admin: dict[str, object]) -> object:
+    """The full name of an administrator entry, else its account name."""
+    return _text(admin.get("full_name")) or admin.get("name")
+
+
+def _same_person(a: dict[str, object], b: dict[str, object]) -> str | None:
+    """Why two administrator entries are one person: ``"id"`` (same employee_id), ``"name"``
+    (full names alike in hanzi or pinyin while one of them has no employee_id), else None.
+    Two different employee_ids are two people whatever the names."""
+    id_a, id_b = _text(a.get("employee_id")), _text(b.get("employee_id"))
+    if id_a and id_b:
+        return "id" if fold(id_a) == fold(id_b) else None
+    name_a, name_b = _text(a.get("full_name")), _text(b.get("full_name"))
+    return "name" if name_a and name_b and same_person_name(name_a, name_b) else None
+
+
 def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
-    """One person (same full name) holds at most one of the system/audit/security roles."""
-    roles: dict[str, tuple[int, str]] = {}
+    """One person holds at most one of the system/audit/security roles; each entry is reported
+    against the first earlier entry of the same person (``_same_person``) in another role."""
+    earlier: list[tuple[int, dict[str, object]]] = []
     for i, admin in items(spec, "admins"):
-        person, role = admin.get("full_name"), admin.get("role")
-        if not isinstance(person, str) or not person.strip() or not isinstance(role, str):
+        role = admin.get("role")
+        if not isinstance(role, str):
             continue
-        first = roles.setdefault(fold(person), (i, role))
-        if first[1] != role:
-            yield (
-                f"/admins/{i}/role",
-                f"{person} 同时担任 {first[1]}（/admins/{first[0]}）和 {role} 管理员，"
-                "系统、审计、安全管理员须由不同的人担任。",
-                f"{person} holds both the {first[1]} (/admins/{first[0]}) and the {role} "
-                "administrator role; system, audit and security administrators must be "
-                "different people.",
-            )
+        person = _who(admin)
+        for j, other in earlier:
+            why = _same_person(admin, other) if other["role"] != role else None
+            if why == "id":
+                yield (
+                    f"/admins/{i}/employee_id",
+                    f"{person} 与 /admins/{j}（{_who(other)}）的工号 "
+                    f"{admin['employee_id']} 相同，是同一人，同时担任 {other['role']} 和 {role} "
+                    "管理员；系统、审计、安全管理员须由不同的人担任。",
+                    f"{person} has the employee id {admin['employee_id']} of /admins/{j} "
+                    f"({_who(other)}), so one person holds both the {other['role']} and "
+                    f"the {role} administrator role; system, audit and security administrators "
+                    "must be different people.",
+                )
+                break
+            if why == "name":
+                yield (
+                    f"/admins/{i}/role",
+                    f"{person} 同时担任 {other['role']}（/admins/{j}，{other['full_name']}）和 {role} "
+                    "管理员，系统、审计、安全管理员须由不同的人担任；汉字或拼音写法相同的姓名视为同一人，"
+                    "若确为不同的人，请为两人分别填写 employee_id（工号）。",
+                    f"{person} holds both the {other['role']} (/admins/{j}, {other['full_name']}) and "
+                    f"the {role} administrator role; system, audit and security administrators must "
+                    "be different people. Names alike in hanzi or pinyin count as one person; if "
+                    "these are different people, give each their employee_id.",
+                )
+                break
+        earlier.append((i, admin))
 
 
 register(admins_unique, admin_keys_not_shared, admin_roles_separated)

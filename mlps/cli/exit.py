@@ -29,23 +29,31 @@ Profile = Annotated[str | None, typer.Option(
 @user_errors
 def plan(
     spec: Annotated[Path, typer.Option(metavar="SPEC", help="Pulumi.<env>.yaml of the hybrid environment.")],
-    to: Annotated[str, typer.Option(metavar="LAYOUT", help="Where to move: onprem.")] = "onprem",
+    to: Annotated[str, typer.Option(metavar="SIDE", help="Where to move: onprem (leave the cloud) "
+                                    "or cloud (on-prem buckets into the cloud).")] = "onprem",
+    bucket: Annotated[list[str] | None, typer.Option(
+        "--bucket", metavar="BUCKET", help="With --to cloud: on-prem bucket to move (repeat; "
+        "default: every on-prem bucket).")] = None,
     out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output directory.")] = None,
     source_endpoint: Annotated[str | None, typer.Option(
-        metavar="URL", help="Cloud S3 endpoint to count objects, versions and bytes.")] = None,
+        metavar="URL", help="S3 endpoint of the side the data leaves, to count objects, versions "
+        "and bytes.")] = None,
     source_profile: Profile = None,
     capacity_gb: Annotated[float | None, typer.Option(
-        metavar="GIB", help="Raw capacity of the on-prem object storage, in GiB (overrides the "
-        "spec's hosts[].capacity_gb).")] = None,
+        metavar="GIB", help="Raw capacity of the target object storage, in GiB (overrides the "
+        "spec's hosts[].capacity_gb when leaving the cloud).")] = None,
 ) -> None:
-    """Write the on-prem spec, validate it at the spec's level, and print the drill estimate."""
+    """Write the target spec, validate it at the spec's level, and print the drill estimate."""
     from mlps.exit.drill import plan_drill
 
-    if to != "onprem":
-        raise InputError("--to", f"'{to}' is not a layout mlps can move to", "use --to onprem")
+    if to not in ("onprem", "cloud"):
+        raise InputError("--to", f"'{to}' is not a side mlps can move to", "use --to onprem or --to cloud")
+    if bucket and to != "cloud":
+        raise InputError("--bucket", "leaving the cloud moves every cloud bucket",
+                         "use --bucket with --to cloud")
     if capacity_gb is not None and not capacity_gb > 0:
         raise InputError("--capacity-gb", f"{capacity_gb:g} is not a capacity", "give GiB above 0")
-    raise typer.Exit(plan_drill(spec, out, source_endpoint, source_profile, capacity_gb))
+    raise typer.Exit(plan_drill(spec, out, source_endpoint, source_profile, capacity_gb, to, bucket))
 
 
 @exit_app.command("run", cls=Command)

@@ -73,7 +73,14 @@ def up(
     lab = _lab(name)
     if hosts is None and topology is None and spec is None:
         hosts = 3
-    _guard(lambda: lab.up(hosts=hosts, topology=topology, spec=spec))
+
+    def boot() -> Lab:
+        from mlps.progress import steps
+
+        with steps() as step:  # on a terminal only; gone before anything below is printed
+            return lab.up(hosts=hosts, topology=topology, spec=spec, progress=step)
+
+    _guard(boot)
     for line in lab.log:
         typer.echo(line)
     for h in lab.hosts.values():

@@ -101,6 +101,7 @@ def report(
         section = build_section(cat, loaded.name, loaded.file, level, findings, checked,
                                 host.by_control if host else None, hospital=hospital_name(loaded),
                                 layout=str(loaded.effective.get("layout", "")))
+        section.notices = planned.notices if planned else []
 
         bundle = staging / "bundle"
         inputs: list[Input] = [Input(spec, f"inputs/spec/{spec.name}")]
@@ -139,12 +140,16 @@ def report(
 def _synthesize(loaded: LoadedSpec, spec: Path, out: Path) -> Path:
     """Run the stack program offline for ``loaded`` and write its plan into ``out``."""
     require_extra("report --synth", "pulumi", "iac")
+    from mlps.progress import steps
     from mlps.synth.output import write_tree
     from mlps.synth.project import project_root
     from mlps.synth.run import synthesize_spec
 
     stack = spec.name.removeprefix("Pulumi.").removesuffix(".yaml") or loaded.name
-    write_tree(out, synthesize_spec(loaded, project_root(), stack).files)
+    with steps() as step:  # on a terminal only
+        files = synthesize_spec(loaded, project_root(), stack, step).files
+        step(f"writing the plan into {out.name}/ of the report")
+        write_tree(out, files)
     return out
 
 

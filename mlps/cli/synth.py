@@ -12,6 +12,7 @@ from mlps.cli import app
 from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, one_spec, require_extra, user_errors
 from mlps.errors import InputError
 from mlps.plan_findings import SYNTH
+from mlps.progress import Step, steps
 from mlps.safe_output import check_target
 
 if TYPE_CHECKING:  # the stack program loads only when synth runs
@@ -56,7 +57,9 @@ def synth(
     target = out or Path("build") / "synth" / name
     check_target(target, SYNTH)  # refused before the program runs, and again when published
     try:
-        result: SynthResult = synthesize(name, target) if path is None else _from_file(path, target)
+        with steps() as step:  # on a terminal only; gone before anything below is printed
+            result: SynthResult = (synthesize(name, target, progress=step) if path is None
+                                   else _from_file(path, target, step))
     except pulumi.RunError as exc:
         print(f"mlps: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS) from None
@@ -67,10 +70,12 @@ def synth(
     )
     for f in result.findings:
         print(f"  {f.control} [{f.clause}] {f.pointer}: {f.message_en}")
+    for n in result.notices:
+        print(f"  notice {n.control} {n.pointer}: {n.message_en}")
     raise typer.Exit(EXIT_FINDINGS if result.mandatory else EXIT_OK)
 
 
-def _from_file(path: Path, target: Path) -> SynthResult:
+def _from_file(path: Path, target: Path, progress: Step) -> SynthResult:
     from mlps.spec import load_spec
     from mlps.synth.output import write_tree
     from mlps.synth.project import project_root
@@ -81,6 +86,7 @@ def _from_file(path: Path, target: Path) -> SynthResult:
         root = project_root(path.resolve().parent)
     except InputError:
         root = project_root()
-    result = synthesize_spec(loaded, root, stack_name(path))
+    result = synthesize_spec(loaded, root, stack_name(path), progress)
+    progress(f"writing {target}")
     write_tree(target, result.files)
     return result

@@ -1,4 +1,7 @@
-"""``mlps exit run``: copy every object version, oldest first per key, into the on-prem store.
+"""``mlps exit run``: copy every object version, oldest first per key, into the target store.
+
+The engine does not know which side is the cloud: leaving it (cloud → on-prem) and moving into
+it (on-prem → cloud) are the same copy between two S3 endpoints.
 
 Memory stays bounded: listings are read a page at a time and one key's versions at a time,
 bodies are streamed through a spool (memory up to 8 MiB, then a temporary file) that also
@@ -101,7 +104,11 @@ def source_settings(src: Client, bucket: str) -> BucketSettings:
 
 
 def prepare_target(dst: Client, bucket: str, settings: BucketSettings, endpoint: str) -> None:
-    """Create the target bucket as the source is, or check an existing one can take the copy."""
+    """Create the target bucket as the source is, or check an existing one can take the copy.
+
+    An existing bucket keeps its own default encryption (the stack may have set the hospital's
+    KMS key on a cloud bucket); one without any gets AES256 when the source has encryption.
+    """
     try:
         dst.head_bucket(Bucket=bucket)
         exists = True
@@ -120,8 +127,19 @@ def prepare_target(dst: Client, bucket: str, settings: BucketSettings, endpoint:
     if settings.lock and settings.lock_rule and not exists:
         dst.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
             "ObjectLockEnabled": "Enabled", "Rule": settings.lock_rule})
-    if settings.encryption:
+    if settings.encryption and not (exists and _has_encryption(dst, bucket)):
         dst.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=settings.encryption)
+
+
+def _has_encryption(s3: Client, bucket: str) -> bool:
+    """The bucket has a default encryption of its own (e.g. the cloud KMS key the stack set)."""
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    except Exception as exc:
+        if code(exc) in _NO_ENC:
+            return False
+        raise
+    return bool(rules)
 
 
 def _has_lock(s3: Client, bucket: str) -> bool:

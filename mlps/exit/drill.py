@@ -1,4 +1,4 @@
-"""``mlps exit plan``: write the on-prem spec, validate it, and print the drill estimate."""
+"""``mlps exit plan``: write the on-prem (or cloud) spec, validate it, print the drill estimate."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from mlps.exit.plan import (
     Capacity,
     capacity_problem,
     capacity_warning,
-    cloud_buckets,
+    cloud_spec,
     declared_capacity,
     duration,
+    moving_buckets,
     needed_bytes,
     onprem_spec,
     time_warning,
@@ -55,28 +56,43 @@ def census(s3: Any, bucket: str) -> BucketCensus:
 
 
 def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile: str | None,
-               capacity_gb: float | None) -> int:
-    """Do ``mlps exit plan``; return the exit status (0 ready, 1 findings or blockers)."""
+               capacity_gb: float | None, to: str = "onprem", names: list[str] | None = None) -> int:
+    """Do ``mlps exit plan`` towards ``to`` (``onprem`` or ``cloud``, then only the buckets
+    ``names`` when given); return the exit status (0 ready, 1 findings or blockers)."""
     from mlps.safe_output import output_dir, write_files
     from mlps.validate import validate
 
     loaded = load_spec(spec_path)
-    if loaded.data.get("layout") == "onprem":
+    layout = loaded.data.get("layout")
+    if to == "onprem" and layout == "onprem":
         raise InputError(str(spec_path), "the spec is already on-prem", "give the hybrid spec")
+    if to == "cloud" and layout != "hybrid":
+        raise InputError(str(spec_path), f"layout {layout}: --to cloud moves on-prem buckets of a "
+                         "hybrid spec", "give a hybrid spec (layout hybrid, with its cloud section)")
     raw, _ = parse(read_text(spec_path), str(spec_path))
-    target, moved = onprem_spec(loaded.data)
+    if to == "cloud":
+        target, moved, refused = cloud_spec(loaded.data, names)
+        if refused:
+            raise InputError(str(spec_path), refused[0],
+                             more=[f"{spec_path}: {line}" for line in refused[1:]])
+        direction, verb = "up", "moved to the cloud"
+        summary = f"{', '.join(m for m in moved if m.startswith('bucket '))} {verb}"
+    else:
+        target, moved = onprem_spec(loaded.data)
+        direction, verb = "down", "moved on-prem"
+        summary = f"every cloud part {verb}"
     stack: dict[str, Any] = {}
     if loaded.prefix and isinstance(raw, dict) and "encryptionsalt" in raw:
         stack["encryptionsalt"] = raw["encryptionsalt"]  # same passphrase decrypts the secrets
     stack["config"] = {CONFIG_KEY: target}
     name = f"Pulumi.{target['name']}.yaml"
-    header = (f"# On-prem successor of {loaded.name}, written by mlps exit plan "
-              f"(CLD-MIG-01): every cloud part moved on-prem.\n")
+    header = (f"# {'Cloud' if to == 'cloud' else 'On-prem'} successor of {loaded.name}, written "
+              f"by mlps exit plan --to {to} (CLD-MIG-01): {summary}.\n")
     text = header + yaml.safe_dump(stack, allow_unicode=True, sort_keys=False, width=100)
     out = out or Path(f"exit-{loaded.name}")
-    lines = [f"moved on-prem: {', '.join(moved) or 'nothing (no cloud part)'}"]
+    lines = [f"{verb}: {', '.join(moved) or 'nothing (no part to move)'}"]
     status = 0
-    buckets = cloud_buckets(loaded.data)
+    buckets = moving_buckets(loaded.data, to, names)
     total = 0
     sizes: list[tuple[int, int]] = []
     if endpoint:
@@ -94,9 +110,10 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
                     until = found.locked_until.date().isoformat() if found.locked_until else "-"
                     lines.append(f"  cannot purge yet: {found.locked} version(s) under retention "
                                  f"until {until} at the latest, {found.held} under legal hold")
-        times = transfer_times(total, loaded.data)
+        times = transfer_times(total, loaded.data, direction=direction)
         for time in times:
-            lines.append(f"copy over {time.name} ({time.mbps:g} Mbit/s down): {duration(time.seconds)}")
+            lines.append(f"copy over {time.name} ({time.mbps:g} Mbit/s {direction}): "
+                         f"{duration(time.seconds)}")
         warning = time_warning(times[0].seconds) if times else None
         if warning:
             lines.append(f"warning: {warning} (primary line alone)")
@@ -106,7 +123,10 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
                     else declared_capacity(loaded.data))
         needed = needed_bytes(sizes)
         problem = capacity_problem(needed, capacity)
-        if capacity is None:
+        if to == "cloud" and capacity_gb is None:
+            lines.append(f"capacity: needs {needed} bytes (all versions × replicas) in the cloud "
+                         "store; its size is the provider's, not checked (or give --capacity-gb)")
+        elif capacity is None:
             lines.append(f"capacity: needs {needed} bytes (all versions × replicas); not checked, "
                          "no object_storage host declares capacity_gb (or give --capacity-gb)")
         elif problem:
@@ -117,7 +137,7 @@ def plan_drill(spec_path: Path, out: Path | None, endpoint: str | None, profile:
             warning = capacity_warning(needed, capacity)
             if warning:
                 lines.append(f"warning: {warning}")
-        if capacity is not None and capacity.undeclared:
+        if to == "onprem" and capacity is not None and capacity.undeclared:
             lines.append(f"  note: {', '.join(capacity.undeclared)} declare no capacity_gb "
                          "(counted as 0)")
     else:

@@ -1,14 +1,21 @@
-"""The on-prem successor of a hybrid spec and the drill estimate of moving its data."""
+"""The on-prem (or cloud) successor of a hybrid spec and the drill estimate of moving its data."""
 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mlps.checks.placement import core_buckets, core_workloads
+
 GIB = 1 << 30
 DAY_SECONDS = 86400
+CORE_CONTROL, REGION_CONTROL = "CLD-DATA-01", "CLD-LOC-01"
+_MAINLAND = re.compile(r"^cn-(?!hongkong)")
+_HOSPITAL_KINDS = frozenset({"office", "edge"})
+"""Zone kinds that are the hospital's own networks (workstations, line ends): never moved."""
 
 
 def onprem_spec(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -43,11 +50,96 @@ def onprem_spec(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return out, moved
 
 
+def cloud_spec(data: dict[str, Any], names: list[str] | None = None
+               ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """A copy of hybrid spec ``data`` with on-prem buckets (``names``, default all) in the cloud.
+
+    The workloads that write a moved bucket move with it, into a cloud zone of the same kind,
+    or else with their zone when it holds no host and nothing that stays (office and edge zones
+    never move: they are the hospital's own networks). Buckets keep versioning, object lock and
+    replicas; ``sse-s3`` becomes ``sse-kms`` (the on-prem store's key does not move; the
+    hospital's cloud KMS key encrypts, CLD-KMS-01). Returns the new spec, one line per part
+    moved, and one line per refusal: a bucket or workload holding core medical data
+    (CLD-DATA-01 keeps it on-prem), a cloud region outside mainland China (CLD-LOC-01), a bucket
+    the spec does not have on-prem, a workload with no cloud zone to go to.
+    """
+    out = copy.deepcopy(data)
+    out["name"] = f"{data.get('name')}-cloud"
+    moved: list[str] = []
+    refused: list[str] = []
+    cloud = data.get("cloud")
+    region = cloud.get("region") if isinstance(cloud, dict) else None
+    if not isinstance(region, str) or not _MAINLAND.match(region):
+        refused.append(f"cloud.region {region} is not a mainland China region: {REGION_CONTROL} "
+                       "keeps cloud data in China — set a cn- region first")
+    onprem = {str(b.get("name")): b for b in _buckets(out) if b.get("placement") != "cloud"}
+    chosen = list(dict.fromkeys(names)) if names else list(onprem)
+    refused += [f"bucket {n}: no on-prem bucket of that name in the spec — check --bucket"
+                for n in chosen if n not in onprem]
+    core = {str(b.get("name")): reason for _, b, reason in core_buckets(data)}
+    refused += [f"bucket {n} holds core medical data ({core[n] or 'data_class core'}): "
+                f"{CORE_CONTROL} keeps it on-prem — leave it out (--bucket names the buckets "
+                "that move)" for n in chosen if n in core]
+    core_w = {str(w.get("name")): reason for _, w, reason in core_workloads(data)}
+    writers = [w for w in _dicts(out.get("workloads"))
+               if w.get("placement") != "cloud" and str(w.get("bucket")) in chosen]
+    refused += [f"workload {w.get('name')} writes bucket {w.get('bucket')} and holds core medical "
+                f"data ({core_w[str(w.get('name'))] or 'data_class core'}): {CORE_CONTROL} keeps "
+                "it on-prem" for w in writers if str(w.get("name")) in core_w]
+    if refused:
+        return out, moved, refused
+    for name in chosen:
+        bucket = onprem[name]
+        bucket["placement"] = "cloud"
+        if bucket.get("encryption") == "sse-s3":
+            bucket["encryption"] = "sse-kms"
+            moved.append(f"bucket {name} (sse-s3 → sse-kms)")
+        else:
+            moved.append(f"bucket {name}")
+    zones = {str(z.get("name")): z for z in _dicts(out.get("zones"))}
+    leaving = {id(w) for w in writers}
+    for w in writers:
+        w["placement"] = "cloud"
+        moved.append(f"workload {w.get('name')}")
+        zone = zones.get(str(w.get("zone")))
+        if zone is None or zone.get("placement") == "cloud":
+            continue
+        other = next((z for z in zones.values() if z.get("placement") == "cloud"
+                      and z.get("kind") == zone.get("kind")), None)
+        if other is not None:
+            w["zone"] = other.get("name")
+            moved[-1] += f" (zone {zone.get('name')} → {other.get('name')})"
+            continue
+        stays = [h for h in _dicts(out.get("hosts")) if h.get("zone") == zone.get("name")] + [
+            o for o in _dicts(out.get("workloads")) if o.get("zone") == zone.get("name")
+            and id(o) not in leaving]
+        if stays or zone.get("kind") in _HOSPITAL_KINDS:
+            refused.append(f"workload {w.get('name')} sits in on-prem zone {zone.get('name')} "
+                           f"(kind {zone.get('kind')}), which stays, and no cloud zone of that kind "
+                           "can take it — add one to the spec")
+            continue
+        zone["placement"] = "cloud"
+        moved.append(f"zone {zone.get('name')}")
+    return out, moved, refused
+
+
+def moving_buckets(data: dict[str, Any], to: str, names: list[str] | None = None
+                   ) -> list[dict[str, Any]]:
+    """The buckets of ``data`` a move ``to`` the cloud or on-prem copies."""
+    if to == "onprem":
+        return cloud_buckets(data)
+    return [b for b in _buckets(data) if b.get("placement") != "cloud"
+            and (not names or str(b.get("name")) in names)]
+
+
+def _buckets(data: dict[str, Any]) -> list[dict[str, Any]]:
+    storage = data.get("object_storage")
+    return _dicts(storage.get("buckets") if isinstance(storage, dict) else None)
+
+
 def cloud_buckets(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The buckets of ``data`` placed in the cloud (the ones the drill moves)."""
-    storage = data.get("object_storage")
-    buckets = storage.get("buckets") if isinstance(storage, dict) else None
-    return [b for b in _dicts(buckets) if b.get("placement") == "cloud"]
+    return [b for b in _buckets(data) if b.get("placement") == "cloud"]
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -78,25 +170,27 @@ class LinkTime:
     seconds: float
 
 
-def download_mbps(data: dict[str, Any]) -> list[tuple[str, float]]:
-    """(name, Mbit/s towards the hospital) of every dedicated line, primary first."""
+def line_mbps(data: dict[str, Any], direction: str = "down") -> list[tuple[str, float]]:
+    """(name, Mbit/s) of every dedicated line in ``direction``, primary first: ``down`` towards
+    the hospital (leaving the cloud), ``up`` towards the cloud (moving into it)."""
     links = sorted(_dicts(data.get("links")), key=lambda link: link.get("role") != "primary")
     out = []
     for link in links:
         bandwidth = link.get("bandwidth_mbps")
-        down = bandwidth.get("down") if isinstance(bandwidth, dict) else bandwidth
-        if isinstance(down, int | float) and not isinstance(down, bool) and down > 0:
-            out.append((str(link.get("name")), float(down)))
+        rate = bandwidth.get(direction) if isinstance(bandwidth, dict) else bandwidth
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and rate > 0:
+            out.append((str(link.get("name")), float(rate)))
     return out
 
 
-def transfer_times(total_bytes: int, data: dict[str, Any], efficiency: float = 0.8) -> list[LinkTime]:
-    """Copy time over the primary line alone and over all lines together.
+def transfer_times(total_bytes: int, data: dict[str, Any], efficiency: float = 0.8,
+                   direction: str = "down") -> list[LinkTime]:
+    """Copy time over the primary line alone and over all lines together, in ``direction``.
 
     ``efficiency`` is the share of the line's rate an S3 copy achieves (protocol and TLS
     overhead, other traffic); 0.8 unless measured.
     """
-    lines = download_mbps(data)
+    lines = line_mbps(data, direction)
     if not lines:
         return []
     times = [_time(lines[0][0], lines[0][1], total_bytes, efficiency)]

@@ -19,6 +19,7 @@ from mlps.lab.mirror import AptSource, read_apt_sources, render_deb822
 from mlps.lab.names import LabNames, check_lab_name
 from mlps.lab.proc import preflight, raise_machine_limits, run
 from mlps.lab.topology import RELAY_SLOTS, Topology, build, default_topology, load_topology
+from mlps.progress import Step, quiet
 
 BOOT_TIMEOUT = 120.0
 
@@ -131,11 +132,12 @@ class Lab:
         topology: Path | None = None,
         timeout: float = BOOT_TIMEOUT,
         spec: Path | None = None,
+        progress: Step = quiet,
     ) -> Lab:
         """Clean leftovers of this name, then boot the hosts and wait until SSH answers.
 
         With ``spec``, the hosts, zones and inventory are those of an environment spec
-        (``mlps.lab.from_spec``)."""
+        (``mlps.lab.from_spec``). ``progress`` is told each step as it starts."""
         if sum(x is not None for x in (hosts, topology, spec)) != 1:
             raise LabError("give one of hosts=N, topology=PATH or spec=PATH")
         spec_lab = None
@@ -149,8 +151,10 @@ class Lab:
         preflight()
         raise_machine_limits(self.log)
         start = time.monotonic()
+        progress(f"removing what an earlier lab {self.name} left")
         cleanup.destroy(self.names)
         sources = read_apt_sources()
+        progress("preparing the Debian base image (built on first use)")
         base = image.base_rootfs(sources, self.log)
         endpoints = sources.endpoints(image.SUITE)[:RELAY_SLOTS]
         self._topo, self._cuts = topo, {}
@@ -159,6 +163,7 @@ class Lab:
             state.mkdir(parents=True)
             state.chmod(0o700)
             self._save()
+            progress("making the SSH key, the networks and the apt relay")
             run(
                 [
                     "ssh-keygen",
@@ -180,7 +185,8 @@ class Lab:
             hosts_file = self._hosts_file(endpoints)
             pubkey = Path(f"{self.key_path}.pub").read_text()
             known = []
-            for name in topo.hosts:
+            for number, name in enumerate(topo.hosts, 1):
+                progress(f"booting {name} ({number}/{len(topo.hosts)})")
                 root = host.mount_root(self.names, name, base)
                 hostkey = host.personalise(root, name, hosts_file, pubkey, guest_sources)
                 known.append(f"{topo.management.members[name]} {hostkey}\n")
@@ -191,6 +197,7 @@ class Lab:
                 self.inventory_path.write_text(from_spec.render_inventory(spec_lab, self.names))
             else:
                 inventory.write(self.names, topo)
+            progress(f"waiting for SSH on {len(topo.hosts)} host(s)")
             self._wait_ssh(topo.hosts, timeout)
         except LabError as exc:
             tails = self._console_tails()

@@ -10,6 +10,7 @@ from typing import Any
 from mlps import __version__
 from mlps.controls import FAMILY_TITLES, Catalog, Control
 from mlps.findings import Finding
+from mlps.plan_findings import Notice
 
 # not_checkable: a host checkpoint ran but could not show the control (e.g. no cluster runs
 # there); it never counts as a pass, even when other checks of the control passed.
@@ -44,6 +45,8 @@ class Section:
     checkpoints: tuple[str, ...]
     hospital: str = ""
     seconds: float = 0.0
+    notices: list[Notice] = field(default_factory=list)
+    """Requirements met by a compensating part (plan notices): listed, never failures."""
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.status for r in self.controls)

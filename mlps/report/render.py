@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from mlps.report.model import Report
@@ -12,6 +13,7 @@ from mlps.report.model import Report
 def _json(report: Report) -> str:
     data: dict[str, Any] = {
         "findings": [f.to_dict() for f in report.findings],
+        "notices": [{"environment": s.name, **asdict(n)} for s in report.sections for n in s.notices],
         "summary": report.summary(),
         "controls": [
             {"environment": s.name, "id": r.control.id, "clause": r.clause, "status": r.status,

@@ -37,6 +37,9 @@ def render_text(report: Report, width: int = 130) -> str:
                 for why in unknowable(r):
                     console.print(f"  {r.control.id} ({r.clause}) [not checkable 无法核验] {why}",
                                   markup=False)
+        for n in section.notices:
+            console.print(f"  {n.pointer}: {n.control} [compensated 补偿] {n.message_en}", markup=False)
+            console.print(f"      {n.message_zh}", markup=False)
         for f in section.findings:
             place = f"{f.file}:{f.line}" if f.file and f.line else (f.file or f.pointer)
             tag = "WAIVED" if f.status == "waived" else f.severity.upper()

@@ -21,6 +21,13 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+GENERATED = "[generated at deploy]"
+"""What a generated secret (``pulumi_random``) holds offline: a fixed mark, never a secret."""
+GENERATED_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "random:index/randomPassword:RandomPassword": ("result", "bcryptHash"),
+    "random:index/randomBytes:RandomBytes": ("hex", "base64"),
+}
+"""The outputs the ``random`` provider computes, per resource type the stacks register."""
 TESTED_PULUMI = "3.272.0"
 """The Pulumi SDK release this module is tested with (requirements.lock)."""
 
@@ -87,10 +94,13 @@ class Exported:
 
 
 class EchoMocks(Mocks):
-    """A created resource's state is its inputs; invokes return nothing (no cloud reachable)."""
+    """A created resource's state is its inputs (a generated secret is :data:`GENERATED`, so
+    every run gives the same bytes); invokes return nothing (no cloud reachable)."""
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
+        state = dict(args.inputs)
+        state.update(dict.fromkeys(GENERATED_OUTPUTS.get(args.typ, ()), GENERATED))
+        return f"{args.name}-id", state
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return {}, []

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from mlps.controls import catalog
 from mlps.findings import Finding
-from mlps.plan_findings import FINDINGS_FILE, dump_plan_findings
+from mlps.plan_findings import FINDINGS_FILE, Notice, dump_plan_findings
+from mlps.progress import Step, quiet
 from mlps.spec import LoadedSpec, load_spec
 from mlps.synth.mockrun import Registration, run_program
 from mlps.synth.output import render_files, write_tree
@@ -26,12 +27,16 @@ class SynthResult:
     findings: list[Finding] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
     mandatory: int = 0
+    notices: list[Notice] = field(default_factory=list)
 
 
-def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
-    """Run the stack program for ``spec`` offline and collect its output (nothing written)."""
+def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = quiet) -> SynthResult:
+    """Run the stack program for ``spec`` offline and collect its output (nothing written);
+    ``progress`` is told each step as it starts."""
+    progress(f"running the stack program of {stack} offline (Pulumi mock runtime)")
     importable(root)
     from mlps.synth.checks import plan_graph, run_policies
+    from stacks.capabilities import notices as capability_notices
     from stacks.components.audit_policy import render_audit_policy
     from stacks.inventory import render_inventory
     from stacks.known_hosts import KNOWN_HOSTS, render_known_hosts
@@ -39,6 +44,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
     from stacks.program import build
 
     regs = run_program(lambda: build(spec), PROJECT, stack, {})
+    progress("rendering the files and checking the plan")
     files = render_files(regs)
     env = environment(spec.effective)
     files["inventory.yml"] = render_inventory(env)
@@ -47,15 +53,18 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str) -> SynthResult:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
     approved = env.cloud.approved_images if env.cloud is not None else None
     check = run_policies(plan_graph(regs, spec.level, approved), catalog())
-    files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked)
-    return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory)
+    notices = capability_notices(env)
+    files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked, notices)
+    return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory, notices)
 
 
-def synthesize(stack: str, out: Path | None = None, start: Path | None = None) -> SynthResult:
+def synthesize(stack: str, out: Path | None = None, start: Path | None = None,
+               progress: Step = quiet) -> SynthResult:
     """``mlps synth --stack <stack> [--out DIR]``: synthesize and write DIR (replaced whole)."""
     root = project_root(start)
     spec = load_spec(stack_file(root, stack))
-    result = synthesize_spec(spec, root, stack)
+    result = synthesize_spec(spec, root, stack, progress)
     if out is not None:
+        progress(f"writing {out}")
         write_tree(out, result.files)
     return result

@@ -1,7 +1,9 @@
-"""Every plan-time policy, in a fixed order (modules mirror the resource type they guard)."""
+"""Every plan-time policy, in a fixed order: per resource type (modules mirror the type they
+guard), then the environment policies over the facts of the whole plan (environment.py)."""
 
 from __future__ import annotations
 
+from policy.policies import environment
 from policy.policies.alicloud import (
     actiontrail_trail,
     ecs_image,
@@ -13,6 +15,7 @@ from policy.policies.alicloud import (
     provider,
 )
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
+from policy.policies.environment import EnvironmentPolicy
 from policy.policies.kubernetes import (
     apps_v1_daemonset,
     apps_v1_deployment,
@@ -45,6 +48,10 @@ _MODULES = (
     ecs_image,
 )
 
-POLICIES: tuple[PlanPolicy, ...] = tuple(p for m in _MODULES for p in m.POLICIES)
+POLICIES: tuple[PlanPolicy | EnvironmentPolicy, ...] = (
+    *(p for m in _MODULES for p in m.POLICIES),
+    *environment.POLICIES,
+)
+"""Resource policies, then the environment policies over the facts of the whole plan."""
 
-__all__ = ["POLICIES", "PlanGraph", "PlanPolicy", "PlanResource", "Violation"]
+__all__ = ["POLICIES", "EnvironmentPolicy", "PlanGraph", "PlanPolicy", "PlanResource", "Violation"]

@@ -8,7 +8,7 @@ import pulumi
 
 from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
 from stacks.model import Environment
-from stacks.providers.base import CloudProvider
+from stacks.providers.base import CloudProvider, ManagedLogStore
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class LogAudit(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogAuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:logs:LogAudit", name, None, opts)
-        if args.cloud is not None:
+        if isinstance(args.cloud, ManagedLogStore):  # else the audit servers keep them (stacks.capabilities)
             self.log_project = args.cloud.log_store(args.env.log_retention_days, self)
         if args.env.hosts_with("log_audit_server"):
             AnsiblePlay(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from stacks.capabilities import own_storage
 from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
 from stacks.components.workload import S3Target
 from stacks.model import Environment
@@ -47,7 +48,7 @@ class ObjectStorage(pulumi.ComponentResource):
             scheme = "https" if env.storage_tls else "http"
             endpoint = f"{scheme}://{servers[0].address}:{S3_PORT}"
             self.endpoint = endpoint
-            self.endpoints.update({b.name: endpoint for b in env.buckets if b.placement == "onprem"})
+            self.endpoints.update({b.name: endpoint for b in env.buckets if own_storage(env, b)})
             identities: dict[str, pulumi.Input[Any]] = {}
             for w in env.local_s3_workloads():
                 if w.bucket is None:
@@ -67,7 +68,7 @@ class ObjectStorage(pulumi.ComponentResource):
             )
         if args.cloud is not None and args.key is not None:
             for bucket in env.buckets:
-                if bucket.placement == "cloud":
+                if not own_storage(env, bucket):
                     oss = args.cloud.bucket(bucket, args.key, self)
                     self.endpoints[bucket.name] = oss.intranet_endpoint.apply(
                         lambda host: f"https://{host}" if host else ""

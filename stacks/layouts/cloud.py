@@ -12,5 +12,5 @@ from stacks.model import Environment
 def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
     foundation = cloud_foundation(env, parent)
     logs, storage = host_services(env, parent, foundation)
-    cloud_cluster(env, parent, foundation, logs)
+    cloud_cluster(env, parent, foundation, logs, storage)
     return storage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
+from stacks.capabilities import Capability, capabilities
 from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
 from stacks.components.object_storage import ObjectStorage
 from stacks.inventory import render_inventory
@@ -18,11 +19,25 @@ def core_in_cloud(env: Environment) -> list[str]:
     return sorted(i.name for i in items if i.data_class == "core" and i.placement == "cloud")
 
 
+def cloud_kubeadm(env: Environment) -> list[str]:
+    """Cloud workloads that would need a second kubeadm cluster (the cloud has no managed one)."""
+    if not env.kubernetes.enabled or Capability.MANAGED_KUBERNETES in capabilities(env):
+        return []
+    return sorted(w.name for w in env.workloads if w.placement == "cloud")
+
+
 def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
     misplaced = core_in_cloud(env)
     if misplaced:
         raise pulumi.RunError(
             f"CLD-DATA-01: core medical data must stay on-prem in a hybrid layout: {misplaced}"
+        )
+    second = cloud_kubeadm(env)
+    if second:
+        raise pulumi.RunError(
+            "a hybrid layout runs one kubeadm cluster (the roles' k8s groups), on-prem; "
+            f"the cloud has no managed Kubernetes for the cloud workloads {second}: "
+            "place them on-prem, or use layout cloud"
         )
     foundation = cloud_foundation(env, parent)
     logs, storage = host_services(env, parent, foundation)
@@ -33,5 +48,5 @@ def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
             pulumi.ResourceOptions(parent=parent, depends_on=[logs]),
         )
     onprem_cluster(env, parent, logs, storage)
-    cloud_cluster(env, parent, foundation, logs)
+    cloud_cluster(env, parent, foundation, logs, storage)
     return storage

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from stacks.capabilities import uncovered
 from stacks.components.ansible import AnsiblePlay, AnsiblePlayArgs
 from stacks.components.bastion import Bastion, BastionArgs
 from stacks.components.cluster_baseline import (
@@ -23,7 +24,7 @@ from stacks.inventory import render_inventory
 from stacks.model import Environment
 from stacks.naming import res
 from stacks.providers import CloudProvider, cloud_provider
-from stacks.providers.base import CloudNetwork
+from stacks.providers.base import AuditTrail, CloudNetwork, ManagedKubernetes
 
 
 @dataclass
@@ -34,9 +35,16 @@ class CloudFoundation:
 
 
 def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundation:
-    """Provider, isolated network with default-deny zones, KMS key, audit trail, instances."""
+    """Provider, isolated network with default-deny zones, KMS key, audit trail, instances.
+
+    A capability the cloud lacks needs hosts carrying the role that stands in for it
+    (``stacks.capabilities``): without them the spec is refused here, before anything exists.
+    """
     if env.cloud is None:
         raise ValueError("cloud and hybrid layouts name their cloud")
+    missing = uncovered(env)
+    if missing:
+        raise pulumi.RunError(f"{env.cloud.provider} cannot build this spec: " + "; ".join(missing))
     provider = cloud_provider(env.cloud, env.name, parent)
     zones = NetworkZones(
         res(env.name, "zones"),
@@ -44,7 +52,8 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
         pulumi.ResourceOptions(parent=parent),
     )
     key = provider.encryption_key(parent)
-    provider.audit_trail(parent)
+    if isinstance(provider, AuditTrail):  # else the log audit servers keep it (stacks.capabilities)
+        provider.audit_trail(parent)
     hosts = env.hosts_at("cloud")
     if hosts:
         CloudHosts(
@@ -110,31 +119,51 @@ def deploy_cluster(
     return baseline
 
 
-def onprem_cluster(env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage) -> None:
+def kubeadm_cluster(
+    env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage, placement: str
+) -> None:
     """Nodes by Ansible (audit policy included), then the baseline through pulumi-kubernetes."""
-    if not env.kubernetes.enabled or env.kubernetes.distribution != "kubeadm":
-        return
     nodes: list[pulumi.Resource] = []
+    hosts = "k8s-hosts" if placement == "onprem" else f"{placement}-k8s-hosts"
     if env.hosts_with("k8s_control_plane") or env.hosts_with("k8s_node"):
         nodes.append(
             AnsiblePlay(
-                res(env.name, "k8s-hosts"),
+                res(env.name, hosts),
                 AnsiblePlayArgs(limit="k8s_control_plane:k8s_node", inventory=render_inventory(env)),
                 pulumi.ResourceOptions(parent=parent, depends_on=[logs]),
             )
         )
     provider = k8s.Provider(
-        res(env.name, "onprem-k8s"),
+        res(env.name, placement, "k8s"),
         kubeconfig=pulumi.Config("mlps").get_secret("kubeconfig"),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[*nodes, storage]),
     )
-    deploy_cluster(env, "onprem", provider, parent, storage.targets)
+    deploy_cluster(env, placement, provider, parent, storage.targets)
 
 
-def cloud_cluster(env: Environment, parent: pulumi.Resource, cloud: CloudFoundation, logs: LogAudit) -> None:
-    """Managed Kubernetes in the workload zones, then the same in-cluster baseline."""
+def onprem_cluster(env: Environment, parent: pulumi.Resource, logs: LogAudit, storage: ObjectStorage) -> None:
+    """The hospital's own kubeadm cluster for the on-prem workloads."""
+    if env.kubernetes.enabled and env.kubernetes.distribution == "kubeadm":
+        kubeadm_cluster(env, parent, logs, storage, "onprem")
+
+
+def cloud_cluster(
+    env: Environment, parent: pulumi.Resource, cloud: CloudFoundation, logs: LogAudit, storage: ObjectStorage
+) -> None:
+    """The cluster of the cloud workloads, then the same in-cluster baseline: the cloud's managed
+    Kubernetes, or kubeadm on the spec's cloud hosts where the cloud has none."""
     zones = sorted({w.zone for w in env.workloads if w.placement == "cloud"})
-    if not zones or not env.kubernetes.enabled or logs.log_project is None:
+    if not zones or not env.kubernetes.enabled:
+        return
+    if not isinstance(cloud.provider, ManagedKubernetes):
+        if env.kubernetes.distribution != "kubeadm":
+            raise pulumi.RunError(
+                f"kubernetes.distribution {env.kubernetes.distribution} is a managed service "
+                f"{env.cloud.provider if env.cloud else 'the cloud'} does not offer: use kubeadm"
+            )
+        kubeadm_cluster(env, parent, logs, storage, "cloud")
+        return
+    if logs.log_project is None:
         return
     provider = cloud.provider.kubernetes(
         cloud.network, zones, cloud.key, logs.log_project, env.log_retention_days, parent

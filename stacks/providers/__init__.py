@@ -6,9 +6,11 @@ import pulumi
 
 from stacks.model import Cloud
 from stacks.providers.alicloud import Alicloud
-from stacks.providers.base import CloudProvider
+from stacks.providers.base import CloudProvider, ProviderFactory
+from stacks.providers.openstack import OpenStack
 
-PROVIDERS: dict[str, type[Alicloud]] = {"alicloud": Alicloud}
+PROVIDERS: dict[str, ProviderFactory] = {"alicloud": Alicloud, "openstack": OpenStack}
+"""Provider class per value of the spec's ``/cloud/provider`` (the schema's enum)."""
 
 
 def cloud_provider(cloud: Cloud, env: str, parent: pulumi.Resource) -> CloudProvider:
@@ -16,4 +18,4 @@ def cloud_provider(cloud: Cloud, env: str, parent: pulumi.Resource) -> CloudProv
     return PROVIDERS[cloud.provider](cloud, env, parent)
 
 
-__all__ = ["CloudProvider", "cloud_provider"]
+__all__ = ["PROVIDERS", "CloudProvider", "cloud_provider"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pulumi
 import pulumi_alicloud as ali
@@ -17,6 +18,31 @@ _SERVICE_CIDRS = ("10.96.0.0/16", "172.31.0.0/16", "192.168.192.0/18")
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy``: audit log stores, KMS keys and
 locked buckets (``pulumi destroy`` refuses them; removed from the program, they stay in the cloud)."""
+TRAIL_RETENTION_DAYS = 180
+"""Days the audit trail's log store and archive bucket keep events (Cybersecurity Law art. 21)."""
+ACCESS_LOG_DAYS = 180
+"""Days the access-log bucket keeps every bucket's access records under its locked retention."""
+OFFLINE_ACCOUNT = "[account]"
+"""The account id an offline synthesis shows in ARNs (no cloud answers the account lookup)."""
+
+
+def tls_only_policy(bucket: str) -> str:
+    """OSS bucket policy refusing every request made without TLS (``acs:SecureTransport``)."""
+    return json.dumps(
+        {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": ["oss:*"],
+                    "Principal": ["*"],
+                    "Resource": [f"acs:oss:*:*:{bucket}", f"acs:oss:*:*:{bucket}/*"],
+                    "Condition": {"Bool": {"acs:SecureTransport": ["false"]}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 def supernet(cidrs: list[str]) -> str:
@@ -58,6 +84,7 @@ class Alicloud:
         )
         self.project_name = res(env, "audit")
         self._cidrs: list[str] = []
+        self._access_logs: ali.oss.Bucket | None = None
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
@@ -80,6 +107,7 @@ class Alicloud:
                 cidr_block=zone.cidr,
                 zone_id=self.zone_id,
                 description=zone.description or zone.kind,
+                tags={"mlps:zone": zone.name},
                 opts=self._opts(parent),
             )
             group = ali.ecs.SecurityGroup(
@@ -89,6 +117,7 @@ class Alicloud:
                 inner_access_policy="Drop",
                 security_group_type="normal",
                 description=f"{zone.name} ({zone.kind}): default deny",
+                tags={"mlps:zone": zone.name},
                 opts=self._opts(parent),
             )
             net.subnets[zone.name] = switch.id
@@ -182,6 +211,61 @@ class Alicloud:
         )
         return project.project_name
 
+    def _guard(
+        self, oss: ali.oss.Bucket, part: str, name: str, logs: pulumi.Input[str], parent: pulumi.Resource
+    ) -> None:
+        """Bucket ``name`` (resources named after ``part``): public access blocked, access logged
+        into ``logs``, requests without TLS refused."""
+        ali.oss.BucketPublicAccessBlock(
+            res(self.env, "oss", part, "public-block"),
+            bucket=oss.bucket,
+            block_public_access=True,
+            opts=self._opts(parent),
+        )
+        ali.oss.BucketLogging(
+            res(self.env, "oss", part, "logging"),
+            bucket=oss.bucket,
+            target_bucket=logs,
+            target_prefix=f"{name}/",
+            opts=self._opts(parent),
+        )
+        ali.oss.BucketPolicy(
+            res(self.env, "oss", part, "tls-only"),
+            bucket=oss.bucket,
+            policy=tls_only_policy(name),
+            opts=self._opts(parent),
+        )
+
+    def _records_bucket(self, part: str, days: int, parent: pulumi.Resource) -> ali.oss.Bucket:
+        """The environment's own audit bucket ``<env>-<part>``: versioned, encrypted, guarded, under
+        a locked retention of ``days``, logging its access into the access-log bucket."""
+        name = res(self.env, part)
+        oss = ali.oss.Bucket(
+            res(self.env, "oss", part),
+            bucket=name,
+            versioning=ali.oss.BucketVersioningArgs(status="Enabled"),
+            server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
+            redundancy_type="ZRS",
+            tags={"mlps:data-class": "audit"},
+            opts=self._opts(parent, **KEEP),
+        )
+        ali.oss.BucketWorm(
+            res(self.env, "oss", part, "worm"),
+            bucket=oss.bucket,
+            retention_period_in_days=days,
+            status="Locked",
+            opts=self._opts(parent, **KEEP),
+        )
+        logs = oss.bucket if self._access_logs is None else self._access_logs.bucket
+        self._guard(oss, part, name, logs, parent)
+        return oss
+
+    def _access_log_bucket(self, parent: pulumi.Resource) -> ali.oss.Bucket:
+        """The bucket receiving every bucket's access log (itself included), created once."""
+        if self._access_logs is None:
+            self._access_logs = self._records_bucket("access-logs", ACCESS_LOG_DAYS, parent)
+        return self._access_logs
+
     def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> ali.oss.Bucket:
         locked = bucket.lock_mode != "none"
         oss = ali.oss.Bucket(
@@ -198,23 +282,55 @@ class Alicloud:
             opts=self._opts(parent, **(KEEP if locked else {})),
         )
         if locked:
+            # OSS has one WORM mode: COMPLIANCE and GOVERNANCE both get a locked policy, since an
+            # unlocked one (InProgress) can be withdrawn and lapses after 24 hours.
             ali.oss.BucketWorm(
                 res(self.env, "oss", bucket.name, "worm"),
                 bucket=oss.bucket,
                 retention_period_in_days=bucket.lock_days,
-                status="Locked" if bucket.lock_mode == "COMPLIANCE" else "InProgress",
+                status="Locked",
                 opts=self._opts(parent, **KEEP),
             )
+        self._guard(oss, bucket.name, bucket.name, self._access_log_bucket(parent).bucket, parent)
         return oss
 
     def audit_trail(self, parent: pulumi.Resource) -> pulumi.Resource:
+        """ActionTrail over every region, delivering to an SLS log store and to a private bucket,
+        both kept ``TRAIL_RETENTION_DAYS`` (the bucket under a locked retention)."""
+        name = res(self.env, "trail")
+        project = ali.log.Project(
+            res(self.env, "trail-project"),
+            project_name=res(self.env, "actiontrail"),
+            description=f"{self.env}: cloud audit trail",
+            opts=self._opts(parent, **KEEP),
+        )
+        # ActionTrail writes into the store actiontrail_<trail name> of the project it names.
+        store = ali.log.Store(
+            res(self.env, "trail-store"),
+            project_name=project.project_name,
+            logstore_name=f"actiontrail_{name}",
+            retention_period=TRAIL_RETENTION_DAYS,
+            shard_count=2,
+            auto_split=True,
+            append_meta=True,
+            opts=self._opts(parent, **KEEP),
+        )
+        self._access_log_bucket(parent)
+        archive = self._records_bucket("actiontrail", TRAIL_RETENTION_DAYS, parent)
+        account = ali.get_account_output(opts=pulumi.InvokeOutputOptions(provider=self.provider)).id
+        arn = pulumi.Output.all(account, project.project_name).apply(
+            lambda a: f"acs:log:{self.region}:{a[0] or OFFLINE_ACCOUNT}:project/{a[1]}"
+        )
         return ali.actiontrail.Trail(
-            res(self.env, "trail"),
-            trail_name=res(self.env, "trail"),
+            name,
+            trail_name=name,
             event_rw="All",
             trail_region="All",
+            sls_project_arn=arn,
+            oss_bucket_name=archive.bucket,
+            oss_key_prefix="actiontrail",
             status="Enable" if self.audit else "Disable",
-            opts=self._opts(parent),
+            opts=self._opts(parent, depends_on=[store]),
         )
 
     def kubernetes(

@@ -1,14 +1,19 @@
-"""What a layout asks of a cloud. A second cloud implements this protocol and nothing else."""
+"""What a layout asks of a cloud: ``CloudProvider`` from every cloud, and one protocol per
+managed service a cloud may offer (``stacks.capabilities`` lists which cloud offers which)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.model import Bucket, Host, Zone
+from stacks.model import Bucket, Cloud, Host, Zone
+
+KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
+"""Options of what must outlive a mistaken ``pulumi destroy`` (keys, audit log stores, locked
+buckets): ``pulumi destroy`` refuses them; removed from the program, they stay in the cloud."""
 
 
 @dataclass
@@ -40,6 +45,8 @@ class CloudBucket(Protocol):
 
 
 class CloudProvider(Protocol):
+    """What every cloud gives a layout: an isolated network, keys, instances, buckets."""
+
     def network(self, zones: tuple[Zone, ...], parent: pulumi.Resource) -> CloudNetwork: ...
 
     def security_rules(
@@ -52,11 +59,26 @@ class CloudProvider(Protocol):
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
     ) -> pulumi.Resource: ...
 
-    def log_store(self, retention_days: int, parent: pulumi.Resource) -> pulumi.Output[str]: ...
-
     def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> CloudBucket: ...
 
+
+@runtime_checkable
+class ManagedLogStore(Protocol):
+    """Capability ``managed_log_store``: the cloud keeps the audit logs for the retention."""
+
+    def log_store(self, retention_days: int, parent: pulumi.Resource) -> pulumi.Output[str]: ...
+
+
+@runtime_checkable
+class AuditTrail(Protocol):
+    """Capability ``audit_trail``: the cloud records its own API operations."""
+
     def audit_trail(self, parent: pulumi.Resource) -> pulumi.Resource: ...
+
+
+@runtime_checkable
+class ManagedKubernetes(Protocol):
+    """Capability ``managed_kubernetes``: the cloud runs the cluster of the cloud workloads."""
 
     def kubernetes(
         self,
@@ -67,3 +89,9 @@ class CloudProvider(Protocol):
         retention_days: int,
         parent: pulumi.Resource,
     ) -> k8s.Provider: ...
+
+
+class ProviderFactory(Protocol):
+    """A provider class: built from the spec's cloud, the environment name and the parent."""
+
+    def __call__(self, cloud: Cloud, env: str, parent: pulumi.Resource) -> CloudProvider: ...

@@ -469,3 +469,59 @@ def test_multipart_copy_above_part_size(servers: tuple[Path, Server, Server]) ->
     wrong = drill("run", "--journal", str(drill.base / "big.sqlite"), "--bucket", bucket,
                   "--part-size-mib", "4")
     assert wrong.returncode == 2 and "--part-size-mib" in wrong.stderr
+
+
+def test_way_in_onprem_bucket_to_cloud(servers: tuple[Path, Server, Server]) -> None:
+    """The same drill in the other direction: an on-prem bucket planned, copied, verified and
+    purged into the cloud store, the copy time taken from the lines' upload bandwidth."""
+    import yaml
+
+    from tests.exit.test_plan_cloud import with_uploads
+
+    base, cloud_server, onprem_server = servers
+    way_in = base / "way-in"
+    way_in.mkdir()
+    drill = Drill(way_in, onprem_server, cloud_server)
+    onprem, cloud = _client(onprem_server), _client(cloud_server)
+    bucket, rng = "staff-uploads", random.Random(11)  # noqa: S311  test data
+    until = datetime.now(UTC) + timedelta(days=2)
+    onprem.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    for i in range(12):
+        key = f"notices/{i:02d}.pdf"
+        lock: dict[str, Any] = ({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}
+                                if i < 3 else {})
+        onprem.put_object(Bucket=bucket, Key=key, Body=rng.randbytes(4096), ContentType="application/pdf",
+                          Metadata={"notice": str(i)}, **lock)
+        if i % 4 == 0:
+            onprem.put_object(Bucket=bucket, Key=key, Body=rng.randbytes(2048))
+    onprem.delete_object(Bucket=bucket, Key="notices/05.pdf")
+    raw = yaml.safe_load((ROOT / "Pulumi.hybrid-prod.yaml").read_text(encoding="utf-8"))
+    raw["config"]["mlps:environment"] = with_uploads()
+    spec = way_in / "Pulumi.hybrid-prod.yaml"
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    planned = subprocess.run(
+        [sys.executable, "-m", "mlps", "exit", "plan", "--spec", str(spec), "--to", "cloud",
+         "--bucket", bucket, "--out", str(way_in / "plan"), "--source-endpoint",
+         onprem_server.endpoint, "--source-profile", "src"],
+        cwd=ROOT, env=drill.env, capture_output=True, text=True, timeout=300, check=False)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert f"bucket {bucket}: 11 object(s), 15 version(s), 1 delete marker(s)" in planned.stdout
+    assert "3 version(s) under retention until" in planned.stdout
+    assert "copy over line-ct (200 Mbit/s up)" in planned.stdout, planned.stdout
+
+    run = drill("run", "--journal", str(way_in / "journal.sqlite"), "--bucket", bucket)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _count(cloud, bucket) == _count(onprem, bucket) == (15, 1)
+    assert cloud.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"][
+        "ObjectLockEnabled"] == "Enabled"
+    assert cloud.get_object_retention(Bucket=bucket, Key="notices/01.pdf")["Retention"][
+        "Mode"] == "GOVERNANCE"
+    verified = drill("verify", "--bucket", bucket, "--out", str(way_in / "manifest"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    purged = drill("purge", "--manifest", str(way_in / "manifest"), "--out", str(way_in / "purge"),
+                   "--yes-delete-source")
+    assert purged.returncode == 1, purged.stdout + purged.stderr  # three stay locked on-prem
+    left = {v["Key"] for v in onprem.list_object_versions(Bucket=bucket).get("Versions", [])}
+    assert left == {"notices/00.pdf", "notices/01.pdf", "notices/02.pdf"}
+    assert _count(cloud, bucket) == (15, 1)

@@ -131,8 +131,13 @@ def test_down_after_a_crash_and_up_over_leftovers_leave_nothing(lab_factory: Lab
     assert ssh.returncode == 0
     # a crash loses the saved state: `up` again must clear the leftovers first
     (crashed.names.state_dir / "state.json").unlink()
-    again = Lab(name).up(hosts=1)
+    shown: list[str] = []
+    again = Lab(name).up(hosts=1, progress=shown.append)
     assert sorted(p.name for p in NETNS_DIR.glob(f"{name}_*")) == [f"{name}_h_h1", f"{name}_lab"]
+    assert shown == [f"removing what an earlier lab {name} left",
+                     "preparing the Debian base image (built on first use)",
+                     "making the SSH key, the networks and the apt relay",
+                     "booting h1 (1/1)", "waiting for SSH on 1 host(s)"]
     (again.names.state_dir / "state.json").unlink()
     Lab(name).down()
     assert _machine_traces(name) == []

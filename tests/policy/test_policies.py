@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 from mlps.controls import catalog  # noqa: E402
 from policy.crossguard import to_crossguard  # noqa: E402
 from policy.policies import POLICIES, PlanGraph, PlanResource  # noqa: E402
+from tests.policy.test_environment_policies import changed, good, without  # noqa: E402
 
 NS, NP = "kubernetes:core/v1:Namespace", "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 P = "urn:k8s-provider"
@@ -221,6 +222,16 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         [r(INSTANCE, "vm", {**GOOD_VM, "systemDiskEncrypted": False})],
         "vm",
     ),
+    # environment policies: a compliant plan, and one missing what the policy looks for
+    "audit_trail_delivered": (good(), without({"store", "trail-archive"}), "trail"),
+    "audit_trail_retention": (good(), changed("store", without({"trail-archive-worm"}), retentionPeriod=90),
+                              "trail"),
+    "audit_archive_protected": (good(), without({"trail-archive-worm"}), "trail-archive"),
+    "zone_boundary_default_deny": (good(), without({"sg"}), "vsw"),
+    "record_buckets_locked": (good(), without({"emr-archive-worm"}), "emr-archive"),
+    "bucket_access_guarded": (good(), without({"emr-archive-block"}), "emr-archive"),
+    "bucket_tls_only": (good(), without({"emr-archive-tls"}), "emr-archive"),
+    "encryption_at_rest": (good(), changed("vm", systemDiskEncrypted=False), "vm"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}
@@ -250,7 +261,7 @@ def test_policy_passes_and_fails(name: str) -> None:
     good, bad, culprit = FIXTURES[name]
     assert list(policy.run(PlanGraph(good, approved_images=APPROVED))) == []
     violations = list(policy.run(PlanGraph(bad, approved_images=APPROVED)))
-    assert violations and {res.name for res, _ in violations} == {culprit}
+    assert violations and {res.pointer.rsplit("::", 1)[-1] for res, _ in violations} == {culprit}
     assert {control for _, (control, _) in violations} <= set(policy.controls)
 
 

@@ -169,17 +169,22 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("china_region", [r("pulumi:providers:alicloud", "ali", {"region": "cn-shanghai"})], []),
     ("bucket_versioning_lock_encryption", [r(BUCKET, "b", {"bucket": "pacs"})], [
         ("b", "CES-INT-02", "bucket pacs does not keep versions (versioning not Enabled)"),
-        ("b", "CES-INT-02", "bucket pacs has no retention lock (BucketWorm)"),
+        ("b", "CES-INT-02", "bucket pacs has no locked retention (BucketWorm status Locked)"),
         ("b", "CES-CONF-02", "bucket pacs has no default server-side encryption")]),
     ("bucket_versioning_lock_encryption", [
         r(BUCKET, "b", {"versioning": {"status": "Enabled"},
                         "serverSideEncryptionRule": {"sseAlgorithm": "SM4"}}),
-        r(WORM, "w", {"status": "InProgress"}, bucket="urn:b")], []),
+        r(WORM, "w", {"status": "Locked"}, bucket="urn:b")], []),
+    ("bucket_versioning_lock_encryption", [
+        r(BUCKET, "b", {"versioning": {"status": "Enabled"},
+                        "serverSideEncryptionRule": {"sseAlgorithm": "SM4"}}),
+        r(WORM, "w", {"status": "InProgress"}, bucket="urn:b")],
+     [("b", "CES-INT-02", "bucket b has no locked retention (BucketWorm status Locked)")]),
     ("bucket_versioning_lock_encryption", [
         r(BUCKET, "b", {"versioning": {"status": "Enabled"},
                         "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}}),
         r(WORM, "w", {"status": "Expired"}, bucket="urn:b")],
-     [("b", "CES-INT-02", "bucket b has no retention lock (BucketWorm)")]),
+     [("b", "CES-INT-02", "bucket b has no locked retention (BucketWorm status Locked)")]),
     ("kms_encryption", [r(BUCKET, "b", {"bucket": "reg", "tags": {"mlps:data-class": "personal"},
                                         "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}})],
      [("b", "CLD-KMS-01", "bucket reg holds personal data but is not encrypted with a cloud KMS key")]),

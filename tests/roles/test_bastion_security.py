@@ -42,6 +42,10 @@ STORE = "/var/log/mlps-audit"
 LEAVER = "lina"
 SLOW_OK = {"ANSIBLE_TIMEOUT": "120"}
 SESSIONS = "/var/log/mlps/sessions/sessions.log"
+# Past journald's default rate limit (10,000 messages per 30 s from one session, raised at most
+# fourfold for free journal space, which is capped at 4 GiB).
+FLOOD = 50_000
+JOURNALD_DROPIN = "/etc/systemd/journald.conf.d/60-mlps-sessions.conf"
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +176,24 @@ def test_commands_typed_through_the_bastion_reach_the_central_store(
     assert "policy drop" in inbound and "tcp dport 2514" in inbound, inbound
 
 
+def flood_then_type(ws: Workstation, host: str, code: str, marker: str) -> None:
+    """In an administrator's session on ``host`` (through the bastion unless it is the bastion),
+    send FLOOD lines to syslog, then type a command carrying ``marker``."""
+    ws.type_into_shell("zhangwei", host, code, [f"seq {FLOOD} | logger -t mlps-flood", f"echo {marker}"],
+                       jump=host != BASTION)
+
+
+def test_a_session_flooding_syslog_is_still_recorded_centrally(
+    central: int, lab: Lab, ws: Workstation, codes: set[str]
+) -> None:
+    """The session's own flood cannot use up a rate limit and silence its recording: the command
+    typed right after it reaches the central store."""
+    marker = f"mlps-flood-{secrets.token_hex(4)}"
+    flood_then_type(ws, BASTION, fresh_code(totp(lab, "zhangwei"), codes), marker)
+    record = stored_under(lab, marker, BASTION)
+    assert '"user":"zhangwei"' in record and '"in_txt"' in record, record[-2000:]
+
+
 def test_exec_bash_on_the_bastion_does_not_escape_the_recording(
     built: int, lab: Lab, ws: Workstation, codes: set[str]
 ) -> None:
@@ -239,9 +261,26 @@ def test_a_run_from_an_undeclared_controller_is_refused_before_sshd_changes(
     assert lab.run(INTERNAL, "sha256sum /etc/ssh/sshd_config").stdout == before
 
 
-def test_verify_fails_on_an_unrecorded_shell_sudo_without_io_log_and_an_undeclared_root_source(
-    built: int, lab: Lab, inv: Path, work: Path
+def journal_has(lab: Lab, host: str, marker: str) -> bool:
+    """Whether ``host``'s journal holds a session record of ``marker``, once a line logged
+    after the session (same socket, so in order) has arrived."""
+    done = f"mlps-after-{secrets.token_hex(4)}"
+    lab.run(host, f"logger -t mlps-after {done}")
+    wait_for(lab, host, "journalctl -o cat --no-pager -t mlps-after", done)
+    journal = lab.run(host, "journalctl -o cat --no-pager SYSLOG_FACILITY=10").stdout
+    return any(marker in line and '"in_txt"' in line for line in journal.splitlines())
+
+
+def test_verify_fails_on_an_unrecorded_shell_sudo_without_io_log_a_rate_limit_and_a_root_source(
+    built: int, lab: Lab, ws: Workstation, inv: Path, work: Path, codes: set[str]
 ) -> None:
+    """Each break verify must see; with journald's rate limit back, a session's flood silences
+    the command typed after it (what the baseline's setting prevents)."""
+    lab.run(INTERNAL, f"sed -i 's/^RateLimitIntervalSec=0$/RateLimitIntervalSec=30s/' {JOURNALD_DROPIN}"
+                      " && systemctl restart systemd-journald")
+    marker = f"mlps-silenced-{secrets.token_hex(4)}"
+    flood_then_type(ws, INTERNAL, fresh_code(totp(lab, "zhangwei"), codes), marker)
+    assert not journal_has(lab, INTERNAL, marker)
     lab.run(INTERNAL, "usermod -s /bin/bash zhangwei")
     lab.run(INTERNAL, "printf 'Defaults !log_output\\n' > /etc/sudoers.d/99-quiet"
                       " && chmod 0440 /etc/sudoers.d/99-quiet")
@@ -257,6 +296,7 @@ def test_verify_fails_on_an_unrecorded_shell_sudo_without_io_log_and_an_undeclar
         ("CES-AUDIT-01", "zhangwei: sudo records input and output"),
         ("CES-AUDIT-01", "lina: sudo records input and output"),
         ("CES-ACL-02", "root logs in by key only from the declared controller addresses"),
+        ("CES-AUDIT-01", "journald rate-limits no session (a flood cannot drop the recording)"),
     }
     assert expected <= broken, broken
     lab.run(INTERNAL, "rm -f /etc/sudoers.d/99-quiet")

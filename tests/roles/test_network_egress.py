@@ -1,7 +1,9 @@
-"""Host identity and outbound filtering on two lab hosts (app h1 in zone app, data h2 in zone
-data, the spec allowing app -> data on 8125 only): Ansible refuses a host whose SSH host key
-changed and runs nothing on it; once hardened, the app host can open its allowed flow but no
-other port of the data host and nothing outside the lab; verify fails when outbound is open."""
+"""Host identity, outbound and forwarded filtering on three lab hosts (app h1 in zone app, data h2
+in zone data, the edge router between them; the spec allowing app -> data on 8125 only): Ansible
+refuses a host whose SSH host key changed and runs nothing on it; once hardened, the app host can
+open its allowed flow but no other port of the data host and nothing outside the lab; with the app
+host's own egress opened by an intruder, the edge router still forwards only the spec's flow;
+verify fails when outbound or forwarding is open."""
 
 from __future__ import annotations
 
@@ -20,9 +22,12 @@ from mlps.lab.pytest_plugin import LabFactory
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 LAB_NAME = "mlps-t-egress"
-APP, DATA = "h1", "h2"
+TOPOLOGY = PROJECT_ROOT / "tests" / "roles" / "topologies" / "network-egress.yml"
+APP, DATA, EDGE = "h1", "h2", "edge"
 ALLOWED, UNLISTED, OUTSIDE = 8125, 8123, 8124
-SITE = PROJECT_ROOT / "playbooks" / "site.yml"
+# The baseline play of site.yml alone: the link_failover play would ask for the lines the
+# edge router (group link_failover) does not have here.
+SITE = PROJECT_ROOT / "tests" / "roles" / "playbooks" / "baseline.yml"
 VERIFY = PROJECT_ROOT / "playbooks" / "verify.yml"
 SLOW_OK = {"ANSIBLE_TIMEOUT": "120"}
 TOUCH = """- name: Leave a mark on every host it reaches
@@ -43,7 +48,7 @@ CONNECT = (
 
 @pytest.fixture(scope="module")
 def lab(lab_factory: LabFactory) -> Lab:
-    return lab_factory(LAB_NAME, hosts=2)
+    return lab_factory(LAB_NAME, topology=TOPOLOGY)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,12 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _addr(lab: Lab, host: str) -> str:
-    return lab.hosts[host].address
+    """``host``'s address in its zone (the app or data network, routed through the edge)."""
+    return lab.hosts[host].addresses["app" if host == APP else "data"]
+
+
+def _zone(lab: Lab, name: str) -> str:
+    return str(next(net.cidr for net in lab.topology.networks if net.name == name))
 
 
 def outside_address(lab: Lab) -> str:
@@ -63,19 +73,20 @@ def outside_address(lab: Lab) -> str:
 @pytest.fixture(scope="module")
 def inv(lab: Lab, work: Path) -> Path:
     """The lab inventory plus zones: the spec's flow app -> data on ALLOWED; the data host
-    accepts every test port from the app host, so only the app host's output decides."""
+    accepts every test port from the app zone, so only the app host's output and the edge
+    router's forwarding decide."""
     data: dict[str, Any] = yaml.safe_load(lab.inventory_path.read_text(encoding="utf-8"))
-    app, db = _addr(lab, APP), _addr(lab, DATA)
+    app = _zone(lab, "app")
     data["all"]["vars"]["mlps_spec"] = {
         "zones": [
-            {"name": "app", "cidr": f"{app}/32", "ingress": []},
-            {"name": "data", "cidr": f"{db}/32", "ingress": [{"from": "app", "ports": [ALLOWED]}]},
+            {"name": "app", "cidr": app, "ingress": []},
+            {"name": "data", "cidr": _zone(lab, "data"), "ingress": [{"from": "app", "ports": [ALLOWED]}]},
         ]
     }
     data["all"]["hosts"][APP]["mlps_zone"] = "app"
     data["all"]["hosts"][DATA]["mlps_zone"] = "data"
     data["all"]["hosts"][DATA]["baseline_firewall_allow"] = [
-        {"port": p, "sources": [f"{app}/32"], "comment": "test listener"} for p in (ALLOWED, UNLISTED)
+        {"port": p, "sources": [app], "comment": "test listener"} for p in (ALLOWED, UNLISTED)
     ]
     path = work / "inventory.yml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -110,8 +121,8 @@ def outside(lab: Lab) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def listeners(lab: Lab, outside: str) -> str:
-    """Listeners on the data host; before hardening, the app host reaches all three (the
-    attack is real: only the firewall stops it later)."""
+    """Listeners on the data host; before hardening, the app host reaches all three, the data
+    host's through the edge router (the attack is real: only the firewalls stop it later)."""
     for port in (ALLOWED, UNLISTED):
         listen(lab, DATA, port)
     for address, port in ((_addr(lab, DATA), ALLOWED), (_addr(lab, DATA), UNLISTED), (outside, OUTSIDE)):
@@ -175,33 +186,64 @@ def test_packages_still_install_through_the_firewall(built: str, lab: Lab) -> No
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
-def _egress_results(ev: Path) -> dict[str, str]:
-    doc = yaml.safe_load((ev / APP / "baseline.json").read_text(encoding="utf-8"))
-    return {r["check"]: r["status"] for r in doc["results"]
-            if r["check"].startswith(("nftables output", "nftables forward", "outbound accepts"))}
+EGRESS_CHECKS = ("nftables output", "nftables forward", "outbound accepts", "forwarded accepts")
+FORWARDED = "forwarded accepts name their destinations (allowlist)"
+
+
+def _egress_results(ev: Path, host: str = APP) -> dict[str, str]:
+    doc = yaml.safe_load((ev / host / "baseline.json").read_text(encoding="utf-8"))
+    return {r["check"]: r["status"] for r in doc["results"] if r["check"].startswith(EGRESS_CHECKS)}
+
+
+def _verify(inv: Path, ev: Path, limit: str) -> None:
+    run = run_playbook(VERIFY, inv, extra_vars={"evidence_dir": str(ev)}, tags="baseline", limit=limit,
+                       env=SLOW_OK)
+    assert run.ok, run.output[-3000:]
 
 
 def test_verify_fails_when_outbound_is_open(built: str, lab: Lab, inv: Path, work: Path) -> None:
     good = work / "ev-good"
-    run = run_playbook(VERIFY, inv, extra_vars={"evidence_dir": str(good)}, tags="baseline", limit=APP,
-                       env=SLOW_OK)
-    assert run.ok, run.output[-3000:]
-    assert _egress_results(good) == {
+    _verify(inv, good, f"{APP},{EDGE}")
+    closed = {
         "nftables output policy": "pass",
         "nftables forward policy": "pass",
         "outbound accepts name their destinations (allowlist)": "pass",
+        FORWARDED: "pass",
     }
+    assert _egress_results(good) == closed
+    assert _egress_results(good, EDGE) == closed
     lab.run(APP, f"nft 'add chain inet mlps_filter output {{ {OPEN_OUTPUT} }}'")
-    assert can_connect(lab, APP, _addr(lab, DATA), UNLISTED)
+    assert can_connect(lab, APP, built, OUTSIDE)
     lab.run(APP, "nft add rule inet mlps_filter output tcp dport 8000-9000 accept")
     bad = work / "ev-open"
-    run = run_playbook(VERIFY, inv, extra_vars={"evidence_dir": str(bad)}, tags="baseline", limit=APP,
-                       env=SLOW_OK)
-    assert run.ok, run.output[-3000:]
+    _verify(inv, bad, APP)
     assert _egress_results(bad) == {
         "nftables output policy": "fail",
         "nftables forward policy": "pass",
         "outbound accepts name their destinations (allowlist)": "fail",
+        FORWARDED: "pass",
     }
     lab.run(APP, "systemctl reload nftables")
-    assert not can_connect(lab, APP, _addr(lab, DATA), UNLISTED)
+    assert not can_connect(lab, APP, built, OUTSIDE)
+
+
+def test_the_edge_router_forwards_only_the_spec_flows(built: str, lab: Lab, inv: Path, work: Path) -> None:
+    """An intruder on the app host opens its own egress: the edge router still forwards the
+    spec's flow and drops the unlisted port; the same connection passes once the router's
+    forward chain accepts everything, and verify then fails on the router."""
+    lab.run(APP, "nft insert rule inet mlps_filter output accept")
+    try:
+        assert can_connect(lab, APP, _addr(lab, DATA), ALLOWED)
+        assert not can_connect(lab, APP, _addr(lab, DATA), UNLISTED)
+        lab.run(EDGE, "nft add rule inet mlps_filter forward accept")
+        assert can_connect(lab, APP, _addr(lab, DATA), UNLISTED)
+        bad = work / "ev-forward-open"
+        _verify(inv, bad, EDGE)
+        results = _egress_results(bad, EDGE)
+        assert results[FORWARDED] == "fail", results
+        assert results["nftables forward policy"] == "pass", results
+        lab.run(EDGE, "systemctl reload nftables")
+        assert not can_connect(lab, APP, _addr(lab, DATA), UNLISTED)
+    finally:
+        lab.run(EDGE, "systemctl reload nftables")
+        lab.run(APP, "systemctl reload nftables")

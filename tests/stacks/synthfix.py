@@ -11,7 +11,7 @@ from mlps.synth.project import importable
 from mlps.synth.run import SynthResult, synthesize_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ("hybrid-prod", "onprem-lab", "cloud-dev")
+EXAMPLES = ("hybrid-prod", "onprem-lab", "cloud-dev", "private-cloud")
 importable(ROOT)
 
 

@@ -119,16 +119,27 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
     instances = of_type(result, "alicloud:ecs/instance:Instance")
     assert {i["hostName"] for i in instances} == {"bastion-1", "logaudit-1", "logaudit-2"}
     assert all(i["systemDiskEncrypted"] and i.get("internetMaxBandwidthOut", 0) == 0 for i in instances)
-    assert of_type(result, "alicloud:log/store:Store")[0]["retentionPeriod"] == 180
+    stores = {s["logstoreName"]: s["retentionPeriod"] for s in of_type(result, "alicloud:log/store:Store")}
+    assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180}
     buckets = {b["bucket"]: b for b in of_type(result, "alicloud:oss/bucket:Bucket")}
-    assert set(buckets) == {"ankang-emr-archive", "ankang-portal-uploads"}
+    own = {"cloud-dev-access-logs", "cloud-dev-actiontrail"}
+    assert set(buckets) == {"ankang-emr-archive", "ankang-portal-uploads", *own}
     assert all(b["versioning"]["status"] == "Enabled" for b in buckets.values())
-    assert all(b["serverSideEncryptionRule"]["sseAlgorithm"] == "KMS" for b in buckets.values())
+    assert all(
+        b["serverSideEncryptionRule"]["sseAlgorithm"] == "KMS" for n, b in buckets.items() if n not in own
+    )
     worms = {
-        w["retentionPeriodInDays"]: w["status"] for w in of_type(result, "alicloud:oss/bucketWorm:BucketWorm")
+        w["bucket"]: (w["retentionPeriodInDays"], w["status"])
+        for w in of_type(result, "alicloud:oss/bucketWorm:BucketWorm")
     }
-    assert worms == {10950: "Locked", 365: "InProgress"}
-    assert of_type(result, "alicloud:actiontrail/trail:Trail")[0]["status"] == "Enable"
+    assert worms == {"ankang-emr-archive": (10950, "Locked"), "ankang-portal-uploads": (365, "Locked"),
+                     "cloud-dev-access-logs": (180, "Locked"), "cloud-dev-actiontrail": (180, "Locked")}
+    for guard in ("bucketPublicAccessBlock:BucketPublicAccessBlock", "bucketLogging:BucketLogging",
+                  "bucketPolicy:BucketPolicy"):
+        assert {g["bucket"] for g in of_type(result, f"alicloud:oss/{guard}")} == set(buckets)
+    trail = of_type(result, "alicloud:actiontrail/trail:Trail")[0]
+    assert trail["status"] == "Enable" and trail["ossBucketName"] == "cloud-dev-actiontrail"
+    assert trail["slsProjectArn"] == "acs:log:cn-shanghai:[account]:project/cloud-dev-actiontrail"
     ack = of_type(result, "alicloud:cs/managedKubernetes:ManagedKubernetes")[0]
     assert ack["slbInternetEnabled"] is False and ack["auditLogConfig"]["enabled"] is True
     assert {n["metadata"]["name"] for n in of_type(result, NS)} == {"app", "dmz", "mlps-logging"}
@@ -143,7 +154,7 @@ def test_hybrid_keeps_core_on_prem_and_passes_line_parameters(
     onprem = {d["metadata"]["name"] for n, d in deployments.items() if "-onprem-" in n}
     assert cloud == {"registration", "payment"} and onprem == {"his", "emr", "pacs"}
     assert [b["bucket"] for b in of_type(result, "alicloud:oss/bucket:Bucket")] == [
-        "registration-attachments"
+        "hybrid-prod-access-logs", "hybrid-prod-actiontrail", "registration-attachments"
     ]
     edges = next(c for c in of_type(result, COMMAND) if "--limit 'link_failover'" in c.get("create", ""))
     assert edges["environment"] == "[secret]"

@@ -6,21 +6,22 @@ role variable is fed by the stack or documented as generated on the host."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
-import subprocess
+import string
 from typing import Any
 
 import pytest
 import yaml
 from synthfix import EXAMPLES, ROOT, example, modified
 
+from mlps.synth.mockrun import GENERATED
 from mlps.synth.run import SynthResult, synthesize_spec
 from stacks.components.link_failover import PASSWORDS_VAR
 from stacks.components.object_storage import IDENTITY_KEYS_VAR, KEY_VAR
 from stacks.inventory import load_inventory
 from stacks.model import environment
-from stacks.secrets import GENERATORS
 
 ROLES = ROOT / "roles"
 SPEC_SECRETS = {
@@ -158,11 +159,64 @@ def test_spec_secrets_reach_the_role_variable_under_their_one_name() -> None:
     assert key not in text and not any(p in text for p in passwords.values())
 
 
+_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
+"""RandomPassword's special characters unless ``overrideSpecial`` replaces them (pulumi_random)."""
+
+
+def password_shape(inputs: dict[str, Any]) -> tuple[int, set[str]]:
+    """Length and character set of a RandomPassword with these inputs (the provider's defaults)."""
+    chars: set[str] = set()
+    if inputs.get("upper", True):
+        chars |= set(string.ascii_uppercase)
+    if inputs.get("lower", True):
+        chars |= set(string.ascii_lowercase)
+    if inputs.get("numeric", inputs.get("number", True)):
+        chars |= set(string.digits)
+    if inputs.get("special", True):
+        chars |= set(inputs.get("overrideSpecial", _SPECIAL))
+    return int(inputs["length"]), chars
+
+
+def _all_generated(data: dict[str, Any]) -> None:
+    data["object_storage"]["encryption_key"] = {"generated": True}
+    for link in data["links"]:
+        link["bgp"]["password"] = {"generated": True}
+
+
 def test_generated_secrets_have_the_shape_the_role_checks() -> None:
-    """The stack's generators (run here, as the engine would) give what the roles accept."""
-    out = {kind: subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, text=True,
-                                check=True, timeout=30).stdout for kind, cmd in GENERATORS.items()}
-    assert re.fullmatch(r"[0-9a-f]{64}", out["hex256"])
-    assert re.fullmatch(r"[A-Z0-9]{20}", out["access_key"])
-    assert re.fullmatch(r"[A-Za-z0-9]{40}", out["secret_key"])
-    assert 8 <= len(out["token"]) <= 80 and not set(out["token"]) & set('"\\\n')
+    """Each secret the stack generates is a ``random`` resource whose result the role accepts."""
+    result = synthesize_spec(modified("hybrid-prod", _all_generated), ROOT, "hybrid-prod")
+    made = {r.name: r for r in result.registrations if r.type.startswith("random:")}
+    key = made.pop("hybrid-prod-object-storage-encryption-key")
+    # 32 random bytes; the provider gives `hex` as exactly 64 lower-case hex digits.
+    assert (key.type, key.inputs) == ("random:index/randomBytes:RandomBytes", {"length": 32})
+    shapes = {name: password_shape(r.inputs) for name, r in made.items()
+              if r.type == "random:index/randomPassword:RandomPassword"}
+    assert set(shapes) == set(made)
+    upper_digits = set(string.ascii_uppercase + string.digits)
+    assert shapes.pop("hybrid-prod-object-storage-pacs-access-key") == (20, upper_digits)
+    assert shapes.pop("hybrid-prod-object-storage-pacs-secret-key") == (
+        40, set(string.ascii_letters + string.digits))
+    lines = {link["name"] for link in example("hybrid-prod").data["links"]}
+    assert set(shapes) == {f"hybrid-prod-links-{line}-bgp-password" for line in lines}
+    for length, chars in shapes.values():
+        assert 8 <= length <= 80 and not chars & set('"\\\n')
+        assert chars <= set(string.ascii_letters + string.digits + "-_")
+        assert length * math.log2(len(chars)) >= 256
+
+
+@pytest.mark.parametrize("stack", EXAMPLES)
+def test_generated_secrets_reach_the_role_under_their_name_and_no_file(
+        stack: str, synthesized: dict[str, SynthResult]) -> None:
+    """Offline a generated secret is the fixed mark GENERATED: it reaches its role variable (as a
+    Pulumi secret, masked) and no synthesized file."""
+    result = synthesized[stack]
+    generated = [r.name for r in result.registrations if r.type.startswith("random:")]
+    fed = {tuple(roles): found for roles, found in plays(result)}
+    storage = fed.get(("object_storage",), {})
+    expected = {KEY_VAR: GENERATED, IDENTITY_KEYS_VAR: {
+        w: {"access_key": GENERATED, "secret_key": GENERATED}
+        for w in storage.get(IDENTITY_KEYS_VAR, {})}} if storage else {}
+    assert storage == expected
+    assert len(generated) == (1 + 2 * len(storage[IDENTITY_KEYS_VAR]) if storage else 0)
+    assert GENERATED not in "\n".join(result.files.values())

@@ -136,3 +136,20 @@ def test_level_2_does_not_check_and_level_4_does() -> None:
 ])
 def test_odd_shapes_never_crash(spec: dict[str, Any]) -> None:
     assert pointers(spec) == []
+
+
+@pytest.mark.parametrize(("gb", "window", "suggested"), [
+    (63, 5, 40),  # exactly 40 Mbit/s for 3.5 h
+    (63.01, 5, 41),  # a hair over 40: the next whole rate
+    (50, 4, 40),
+    (252.5, 8, 101),
+])
+def test_suggested_rate_is_the_smallest_that_passes(gb: float, window: int, suggested: int) -> None:
+    def spec(down: int) -> dict[str, Any]:
+        return {"backup": {"window_hours": window},
+                "links": [{"name": "cu", "daily_gb": {"down": gb}, "bandwidth_mbps": {"down": down}}]}
+
+    [(_, _, en)] = CHECK(spec(1), 3)
+    assert f"downstream bandwidth to at least {suggested} Mbit/s" in en
+    assert list(CHECK(spec(suggested), 3)) == []
+    assert [p for p, _, _ in CHECK(spec(suggested - 1), 3)] == ["/links/0/bandwidth_mbps/down"]

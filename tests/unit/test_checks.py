@@ -307,13 +307,62 @@ def test_role_separation_reports_every_person_holding_two_roles() -> None:
     admins = [{"full_name": "王强", "role": "system"}, {"full_name": "李娜", "role": "audit"},
               {"full_name": " 王强 ", "role": "audit"}, {"full_name": "李娜", "role": "security"},
               {"full_name": "", "role": "system"}, {"full_name": "赵六", "role": 3}]
+    hint_zh = "汉字或拼音写法相同的姓名视为同一人，若确为不同的人，请为两人分别填写 employee_id（工号）。"
+    hint_en = ("Names alike in hanzi or pinyin count as one person; if these are different people, give "
+               "each their employee_id.")
     assert run("admin_roles_separated", {"admins": admins}) == [
         ("/admins/2/role",
-         " 王强  同时担任 system（/admins/0）和 audit 管理员，系统、审计、安全管理员须由不同的人担任。",
-         " 王强  holds both the system (/admins/0) and the audit administrator role; system, audit "
-         "and security administrators must be different people."),
+         " 王强  同时担任 system（/admins/0，王强）和 audit 管理员，系统、审计、安全管理员须由不同的人担任；"
+         + hint_zh,
+         " 王强  holds both the system (/admins/0, 王强) and the audit administrator role; system, audit "
+         "and security administrators must be different people. " + hint_en),
         ("/admins/3/role",
-         "李娜 同时担任 audit（/admins/1）和 security 管理员，系统、审计、安全管理员须由不同的人担任。",
-         "李娜 holds both the audit (/admins/1) and the security administrator role; system, "
-         "audit and security administrators must be different people."),
+         "李娜 同时担任 audit（/admins/1，李娜）和 security 管理员，系统、审计、安全管理员须由不同的人担任；"
+         + hint_zh,
+         "李娜 holds both the audit (/admins/1, 李娜) and the security administrator role; system, "
+         "audit and security administrators must be different people. " + hint_en),
     ]
+
+
+def _roles_flagged(*admins: dict[str, Any]) -> list[str]:
+    return [pointer for pointer, _, _ in run("admin_roles_separated", {"admins": list(admins)})]
+
+
+def test_role_separation_same_employee_id_is_one_person_whatever_the_names() -> None:
+    flagged = run("admin_roles_separated", {"admins": [
+        {"full_name": "张伟", "employee_id": "H10023", "role": "system"},
+        {"full_name": "赵敏", "employee_id": "h10023", "role": "audit"}]})
+    assert flagged == [(
+        "/admins/1/employee_id",
+        "赵敏 与 /admins/0（张伟）的工号 h10023 相同，是同一人，同时担任 system 和 audit 管理员；"
+        "系统、审计、安全管理员须由不同的人担任。",
+        "赵敏 has the employee id h10023 of /admins/0 (张伟), so one person holds both the system and "
+        "the audit administrator role; system, audit and security administrators must be different "
+        "people.")]
+
+
+def test_role_separation_different_employee_ids_are_different_people() -> None:
+    for other in ("张伟", "章伟", "Zhang Wei", "zhangwei"):
+        assert _roles_flagged({"full_name": "张伟", "employee_id": "H10023", "role": "system"},
+                              {"full_name": other, "employee_id": "H20417", "role": "security"}) == []
+
+
+def test_role_separation_names_decide_unless_both_entries_carry_an_employee_id() -> None:
+    for ids in (("H10023", None), (None, "H10023"), (None, None), ("H10023", " ")):
+        first = {"full_name": "张伟", "role": "system", "employee_id": ids[0]}
+        second = {"full_name": "Zhang Wei", "role": "audit", "employee_id": ids[1]}
+        assert _roles_flagged(first, second) == ["/admins/1/role"], ids
+
+
+def test_role_separation_ambiguous_entry_is_checked_against_every_earlier_one() -> None:
+    # The entry without an employee id may be either 张伟; one of them holds another role.
+    assert _roles_flagged({"full_name": "张伟", "employee_id": "A1", "role": "system"},
+                          {"full_name": "张伟", "employee_id": "A2", "role": "audit"},
+                          {"full_name": "Zhang Wei", "role": "system"}) == ["/admins/2/role"]
+
+
+def test_role_separation_same_role_twice_and_missing_names_are_not_findings() -> None:
+    assert _roles_flagged({"full_name": "张伟", "role": "system"},
+                          {"full_name": "Zhang Wei", "role": "system"},
+                          {"name": "zhangwei", "role": "audit"},
+                          {"full_name": "  ", "role": "security"}) == []

@@ -193,3 +193,46 @@ def test_the_bastions_outbound_ssh_is_not_taken_for_open_inbound_ssh(monkeypatch
     assert {r["check"]: r["status"] for r in PROBE.check_firewall(exp)}[check] == "pass"
     monkeypatch.setattr(PROBE, "run", lambda argv: (0, BASTION_TABLE % "\t\ttcp dport 22 accept\n"))
     assert {r["check"]: r["status"] for r in PROBE.check_firewall(exp)}[check] == "fail"
+
+
+ROUTER_TABLE = """table inet mlps_filter {
+\tchain forward {
+\t\ttype filter hook forward priority filter; policy %s;
+\t\tct state invalid drop
+\t\tct state established,related accept
+\t\tip saddr 10.71.0.0/24 ip daddr 10.72.0.0/24 tcp dport 8125 ct state new accept comment "flow app -> data"
+\t\tip daddr 172.16.10.0/24 tcp dport { 80, 443 } ct state new accept comment "flow internet -> dmz"
+\t\tip saddr 10.244.0.0/16 accept comment "Kubernetes pods and services"
+\t\tip daddr 10.244.0.0/16 accept comment "Kubernetes pods and services"
+\t\tlimit rate 10/second burst 5 packets log prefix "mlps-fwd-drop: " level info
+%s\t}
+}
+"""
+FORWARDED = "forwarded accepts name their destinations (allowlist)"
+
+
+def _forward(
+    extra: str = "", policy: str = "drop", sources: tuple[str, ...] = ("10.244.0.0/16",)
+) -> dict[str, str]:
+    table = ROUTER_TABLE % (policy, extra)
+    return {r["check"]: r["status"] for r in PROBE.check_egress(table, 0, sources)}
+
+
+def test_verify_passes_a_router_forwarding_only_its_flows() -> None:
+    assert _forward()[FORWARDED] == "pass"
+    assert _forward()["nftables forward policy"] == "pass"
+    assert _forward(policy="accept")["nftables forward policy"] == "fail"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["accept", "tcp dport 8123 accept", "meta l4proto tcp accept", "ip saddr 10.71.0.0/24 accept",
+     "ip daddr != 10.72.0.10 accept", "ip daddr 0.0.0.0/0 tcp dport 22 accept", "ip6 daddr ::/0 accept"],
+)
+def test_verify_fails_a_forward_that_names_no_destination(rule: str) -> None:
+    assert _forward(f"\t\t{rule}\n")[FORWARDED] == "fail"
+
+
+def test_only_a_kubernetes_members_own_subnets_are_forwarded_whole() -> None:
+    assert _forward(sources=())[FORWARDED] == "fail"
+    assert {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}[FORWARDED] == "fail"

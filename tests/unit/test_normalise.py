@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlps.normalise import carrier_key, fold
+from mlps.normalise import SURNAME_READINGS, carrier_key, fold, same_person_name
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,57 @@ def test_person_variants_fold_equal(variant: str) -> None:
 
 def test_different_people_stay_different() -> None:
     assert fold("Zhang Wei") != fold("Zhang Wen")
+
+
+@pytest.mark.parametrize(("hanzi", "latin"), [
+    ("张伟", "Zhang Wei"), ("张伟", "zhangwei"), ("张伟", "ZHANG-Wei"), ("张伟", "Zhāng Wěi"),
+    ("张伟", "\uff3a\uff48\uff41\uff4e\uff47\u3000\uff37\uff45\uff49"), ("张伟", "张 Wei"),
+    ("张伟", "zhang\u200b wei"), ("张伟", "Zhang.Wei"),
+    # Surname readings that are not pypinyin's first reading of the character.
+    ("曾敏", "Zeng Min"), ("曾敏", "Ceng Min"), ("单磊", "Shan Lei"), ("解缙", "Xie Jin"),
+    ("仇英", "Qiu Ying"), ("区志", "Ou Zhi"), ("朴树", "Piao Shu"), ("查明", "Zha Ming"),
+    ("覃宇", "Qin Yu"), ("翟林", "Zhai Lin"), ("万俟卨", "Moqi Xie"), ("尉迟恭", "Yuchi Gong"),
+    ("黑刚", "He Gang"), ("谌龙", "Shen Long"),
+    # ü written u, v, yu or with its diaeresis.
+    ("吕布", "Lü Bu"), ("吕布", "Lv Bu"), ("吕布", "Lyu Bu"), ("吕布", "Lu Bu"),
+    ("阿依古丽·买买提", "Ayiguli Maimaiti"),
+])
+def test_hanzi_and_pinyin_of_one_name_match(hanzi: str, latin: str) -> None:
+    assert same_person_name(hanzi, latin)
+    assert same_person_name(latin, hanzi)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("张伟", "李娜"), ("张伟", "Zhang Wen"), ("张伟", "Wang Wei"), ("张伟", "张伟伟"), ("张伟", "zhangwe"),
+    ("张伟", "Zhang Weii"), ("Zhang Wei", "Zhang Wen"), ("曾敏", "Zhen Min"), ("王强", "Wang Qing"),
+    ("-", "·"), ("张伟", "-"), ("", "张伟"),
+])
+def test_different_names_do_not_match(a: str, b: str) -> None:
+    assert not same_person_name(a, b)
+    assert not same_person_name(b, a)
+
+
+def test_names_with_one_pinyin_match_whatever_their_hanzi() -> None:
+    assert same_person_name("张伟", "章伟")
+    assert same_person_name("张西安", "张先")  # xi an / xian: the letters, not the syllables, count
+
+
+def test_surname_readings_apply_to_the_first_hanzi_only() -> None:
+    assert set(SURNAME_READINGS) == {"黑", "谌"}
+    assert not same_person_name("张黑", "Zhang He")
+    assert same_person_name("张黑", "Zhang Hei")
+
+
+def test_a_name_without_letters_matches_only_its_folded_form() -> None:
+    assert same_person_name("-", " - ")
+    assert not same_person_name("-", "--")
+
+
+def test_many_polyphonic_characters_stay_fast() -> None:
+    # 3^40 reading combinations (dan, chan, shan): the comparison must not enumerate them.
+    long = "单" * 40
+    assert same_person_name(long, "shan" * 39 + "dan")
+    assert not same_person_name(long, "shan" * 39 + "xie")
 
 
 @pytest.mark.parametrize(

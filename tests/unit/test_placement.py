@@ -117,6 +117,26 @@ def test_internet_rule_on_the_pod_port_reaches_it() -> None:
     assert [p for p, _, _ in run("core_workloads_inside", spec)] == ["/zones/1/ingress/0"]
 
 
+@pytest.mark.parametrize(("workload", "ports", "reached"), [
+    ({}, [443], True),  # TLS by default: the Service listens on 443
+    ({}, [80], False),
+    ({"tls": False}, [80], True),
+    ({"tls": False}, [443], False),
+    ({}, [8080], True),  # the default pod port
+    ({}, [8081], False),
+    ({"port": 9000}, [9000], True),
+    ({"port": 9000}, [8080], False),
+    ({}, 443, False),  # no port list: the rule names no port to reach
+])
+def test_internet_rule_reaches_the_pod_port_or_the_service_port(
+        workload: dict[str, Any], ports: Any, reached: bool) -> None:
+    spec = {"zones": _zones({"from": "internet", "ports": ports}, kind="application"),
+            "workloads": [{"name": "lis", "kind": "lis", "zone": "web", **workload}]}
+    found = run("core_workloads_inside", spec)
+    assert [p for p, _, _ in found] == (["/zones/1/ingress/0"] if reached else [])
+    assert all("zone web " in en for _, _, en in found)
+
+
 # --- record keeping -------------------------------------------------------------------------
 
 def test_keeping_period_follows_the_longer_configured_period_never_below_the_law() -> None:
@@ -179,7 +199,7 @@ def test_onprem_layout_with_onprem_parts_loads() -> None:
 
 
 def test_hybrid_and_cloud_layouts_may_place_parts_in_the_cloud() -> None:
-    for name in ("hybrid-prod", "cloud-dev"):
+    for name in ("hybrid-prod", "cloud-dev", "private-cloud"):
         assert layout_problems(spec_of(ROOT / f"Pulumi.{name}.yaml")) == []
 
 

@@ -251,7 +251,7 @@ def test_json_in_full(report: Report) -> None:
     assert "双因素登录" in text
     data = json.loads(text)
     section = report.sections[0]
-    assert list(data) == ["controls", "findings", "summary"]
+    assert list(data) == ["controls", "findings", "notices", "summary"]
     assert data["summary"] == {
         "compliant": False, "findings": {"fail": 1, "waived": 0},
         "environments": [{

@@ -62,3 +62,44 @@ def test_addresses_are_sampled_inside_each_network_and_judged_by_containment() -
     assert SESSIONS.declared("10.99.0.1", ["10.99.0.1/32"])
     assert not SESSIONS.declared("10.99.0.2", ["10.99.0.1/32"])
     assert SESSIONS.declared("10.20.0.7", ["bogus", "10.20.0.0/24"])
+
+
+JOURNALD = """# /etc/systemd/journald.conf
+#  This file is part of systemd.
+[Journal]
+#Storage=auto
+#RateLimitIntervalSec=30s
+#RateLimitBurst=10000
+
+# /etc/systemd/journald.conf.d/60-mlps-sessions.conf
+# Managed by the mlps baseline role.
+[Journal]
+RateLimitIntervalSec=0
+"""
+
+
+def test_journald_without_a_rate_limit_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SESSIONS, "run", lambda argv: (0, JOURNALD))
+    assert SESSIONS.check_journal_rate_limit()["status"] == "pass"
+    assert SESSIONS.rate_limit_off({"RateLimitIntervalSec": "30s", "RateLimitBurst": "0"})
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        JOURNALD.replace("RateLimitIntervalSec=0", "#RateLimitIntervalSec=0"),
+        JOURNALD + "\n# /etc/systemd/journald.conf.d/99-local.conf\n[Journal]\nRateLimitIntervalSec=30s\n",
+        JOURNALD + "\n# /run/systemd/journald.conf.d/zz.conf\n[Journal]\nRateLimitIntervalSec=\n",
+        JOURNALD.replace("RateLimitIntervalSec=0", "RateLimitIntervalSec=0.5s"),
+        JOURNALD.replace("[Journal]\nRateLimitIntervalSec=0", "[Other]\nRateLimitIntervalSec=0"),
+    ],
+    ids=["commented-out", "overridden-later", "reset-to-default", "half-a-second", "other-section"],
+)
+def test_a_rate_limit_back_on_in_any_form_fails(monkeypatch: pytest.MonkeyPatch, config: str) -> None:
+    monkeypatch.setattr(SESSIONS, "run", lambda argv: (0, config))
+    assert SESSIONS.check_journal_rate_limit()["status"] == "fail"
+
+
+def test_an_unreadable_journald_configuration_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SESSIONS, "run", lambda argv: (127, ""))
+    assert SESSIONS.check_journal_rate_limit()["status"] == "fail"

@@ -29,7 +29,7 @@ from mlps.validate import validate
 from tests.limits_support import Limit, Path_, limits
 
 ROOT = Path(__file__).resolve().parents[2]
-BASES = ("hybrid-prod", "onprem-lab", "cloud-dev")
+BASES = ("hybrid-prod", "onprem-lab", "cloud-dev", "private-cloud")
 ALL = (2, 3, 4)
 L34 = (3, 4)
 

@@ -15,8 +15,9 @@ def _check(bucket: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     if (bucket.props.get("versioning") or {}).get("status") != "Enabled":
         yield ("CES-INT-02", f"bucket {name} does not keep versions (versioning not Enabled)")
     worms = graph.referencing(WORM, "bucket", bucket)
-    if not any(w.props.get("status") in ("Locked", "InProgress") for w in worms):
-        yield ("CES-INT-02", f"bucket {name} has no retention lock (BucketWorm)")
+    if not any(w.props.get("status") == "Locked" for w in worms):
+        # An InProgress WORM policy can be withdrawn and lapses after 24 hours: not a lock.
+        yield ("CES-INT-02", f"bucket {name} has no locked retention (BucketWorm status Locked)")
     sse = (bucket.props.get("serverSideEncryptionRule") or {}).get("sseAlgorithm")
     if sse not in ("KMS", "AES256", "SM4"):
         yield ("CES-CONF-02", f"bucket {name} has no default server-side encryption")

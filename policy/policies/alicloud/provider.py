@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policy.facts.alicloud import mainland
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
-
-OUTSIDE_MAINLAND = ("cn-hongkong",)
-
-
-def mainland(region: str) -> bool:
-    return region.startswith("cn-") and region not in OUTSIDE_MAINLAND
 
 
 def _check(provider: PlanResource, graph: PlanGraph) -> Iterator[Violation]:

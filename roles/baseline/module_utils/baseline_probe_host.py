@@ -8,6 +8,7 @@ import re
 import shutil
 import stat
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
             {"allowed": wanted},
             f"missing {missing}, unexpected {extra}" if missing or extra else "",
         ),
-        *check_egress(rules, rc),
+        *check_egress(rules, rc, exp.get("forward_sources") or []),
     ]
 
 
@@ -107,9 +108,24 @@ def chain_body(rules: str, chain: str) -> list[str]:
     return [line.strip() for line in (found.group(1) if found else "").splitlines() if line.strip()]
 
 
-def check_egress(rules: str, rc: int) -> list[Result]:
-    """Output and forward default deny (CES-IPS-02, ABS-ACL-01); every outbound accept names a
-    destination (a rule accepting any destination would make the allowlist moot)."""
+_ANYWHERE = re.compile(r"daddr (?:!=|(?:\{ )?(?:0\.0\.0\.0/0|::/0)\b)")
+
+
+def _open_forward(rule: str, sources: Sequence[str]) -> bool:
+    """A forward accept that admits any destination: it names none (all, or all but some), and is
+    neither the reply rule nor a rule from a subnet the host routes for (Kubernetes pods)."""
+    if not re.search(r"\baccept\b", rule) or rule.startswith("ct state established,related accept"):
+        return False
+    if "daddr" in rule:
+        return _ANYWHERE.search(rule) is not None
+    own = re.fullmatch(r"ip6? saddr (\S+) accept(?: comment .*)?", rule)
+    return own is None or own.group(1) not in sources
+
+
+def check_egress(rules: str, rc: int, forward_sources: Sequence[str] = ()) -> list[Result]:
+    """Output and forward default deny (CES-IPS-02, ABS-ACL-01); every outbound and forwarded
+    accept names a destination (a rule accepting any destination would make the allowlist moot);
+    ``forward_sources`` are the subnets whose traffic the host forwards whole (Kubernetes)."""
     out = []
     for chain in ("output", "forward"):
         policy = re.search(r"hook " + chain + r" priority \S+; policy (\w+);", rules)
@@ -124,6 +140,12 @@ def check_egress(rules: str, rc: int) -> list[Result]:
         "ABS-ACL-01", "outbound accepts name their destinations (allowlist)",
         rc == 0 and bool(body) and not open_rules,
         {"unrestricted_rules": open_rules}, {"unrestricted_rules": []},
+    ))
+    forward = [r for r in chain_body(rules, "forward") if _open_forward(r, forward_sources)]
+    out.append(result(
+        "ABS-ACL-01", "forwarded accepts name their destinations (allowlist)",
+        rc == 0 and "chain forward {" in rules and not forward,
+        {"unrestricted_rules": forward}, {"unrestricted_rules": []},
     ))
     return out
 

@@ -34,6 +34,46 @@ def tlog_config() -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def journald_rate_limit(text: str) -> dict[str, str]:
+    """The effective ``[Journal]`` RateLimitIntervalSec and RateLimitBurst in ``systemd-analyze
+    cat-config systemd/journald.conf`` output: the last setting wins, an empty one restores
+    systemd's default."""
+    defaults = {"RateLimitIntervalSec": "30s", "RateLimitBurst": "10000"}
+    values = dict(defaults)
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line
+            continue
+        key, sep, value = (part.strip() for part in line.partition("="))
+        if section == "[Journal]" and sep and key in values:
+            values[key] = value or defaults[key]
+    return values
+
+
+def rate_limit_off(values: dict[str, str]) -> bool:
+    """journald rate-limits nothing when either the interval or the burst is zero."""
+    zero_interval = re.fullmatch(r"0+(?:\.0*)?\s*[a-z]*", values["RateLimitIntervalSec"]) is not None
+    return zero_interval or values["RateLimitBurst"] == "0"
+
+
+def check_journal_rate_limit() -> Result:
+    """tlog writes each session to syslog from the session's own scope: a session that floods
+    syslog past journald's rate limit would silence its own recording."""
+    rc, text = run(["systemd-analyze", "cat-config", "systemd/journald.conf"])
+    values = journald_rate_limit(text) if rc == 0 else {}
+    return result(
+        "CES-AUDIT-01",
+        "journald rate-limits no session (a flood cannot drop the recording)",
+        bool(values) and rate_limit_off(values),
+        values or "journald configuration unreadable",
+        {"RateLimitIntervalSec": "0"},
+    )
+
+
 def check_recorded_shells(exp: dict[str, Any]) -> list[Result]:
     """Every administrator logs in through tlog-rec-session, which records input and output."""
     if not exp["admins"]:
@@ -57,7 +97,8 @@ def check_recorded_shells(exp: dict[str, Any]) -> list[Result]:
             {"input": log.get("input"), "output": log.get("output"), "writer": conf.get("writer"),
              "shell": shell},
             {"input": True, "output": True, "writer": "syslog or journal", "shell": "a real shell"},
-        )
+        ),
+        check_journal_rate_limit(),
     ]
     users = passwd_entries()
     recorder_ok = os.access(RECORDER, os.X_OK)

@@ -1,0 +1,275 @@
+"""Alibaba Cloud (pulumi-alicloud) resources as neutral facts.
+
+ActionTrail delivers to an SLS project (``slsProjectArn``) into the log store
+``actiontrail_<trail name>`` and to an OSS bucket (``ossBucketName``). A bucket's protection is
+spread over resources naming it: ``BucketWorm`` (``Locked`` or the ``InProgress`` state that
+lapses after 24 hours), ``BucketPublicAccessBlock``, ``BucketLogging`` and ``BucketPolicy``.
+Zones, their security groups and instances carry the tag ``mlps:zone``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from policy.facts.model import (
+    AuditTrail,
+    Boundary,
+    Bucket,
+    Cloud,
+    Destination,
+    Facts,
+    FirewallRule,
+    Instance,
+    Key,
+    Lock,
+    LogSink,
+    Subject,
+    Zone,
+)
+
+if TYPE_CHECKING:
+    from policy.policies.base import PlanGraph, PlanResource
+
+PACKAGE = "alicloud"
+PROVIDER = "pulumi:providers:alicloud"
+TRAIL = "alicloud:actiontrail/trail:Trail"
+STORE = "alicloud:log/store:Store"
+BUCKET = "alicloud:oss/bucket:Bucket"
+WORM = "alicloud:oss/bucketWorm:BucketWorm"
+PUBLIC_BLOCK = "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock"
+LOGGING = "alicloud:oss/bucketLogging:BucketLogging"
+POLICY = "alicloud:oss/bucketPolicy:BucketPolicy"
+SWITCH = "alicloud:vpc/switch:Switch"
+GROUP = "alicloud:ecs/securityGroup:SecurityGroup"
+RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
+KEY = "alicloud:kms/key:Key"
+INSTANCE = "alicloud:ecs/instance:Instance"
+TRAIL_STORE_PREFIX = "actiontrail_"
+"""ActionTrail writes into the log store ``actiontrail_<trail name>`` of the project it names."""
+ZONE_TAG = "mlps:zone"
+ANYWHERE = ("0.0.0.0/0", "::/0")
+_LOCKS: dict[str, Lock] = {"Locked": "locked", "InProgress": "unlocked"}
+OUTSIDE_MAINLAND = ("cn-hongkong",)
+
+
+def mainland(region: str) -> bool:
+    """A region of mainland China (``cn-*`` except Hong Kong)."""
+    return region.startswith("cn-") and region not in OUTSIDE_MAINLAND
+
+
+def subject(r: PlanResource) -> Subject:
+    return Subject(r.pointer, r.urn)
+
+
+def _tags(r: PlanResource) -> dict[str, Any]:
+    return dict(r.props.get("tags") or {})
+
+
+def trail_store(project: str, trail: str) -> str:
+    """The name of the log sink ActionTrail fills: ``<project>/actiontrail_<trail>``."""
+    return f"{project}/{TRAIL_STORE_PREFIX}{trail}"
+
+
+def _project_of(arn: str) -> str:
+    """``acs:log:<region>:<account>:project/<name>`` → ``<name>`` ('' when not such an ARN)."""
+    head, sep, name = arn.rpartition(":project/")
+    return name if sep and head.startswith("acs:log:") else ""
+
+
+def _trail(r: PlanResource) -> AuditTrail:
+    p = r.props
+    name = str(p.get("trailName") or p.get("name") or r.name)
+    destinations = []
+    project = _project_of(str(p.get("slsProjectArn") or ""))
+    if project:
+        destinations.append(Destination("log_store", trail_store(project, name)))
+    if p.get("ossBucketName"):
+        destinations.append(Destination("bucket", str(p["ossBucketName"])))
+    return AuditTrail(
+        name=name,
+        provider=PACKAGE,
+        enabled=p.get("status") == "Enable",
+        all_events=p.get("eventRw") in (None, "All"),
+        all_regions=p.get("trailRegion") == "All",
+        destinations=tuple(destinations),
+        subject=subject(r),
+    )
+
+
+def _store(r: PlanResource) -> LogSink:
+    p = r.props
+    days = p.get("retentionPeriod")
+    return LogSink(
+        name=f"{p.get('projectName') or p.get('project')}/{p.get('logstoreName') or p.get('name')}",
+        provider=PACKAGE,
+        retention_days=int(days) if days is not None else None,
+        encrypted=bool((p.get("encryptConf") or {}).get("enable")),
+        subject=subject(r),
+    )
+
+
+def _naming(graph: PlanGraph, type_: str, bucket: PlanResource, name: str) -> list[PlanResource]:
+    """Resources of ``type_`` configuring ``bucket``: by reference, or by its name."""
+    found = {r.urn: r for r in graph.referencing(type_, "bucket", bucket)}
+    found.update({r.urn: r for r in graph.of_type(type_) if r.props.get("bucket") == name})
+    return list(found.values())
+
+
+def refuses_plaintext(document: Any) -> bool:
+    """An OSS bucket policy denying every action to everyone when ``acs:SecureTransport`` is false."""
+    try:
+        policy = json.loads(document) if isinstance(document, str) else document
+        statements = policy.get("Statement") or []
+    except (ValueError, AttributeError):
+        return False
+    for s in statements:
+        if not isinstance(s, dict) or s.get("Effect") != "Deny":
+            continue
+        condition = (s.get("Condition") or {}).get("Bool") or {}
+        insecure = condition.get("acs:SecureTransport")
+        if (
+            insecure in (["false"], "false")
+            and "oss:*" in _list(s.get("Action"))
+            and "*" in _list(s.get("Principal"))
+        ):
+            return True
+    return False
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _key_ref(graph: PlanGraph, r: PlanResource, prop: str, value: Any) -> str | None:
+    """The URN of the plan's KMS key behind ``prop`` (else the key id as written, or None)."""
+    keys = {k.urn for k in graph.of_type(KEY)}
+    for urn in r.deps.get(prop, ()):
+        if urn in keys:
+            return urn
+    return str(value) if value else None
+
+
+def _bucket(graph: PlanGraph, r: PlanResource) -> Bucket:
+    p = r.props
+    name = str(p.get("bucket") or r.name)
+    worms = _naming(graph, WORM, r, name)
+    states = [_LOCKS.get(str(w.props.get("status") or "InProgress"), "none") for w in worms]
+    lock: Lock = "locked" if "locked" in states else "unlocked" if "unlocked" in states else "none"
+    days = [
+        int(w.props["retentionPeriodInDays"])
+        for w in worms
+        if w.props.get("retentionPeriodInDays") is not None
+    ]
+    rule = p.get("serverSideEncryptionRule") or {}
+    sse = rule.get("sseAlgorithm")
+    blocked = any(b.props.get("blockPublicAccess") is True for b in _naming(graph, PUBLIC_BLOCK, r, name))
+    return Bucket(
+        name=name,
+        provider=PACKAGE,
+        data_class=_tags(r).get("mlps:data-class"),
+        versioning=(p.get("versioning") or {}).get("status") == "Enabled",
+        lock=lock,
+        retention_days=max(days) if days else None,
+        public_access_blocked=blocked and str(p.get("acl") or "private") == "private",
+        tls_only=any(refuses_plaintext(x.props.get("policy")) for x in _naming(graph, POLICY, r, name)),
+        access_logging=any(x.props.get("targetBucket") for x in _naming(graph, LOGGING, r, name)),
+        encrypted=sse in ("KMS", "AES256", "SM4"),
+        key=_key_ref(graph, r, "serverSideEncryptionRule", rule.get("kmsMasterKeyId"))
+        if sse == "KMS"
+        else None,
+        subject=subject(r),
+    )
+
+
+def _ports(port_range: str) -> tuple[int, int]:
+    low, _, high = port_range.partition("/")
+    first, last = int(low), int(high or low)
+    return (1, 65535) if first < 0 else (first, last)
+
+
+def _rule(r: PlanResource) -> FirewallRule:
+    p = r.props
+    return FirewallRule(
+        direction="egress" if p.get("type") == "egress" else "ingress",
+        action="drop" if p.get("policy") == "drop" else "accept",
+        protocol=str(p.get("ipProtocol") or "all"),
+        ports=_ports(str(p.get("portRange") or "-1/-1")),
+        cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ""),
+    )
+
+
+def _everything(rule: FirewallRule) -> bool:
+    return rule.protocol == "all" and rule.cidr in ANYWHERE and rule.ports == (1, 65535)
+
+
+def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
+    rules = tuple(_rule(x) for x in graph.referencing(RULE, "securityGroupId", group))
+    return Boundary(
+        zone=str(_tags(group).get(ZONE_TAG) or ""),
+        provider=PACKAGE,
+        deny_ingress=not any(
+            x.direction == "ingress" and x.action == "accept" and _everything(x) for x in rules
+        ),
+        deny_egress=any(x.direction == "egress" and x.action == "drop" and _everything(x) for x in rules),
+        isolates_members=group.props.get("innerAccessPolicy") == "Drop",
+        rules=rules,
+        subject=subject(group),
+    )
+
+
+def _key(r: PlanResource) -> Key:
+    p = r.props
+    return Key(
+        id=r.urn,
+        provider=PACKAGE,
+        algorithm=str(p.get("keySpec") or "Aliyun_AES_256"),
+        custody="customer-hsm" if p.get("protectionLevel") == "HSM" else "customer",
+        rotation=p.get("automaticRotation") == "Enabled",
+        subject=subject(r),
+    )
+
+
+def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
+    p = r.props
+    tags = _tags(r)
+    return Instance(
+        name=str(p.get("instanceName") or r.name),
+        provider=PACKAGE,
+        zone=tags.get(ZONE_TAG),
+        public_address=int(p.get("internetMaxBandwidthOut") or 0) > 0,
+        disk_encrypted=bool(p.get("systemDiskEncrypted")),
+        disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
+        roles=tuple(x for x in str(tags.get("mlps:roles") or "").split(",") if x),
+        subject=subject(r),
+    )
+
+
+def facts(graph: PlanGraph) -> Facts:
+    """The facts of the plan's Alibaba Cloud resources (Alibaba Cloud lacks no capability)."""
+    return Facts(
+        clouds=[
+            Cloud(
+                PACKAGE,
+                str(r.props.get("region") or ""),
+                mainland(str(r.props.get("region") or "")),
+                subject(r),
+            )
+            for r in graph.of_type(PROVIDER)
+        ],
+        trails=[_trail(r) for r in graph.of_type(TRAIL)],
+        log_sinks=[_store(r) for r in graph.of_type(STORE)],
+        buckets=[_bucket(graph, r) for r in graph.of_type(BUCKET)],
+        zones=[
+            Zone(
+                str(_tags(r).get(ZONE_TAG) or r.props.get("vswitchName") or r.name),
+                PACKAGE,
+                str(r.props.get("cidrBlock") or ""),
+                subject(r),
+            )
+            for r in graph.of_type(SWITCH)
+        ],
+        boundaries=[_boundary(graph, r) for r in graph.of_type(GROUP)],
+        keys=[_key(r) for r in graph.of_type(KEY)],
+        instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
+    )

@@ -1,0 +1,199 @@
+"""The neutral facts the environment policies judge, whatever cloud the plan builds.
+
+An adapter (one module per provider, see :mod:`policy.facts`) reads a plan's resources and
+states what they amount to: an audit trail and where it delivers, how long a log sink keeps
+records, whether a bucket's retention is locked, which zone has which boundary. A fact names
+the plan resource it comes from (:class:`Subject`), so a finding points at it; what a plan
+lacks is a finding on the resource that should have carried it (the cloud, the zone, the bucket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lock = Literal["locked", "unlocked", "none"]
+"""A bucket's retention: ``locked`` (nobody can shorten or remove it), ``unlocked`` (a WORM policy
+that can still be withdrawn or lapses, e.g. OSS ``InProgress`` after 24 hours), ``none``."""
+Custody = Literal["customer-hsm", "customer", "provider"]
+"""Who holds a key: the customer in a hardware module, the customer in software, the provider."""
+SinkKind = Literal["log_store", "bucket"]
+
+AUDIT_TRAIL = "audit-trail"
+OBJECT_LOCK = "object-lock"
+LOG_STORE = "log-store"
+CAPABILITIES = (AUDIT_TRAIL, OBJECT_LOCK, LOG_STORE)
+"""What an environment policy may need of a cloud; a provider lacking one declares a :class:`Gap`."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The plan resource a fact comes from: its pointer (``type::name``) and URN."""
+
+    pointer: str
+    urn: str
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """One cloud the plan builds in (a provider configuration): where, and what it lacks."""
+
+    provider: str
+    region: str
+    mainland: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A capability ``provider`` lacks and the part of the project that stands in for it: a
+    role (``compensated_by``) run on a cloud host of that provider."""
+
+    provider: str
+    capability: str
+    compensated_by: str
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an audit trail delivers: a log sink or a bucket, by name."""
+
+    kind: SinkKind
+    name: str
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    name: str
+    provider: str
+    enabled: bool
+    all_events: bool
+    all_regions: bool
+    destinations: tuple[Destination, ...]
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class LogSink:
+    """A managed log store; ``retention_days`` None when the plan leaves it to the provider."""
+
+    name: str
+    provider: str
+    retention_days: int | None
+    encrypted: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """An object store bucket and its effective protection."""
+
+    name: str
+    provider: str
+    data_class: str | None
+    versioning: bool
+    lock: Lock
+    retention_days: int | None
+    """Days of the retention policy (locked or not); None without one."""
+    public_access_blocked: bool
+    """Public ACLs and policies are refused for this bucket."""
+    tls_only: bool
+    """A bucket policy refuses every request not made over TLS."""
+    access_logging: bool
+    encrypted: bool
+    key: str | None
+    """The customer key encrypting it (a :class:`Key` id), None for provider-held encryption."""
+    subject: Subject
+
+    @property
+    def kept_days(self) -> int:
+        """Days the bucket is guaranteed to keep what it receives (only a locked retention counts)."""
+        return (self.retention_days or 0) if self.lock == "locked" else 0
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    direction: Literal["ingress", "egress"]
+    action: Literal["accept", "drop"]
+    protocol: str
+    ports: tuple[int, int]
+    cidr: str
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A network zone as the plan builds it (a subnet)."""
+
+    name: str
+    provider: str
+    cidr: str
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The firewall guarding one zone."""
+
+    zone: str
+    provider: str
+    deny_ingress: bool
+    """Inbound traffic not allowed by a rule is dropped."""
+    deny_egress: bool
+    """Outbound traffic not allowed by a rule is dropped."""
+    isolates_members: bool
+    """Members of the zone do not reach each other unless a rule allows it."""
+    rules: tuple[FirewallRule, ...]
+    subject: Subject
+
+    @property
+    def default_deny(self) -> bool:
+        return self.deny_ingress and self.deny_egress and self.isolates_members
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    provider: str
+    algorithm: str
+    custody: Custody
+    rotation: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    provider: str
+    zone: str | None
+    public_address: bool
+    disk_encrypted: bool
+    disk_key: str | None
+    roles: tuple[str, ...]
+    subject: Subject
+
+
+@dataclass
+class Facts:
+    """Everything the adapters found in one plan."""
+
+    clouds: list[Cloud] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    trails: list[AuditTrail] = field(default_factory=list)
+    log_sinks: list[LogSink] = field(default_factory=list)
+    buckets: list[Bucket] = field(default_factory=list)
+    zones: list[Zone] = field(default_factory=list)
+    boundaries: list[Boundary] = field(default_factory=list)
+    keys: list[Key] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)
+
+    def extend(self, other: Facts) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def gap(self, provider: str, capability: str) -> Gap | None:
+        """The gap ``provider`` declares for ``capability`` (None: the provider has it)."""
+        return next((g for g in self.gaps if g.provider == provider and g.capability == capability), None)
+
+    def compensated(self, gap: Gap) -> bool:
+        """A cloud host of the gap's provider runs the role standing in for the capability."""
+        return any(i.provider == gap.provider and gap.compensated_by in i.roles for i in self.instances)

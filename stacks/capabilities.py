@@ -1,0 +1,135 @@
+"""What each cloud offers as a managed service, and which of the project's roles stands in.
+
+A capability a provider lacks is never skipped: when the spec needs it, the layout puts the
+project's own role on the spec's hosts instead (object lock → the ``object_storage`` role,
+SeaweedFS with object lock; audit trail and log store → the ``log_audit_server`` role;
+managed Kubernetes → the kubeadm roles), and ``mlps synth`` writes a notice naming that part
+into the plan, which ``mlps report`` prints. A spec without the hosts the stand-in needs is
+refused before anything is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from mlps.plan_findings import Notice
+
+if TYPE_CHECKING:
+    from stacks.model import Bucket, Environment
+
+
+class Capability(StrEnum):
+    """A managed cloud service a layout can use."""
+
+    OBJECT_STORAGE = "object_storage"
+    OBJECT_LOCK = "object_lock"
+    AUDIT_TRAIL = "audit_trail"
+    MANAGED_LOG_STORE = "managed_log_store"
+    MANAGED_KUBERNETES = "managed_kubernetes"
+    KMS = "kms"
+    LOAD_BALANCER = "load_balancer"
+
+
+CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "alicloud": frozenset(Capability),
+    # Swift has no object lock; OpenStack has no audit trail or log store service of its own
+    # (keystonemiddleware's CADF records go to the cloud's own logs), and Magnum is optional.
+    "openstack": frozenset(
+        {Capability.OBJECT_STORAGE, Capability.KMS, Capability.LOAD_BALANCER}
+    ),
+}
+"""Capabilities per value of the spec's ``/cloud/provider``."""
+
+
+def capabilities(env: Environment) -> frozenset[Capability]:
+    """What the spec's cloud offers (nothing without a cloud)."""
+    return CAPABILITIES[env.cloud.provider] if env.cloud is not None else frozenset()
+
+
+def locked(bucket: Bucket) -> bool:
+    return bucket.lock_mode != "none"
+
+
+def own_storage(env: Environment, bucket: Bucket) -> bool:
+    """The bucket is kept by the ``object_storage`` role: on-prem, or a locked bucket in a cloud
+    without object lock."""
+    if bucket.placement == "onprem":
+        return True
+    return locked(bucket) and Capability.OBJECT_LOCK not in capabilities(env)
+
+
+@dataclass(frozen=True)
+class Compensation:
+    """A capability the cloud lacks and the spec needs, and the role on hosts that stands in."""
+
+    capability: Capability
+    control: str
+    role: str
+    hosts: tuple[str, ...]
+    needed_by: str
+
+    def message_en(self, provider: str) -> str:
+        where = ", ".join(self.hosts) or "no host"
+        return (f"{provider} has no {self.capability.value.replace('_', ' ')}: {self.needed_by} "
+                f"is provided by the {self.role} role on {where}")
+
+    def message_zh(self, provider: str) -> str:
+        where = "、".join(self.hosts) or "无主机"
+        return (f"{provider} 不提供 {self.capability.value}：{self.needed_by} 由主机 {where} 上的 "
+                f"{self.role} 角色承担")
+
+
+def _hosts(env: Environment, role: str, cloud_only: bool) -> tuple[str, ...]:
+    pool = env.hosts_at("cloud") if cloud_only else env.hosts
+    return tuple(h.name for h in pool if role in h.roles)
+
+
+def compensations(env: Environment) -> list[Compensation]:
+    """Every capability the spec needs that its cloud lacks, with the role and hosts standing in."""
+    if env.cloud is None:
+        return []
+    have = capabilities(env)
+    out: list[Compensation] = []
+    lock_buckets = [b.name for b in env.buckets if b.placement == "cloud" and locked(b)]
+    if lock_buckets and Capability.OBJECT_LOCK not in have:
+        out.append(Compensation(
+            Capability.OBJECT_LOCK, "CES-INT-02", "object_storage",
+            _hosts(env, "object_storage", cloud_only=True),
+            "object lock of cloud bucket(s) " + ", ".join(lock_buckets) + " (SeaweedFS)"))
+    if env.cloud.audit_trail and Capability.AUDIT_TRAIL not in have:
+        out.append(Compensation(
+            Capability.AUDIT_TRAIL, "CLD-AUDIT-01", "log_audit_server",
+            _hosts(env, "log_audit_server", cloud_only=False),
+            "the record of the cloud's API operations (CADF audit records forwarded by the cloud's "
+            "controllers)"))
+    if Capability.MANAGED_LOG_STORE not in have:
+        out.append(Compensation(
+            Capability.MANAGED_LOG_STORE, "SMC-CEN-04", "log_audit_server",
+            _hosts(env, "log_audit_server", cloud_only=False),
+            f"central log storage for {env.log_retention_days} days"))
+    cloud_workloads = [w for w in env.workloads if w.placement == "cloud"]
+    if env.kubernetes.enabled and cloud_workloads and Capability.MANAGED_KUBERNETES not in have:
+        out.append(Compensation(
+            Capability.MANAGED_KUBERNETES, "K8S-HA-01", "k8s_control_plane",
+            _hosts(env, "k8s_control_plane", cloud_only=True),
+            "the Kubernetes cluster of the cloud workloads (kubeadm, with k8s_node)"))
+    return out
+
+
+def notices(env: Environment) -> list[Notice]:
+    """The compensations as plan notices (``findings.json``, then the report)."""
+    provider = env.cloud.provider if env.cloud is not None else ""
+    return [Notice(c.control, "/cloud/provider", c.message_zh(provider), c.message_en(provider))
+            for c in compensations(env)]
+
+
+def uncovered(env: Environment) -> list[str]:
+    """One line per compensation without a host to carry its role (the spec cannot be built)."""
+    provider = env.cloud.provider if env.cloud is not None else ""
+    return [
+        f"{c.control}: {provider} has no {c.capability.value}; give {c.needed_by} "
+        f"a host with the {c.role} role" + (" in a cloud zone" if c.role != "log_audit_server" else "")
+        for c in compensations(env) if not c.hosts
+    ]
