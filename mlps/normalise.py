@@ -153,9 +153,27 @@ def _steps(tokens: list[tuple[str, ...]], at: _Position) -> Iterator[tuple[str, 
         yield reading[0], (after, reading[1:])
 
 
+def _name_orders(value: Any) -> list[Any]:
+    """The name as written and, for a two-word Latin name (``Wei Zhang``), the same words in
+    the other order: Chinese names written in Latin letters often put the given name first."""
+    if not isinstance(value, str):
+        return [value]
+    words = [w for w in re.split(r"[\s\-.·_]+", unicodedata.normalize("NFKC", value)) if w]
+    latin = all(c.isalpha() and unicodedata.name(c, "").startswith("LATIN") for w in words for c in w)
+    if len(words) == 2 and latin:
+        return [value, f"{words[1]} {words[0]}"]
+    return [value]
+
+
 def same_person_name(a: Any, b: Any) -> bool:
-    """Whether two person names can be the same name: same folded form, or a choice of readings
-    of their hanzi (see ``_name_tokens``) that spells both as one letter sequence.
+    """Whether two person names can be the same name, in either order of a two-word Latin name
+    (``_name_orders``)."""
+    return any(_same_name(x, y) for x in _name_orders(a) for y in _name_orders(b))
+
+
+def _same_name(a: Any, b: Any) -> bool:
+    """Whether two names are the same: same folded form, or a choice of readings of their
+    hanzi (see ``_name_tokens``) that spells both as one letter sequence.
 
     Readings are not enumerated: both names are read letter by letter over all their readings
     at once, so the work is bounded by the product of the two names' reading lengths however

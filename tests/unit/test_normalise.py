@@ -38,6 +38,8 @@ def test_different_people_stay_different() -> None:
     # ü written u, v, yu or with its diaeresis.
     ("吕布", "Lü Bu"), ("吕布", "Lv Bu"), ("吕布", "Lyu Bu"), ("吕布", "Lu Bu"),
     ("阿依古丽·买买提", "Ayiguli Maimaiti"),
+    # A two-word Latin name written given name first.
+    ("张伟", "Wei Zhang"), ("张伟", "WEI  zhang"), ("曾敏", "Min Zeng"),
 ])
 def test_hanzi_and_pinyin_of_one_name_match(hanzi: str, latin: str) -> None:
     assert same_person_name(hanzi, latin)
@@ -48,6 +50,8 @@ def test_hanzi_and_pinyin_of_one_name_match(hanzi: str, latin: str) -> None:
     ("张伟", "李娜"), ("张伟", "Zhang Wen"), ("张伟", "Wang Wei"), ("张伟", "张伟伟"), ("张伟", "zhangwe"),
     ("张伟", "Zhang Weii"), ("Zhang Wei", "Zhang Wen"), ("曾敏", "Zhen Min"), ("王强", "Wang Qing"),
     ("-", "·"), ("张伟", "-"), ("", "张伟"),
+    # Only two words swap: three Latin words keep their order, hanzi never swap.
+    ("张伟", "Wei Zhang Li"), ("伟张", "Zhang Wei Li"), ("欧阳娜", "Na Ou Yang"),
 ])
 def test_different_names_do_not_match(a: str, b: str) -> None:
     assert not same_person_name(a, b)
