@@ -40,7 +40,32 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         {Capability.OBJECT_STORAGE, Capability.KMS, Capability.LOAD_BALANCER}
     ),
 }
-"""Capabilities per value of the spec's ``/cloud/provider``."""
+"""Capabilities per value of the spec's ``/cloud/provider``: the one capability vocabulary, read
+by the layouts here and by the plan's fact adapters (``policy/facts/``)."""
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """The project's role standing in for a capability a cloud lacks, the control it serves, and
+    whether it must run on a host of that cloud (``cloud_only``) or may run anywhere."""
+
+    role: str
+    control: str
+    cloud_only: bool
+
+
+STAND_INS: dict[Capability, StandIn] = {
+    Capability.OBJECT_LOCK: StandIn("object_storage", "CES-INT-02", cloud_only=True),
+    Capability.AUDIT_TRAIL: StandIn("log_audit_server", "CLD-AUDIT-01", cloud_only=False),
+    Capability.MANAGED_LOG_STORE: StandIn("log_audit_server", "SMC-CEN-04", cloud_only=False),
+    Capability.MANAGED_KUBERNETES: StandIn("k8s_control_plane", "K8S-HA-01", cloud_only=True),
+}
+"""The capabilities a layout replaces by a role when the cloud lacks them."""
+
+
+def lacking(provider: str) -> tuple[Capability, ...]:
+    """The capabilities with a stand-in that ``provider`` lacks, in the order of ``STAND_INS``."""
+    return tuple(c for c in STAND_INS if c not in CAPABILITIES[provider])
 
 
 def capabilities(env: Environment) -> frozenset[Capability]:
@@ -81,9 +106,11 @@ class Compensation:
                 f"{self.role} 角色承担")
 
 
-def _hosts(env: Environment, role: str, cloud_only: bool) -> tuple[str, ...]:
-    pool = env.hosts_at("cloud") if cloud_only else env.hosts
-    return tuple(h.name for h in pool if role in h.roles)
+def _compensation(env: Environment, capability: Capability, needed_by: str) -> Compensation:
+    stand_in = STAND_INS[capability]
+    pool = env.hosts_at("cloud") if stand_in.cloud_only else env.hosts
+    hosts = tuple(h.name for h in pool if stand_in.role in h.roles)
+    return Compensation(capability, stand_in.control, stand_in.role, hosts, needed_by)
 
 
 def compensations(env: Environment) -> list[Compensation]:
@@ -94,26 +121,21 @@ def compensations(env: Environment) -> list[Compensation]:
     out: list[Compensation] = []
     lock_buckets = [b.name for b in env.buckets if b.placement == "cloud" and locked(b)]
     if lock_buckets and Capability.OBJECT_LOCK not in have:
-        out.append(Compensation(
-            Capability.OBJECT_LOCK, "CES-INT-02", "object_storage",
-            _hosts(env, "object_storage", cloud_only=True),
+        out.append(_compensation(
+            env, Capability.OBJECT_LOCK,
             "object lock of cloud bucket(s) " + ", ".join(lock_buckets) + " (SeaweedFS)"))
     if env.cloud.audit_trail and Capability.AUDIT_TRAIL not in have:
-        out.append(Compensation(
-            Capability.AUDIT_TRAIL, "CLD-AUDIT-01", "log_audit_server",
-            _hosts(env, "log_audit_server", cloud_only=False),
+        out.append(_compensation(
+            env, Capability.AUDIT_TRAIL,
             "the record of the cloud's API operations (CADF audit records forwarded by the cloud's "
             "controllers)"))
     if Capability.MANAGED_LOG_STORE not in have:
-        out.append(Compensation(
-            Capability.MANAGED_LOG_STORE, "SMC-CEN-04", "log_audit_server",
-            _hosts(env, "log_audit_server", cloud_only=False),
-            f"central log storage for {env.log_retention_days} days"))
+        out.append(_compensation(
+            env, Capability.MANAGED_LOG_STORE, f"central log storage for {env.log_retention_days} days"))
     cloud_workloads = [w for w in env.workloads if w.placement == "cloud"]
     if env.kubernetes.enabled and cloud_workloads and Capability.MANAGED_KUBERNETES not in have:
-        out.append(Compensation(
-            Capability.MANAGED_KUBERNETES, "K8S-HA-01", "k8s_control_plane",
-            _hosts(env, "k8s_control_plane", cloud_only=True),
+        out.append(_compensation(
+            env, Capability.MANAGED_KUBERNETES,
             "the Kubernetes cluster of the cloud workloads (kubeadm, with k8s_node)"))
     return out
 
@@ -130,6 +152,6 @@ def uncovered(env: Environment) -> list[str]:
     provider = env.cloud.provider if env.cloud is not None else ""
     return [
         f"{c.control}: {provider} has no {c.capability.value}; give {c.needed_by} "
-        f"a host with the {c.role} role" + (" in a cloud zone" if c.role != "log_audit_server" else "")
+        f"a host with the {c.role} role" + (" in a cloud zone" if STAND_INS[c.capability].cloud_only else "")
         for c in compensations(env) if not c.hosts
     ]

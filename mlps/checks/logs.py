@@ -19,14 +19,15 @@ def _with_role(spec: Spec, role: str) -> list[tuple[int, dict[str, Any]]]:
 
 def log_servers_redundant(spec: Spec, level: int) -> Iterator[Problem]:
     """At least two distinct hosts run log_audit_server, so every record has a second copy:
-    a server whose normalised name or address repeats an earlier one is the same server."""
+    a server whose normalised name or address repeats an earlier one is the same server (a
+    missing name or address matches nothing)."""
     servers = _with_role(spec, "log_audit_server")
     names: dict[str, str] = {}
     addresses: dict[str, str] = {}
     distinct = 0
     for i, host in servers:
         name, address = fold(host.get("name", "")), normal_address(host.get("address", ""))
-        seen = names.get(name) or (addresses.get(address) if address else None)
+        seen = (names.get(name) if name else None) or (addresses.get(address) if address else None)
         if seen is not None:
             yield (
                 f"/hosts/{i}",

@@ -3,9 +3,11 @@
 ``ADAPTERS`` maps a Pulumi package (the first part of a resource type token, ``alicloud`` in
 ``alicloud:oss/bucket:Bucket``; ``pulumi:providers:<package>`` for provider configurations) to
 the function turning that package's resources into :class:`~policy.facts.model.Facts`. A second
-cloud is one more module with a ``facts(graph)`` function and one more entry here; it states the
-capabilities it lacks as :class:`~policy.facts.model.Gap` facts. The environment policies
-(``policy/policies/environment.py``) judge only facts, so they live once for every cloud.
+cloud is one more module with a ``facts(graph)`` function and one more entry here. What a cloud
+lacks comes from the one capability vocabulary, ``stacks.capabilities.CAPABILITIES``: for every
+package present, :func:`collect` states each capability it lacks as a
+:class:`~policy.facts.model.Gap` naming the role that stands in (``STAND_INS``). The environment
+policies (``policy/policies/environment.py``) judge only facts, so they live once for every cloud.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from policy.facts import alicloud
-from policy.facts.model import Facts
+from policy.facts import alicloud, openstack
+from policy.facts.model import Facts, Gap
+from stacks.capabilities import STAND_INS, lacking
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph
 
 Adapter = Callable[["PlanGraph"], Facts]
 
-ADAPTERS: dict[str, Adapter] = {alicloud.PACKAGE: alicloud.facts}
+ADAPTERS: dict[str, Adapter] = {alicloud.PACKAGE: alicloud.facts, openstack.PACKAGE: openstack.facts}
 
 
 def package(type_: str) -> str:
@@ -31,12 +34,14 @@ def package(type_: str) -> str:
 
 
 def collect(graph: PlanGraph) -> Facts:
-    """The facts of every package in ``graph`` that has an adapter, in adapter order."""
+    """The facts of every package in ``graph`` that has an adapter, in adapter order, with the
+    gaps of each."""
     present = {package(t) for t in graph.by_type}
     found = Facts()
     for name, adapt in ADAPTERS.items():
         if name in present:
             found.extend(adapt(graph))
+            found.gaps.extend(Gap(name, c, STAND_INS[c].role) for c in lacking(name))
     return found
 
 

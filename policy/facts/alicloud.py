@@ -4,7 +4,11 @@ ActionTrail delivers to an SLS project (``slsProjectArn``) into the log store
 ``actiontrail_<trail name>`` and to an OSS bucket (``ossBucketName``). A bucket's protection is
 spread over resources naming it: ``BucketWorm`` (``Locked`` or the ``InProgress`` state that
 lapses after 24 hours), ``BucketPublicAccessBlock``, ``BucketLogging`` and ``BucketPolicy``.
-Zones, their security groups and instances carry the tag ``mlps:zone``.
+Zones, their security groups and instances carry the tag ``mlps:zone``. An ACK cluster's network
+plugin is one of its ``addons``: only Terway in shared-ENI mode (``terway-eniip``) with
+``NetworkPolicy`` set to ``"true"`` in its config enforces NetworkPolicy; Flannel, ACK's
+default when no plugin is named, does not. The vSwitch Terway takes pod addresses from carries
+the tag ``mlps:pods`` and is the cluster's, not a zone.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from policy.facts.model import (
     Boundary,
     Bucket,
     Cloud,
+    Cluster,
     Destination,
     Facts,
     FirewallRule,
@@ -45,6 +50,11 @@ GROUP = "alicloud:ecs/securityGroup:SecurityGroup"
 RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 KEY = "alicloud:kms/key:Key"
 INSTANCE = "alicloud:ecs/instance:Instance"
+CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes"
+NETWORK_PLUGINS = ("terway-eniip", "terway-eni", "flannel")
+"""ACK addons that are the cluster's network plugin."""
+ENFORCING_PLUGIN = "terway-eniip"
+POD_TAG = "mlps:pods"
 TRAIL_STORE_PREFIX = "actiontrail_"
 """ActionTrail writes into the log store ``actiontrail_<trail name>`` of the project it names."""
 ZONE_TAG = "mlps:zone"
@@ -245,6 +255,28 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
     )
 
 
+def _addon_config(addon: dict[str, Any]) -> dict[str, Any]:
+    try:
+        config = json.loads(str(addon.get("config") or "{}"))
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _cluster(r: PlanResource) -> Cluster:
+    addons = [a for a in r.props.get("addons") or [] if isinstance(a, dict) and not a.get("disabled")]
+    plugin = next((a for a in addons if a.get("name") in NETWORK_PLUGINS), None)
+    return Cluster(
+        name=str(r.props.get("name") or r.name),
+        provider=PACKAGE,
+        network_plugin=str(plugin["name"]) if plugin else None,
+        enforces_network_policy=plugin is not None
+        and plugin.get("name") == ENFORCING_PLUGIN
+        and str(_addon_config(plugin).get("NetworkPolicy")).lower() == "true",
+        subject=subject(r),
+    )
+
+
 def facts(graph: PlanGraph) -> Facts:
     """The facts of the plan's Alibaba Cloud resources (Alibaba Cloud lacks no capability)."""
     return Facts(
@@ -268,8 +300,10 @@ def facts(graph: PlanGraph) -> Facts:
                 subject(r),
             )
             for r in graph.of_type(SWITCH)
+            if POD_TAG not in _tags(r)
         ],
         boundaries=[_boundary(graph, r) for r in graph.of_type(GROUP)],
         keys=[_key(r) for r in graph.of_type(KEY)],
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
+        clusters=[_cluster(r) for r in graph.of_type(CLUSTER)],
     )

@@ -12,18 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from stacks.capabilities import Capability
+
 Lock = Literal["locked", "unlocked", "none"]
 """A bucket's retention: ``locked`` (nobody can shorten or remove it), ``unlocked`` (a WORM policy
 that can still be withdrawn or lapses, e.g. OSS ``InProgress`` after 24 hours), ``none``."""
 Custody = Literal["customer-hsm", "customer", "provider"]
 """Who holds a key: the customer in a hardware module, the customer in software, the provider."""
 SinkKind = Literal["log_store", "bucket"]
-
-AUDIT_TRAIL = "audit-trail"
-OBJECT_LOCK = "object-lock"
-LOG_STORE = "log-store"
-CAPABILITIES = (AUDIT_TRAIL, OBJECT_LOCK, LOG_STORE)
-"""What an environment policy may need of a cloud; a provider lacking one declares a :class:`Gap`."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +42,12 @@ class Cloud:
 
 @dataclass(frozen=True)
 class Gap:
-    """A capability ``provider`` lacks and the part of the project that stands in for it: a
-    role (``compensated_by``) run on a cloud host of that provider."""
+    """A capability ``provider`` lacks (named as in ``stacks.capabilities.CAPABILITIES``) and the
+    part of the project that stands in for it: a role (``compensated_by``) run on a cloud host of
+    that provider."""
 
     provider: str
-    capability: str
+    capability: Capability
     compensated_by: str
 
 
@@ -172,6 +169,20 @@ class Instance:
     subject: Subject
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A managed Kubernetes cluster and its network plugin: NetworkPolicies are objects nobody
+    applies unless the plugin enforces them."""
+
+    name: str
+    provider: str
+    network_plugin: str | None
+    """The plugin the plan installs (e.g. ``terway-eniip``, ``flannel``); None when it names none
+    and the provider installs its default."""
+    enforces_network_policy: bool
+    subject: Subject
+
+
 @dataclass
 class Facts:
     """Everything the adapters found in one plan."""
@@ -185,12 +196,13 @@ class Facts:
     boundaries: list[Boundary] = field(default_factory=list)
     keys: list[Key] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
 
     def extend(self, other: Facts) -> None:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
-    def gap(self, provider: str, capability: str) -> Gap | None:
+    def gap(self, provider: str, capability: Capability) -> Gap | None:
         """The gap ``provider`` declares for ``capability`` (None: the provider has it)."""
         return next((g for g in self.gaps if g.provider == provider and g.capability == capability), None)
 

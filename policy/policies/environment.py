@@ -3,9 +3,11 @@
 A per-resource policy cannot see what is missing; these can. Each reads the facts every adapter
 of :mod:`policy.facts` found and reports a missing trail, boundary or lock as a finding on the
 resource that should have had it (the cloud, the zone, the bucket). A capability the cloud lacks
-(a :class:`~policy.facts.model.Gap`) is met only by the project's role standing in for it on a
-cloud host of that provider, which the role's verify then reports on the host; without that host
-the policy reports the gap and names the role.
+(a :class:`~policy.facts.model.Gap`, named in the vocabulary of ``stacks.capabilities``) is met
+only by the project's role standing in for it on a cloud host of that provider, which the role's
+verify then reports on the host; without that host ``stand_ins_present`` reports the gap under the
+control the stand-in serves and names the role. A met gap is no finding: ``mlps synth`` writes it as
+a notice naming the role and its hosts (``stacks.capabilities.notices``), and the report prints it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from dataclasses import dataclass
 from mlps.checks.placement import record_reason
 from policy.facts import collect
 from policy.facts.model import (
-    AUDIT_TRAIL,
-    OBJECT_LOCK,
     AuditTrail,
     Bucket,
     Cloud,
@@ -26,6 +26,7 @@ from policy.facts.model import (
     Subject,
 )
 from policy.policies.base import PlanGraph, Violation
+from stacks.capabilities import STAND_INS, Capability
 
 MIN_RETENTION_DAYS = 180
 """Cybersecurity Law art. 21 and GB/T 22239-2019 8.1.5.4 d: network logs kept ≥ 6 months."""
@@ -54,7 +55,7 @@ class EnvironmentPolicy:
         yield from self.check(collect(graph), graph.level)
 
 
-def _gap_unmet(facts: Facts, cloud: Cloud, capability: str, what: str) -> str | None:
+def _gap_unmet(facts: Facts, cloud: Cloud, capability: Capability, what: str) -> str | None:
     """Why ``cloud`` cannot provide ``capability`` here, or None when it can or is compensated."""
     gap = facts.gap(cloud.provider, capability)
     if gap is None or facts.compensated(gap):
@@ -84,10 +85,7 @@ def _where(cloud: Cloud) -> str:
 
 def _audit_trail(facts: Facts, level: int) -> Iterator[Found]:
     for cloud in facts.clouds:
-        if facts.gap(cloud.provider, AUDIT_TRAIL) is not None:
-            why = _gap_unmet(facts, cloud, AUDIT_TRAIL, "audit trail service")
-            if why:
-                yield cloud.subject, ("CLD-AUDIT-01", why)
+        if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         trails = _trails(facts, cloud)
         if not trails:
@@ -114,7 +112,7 @@ def _audit_trail(facts: Facts, level: int) -> Iterator[Found]:
 
 def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
     for cloud in facts.clouds:
-        if facts.gap(cloud.provider, AUDIT_TRAIL) is not None:
+        if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         trails = _trails(facts, cloud)
         if not trails:
@@ -148,7 +146,7 @@ def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
 
 def _audit_archive(facts: Facts, level: int) -> Iterator[Found]:
     for cloud in facts.clouds:
-        if facts.gap(cloud.provider, AUDIT_TRAIL) is not None:
+        if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         for t in _trails(facts, cloud):
             names = [d.name for d in t.destinations if d.kind == "bucket"]
@@ -170,8 +168,9 @@ def _audit_archive(facts: Facts, level: int) -> Iterator[Found]:
                     problems.append("public access is not blocked")
                 if not bucket.access_logging:
                     problems.append("access is not logged")
-                if facts.gap(cloud.provider, OBJECT_LOCK) is not None:
-                    problems += filter(None, [_gap_unmet(facts, cloud, OBJECT_LOCK, "object lock")])
+                if facts.gap(cloud.provider, Capability.OBJECT_LOCK) is not None:
+                    unmet = _gap_unmet(facts, cloud, Capability.OBJECT_LOCK, "object lock")
+                    problems += [unmet] if unmet else []
                 elif bucket.lock != "locked":
                     problems.append("its retention is not locked")
                 if problems:
@@ -235,8 +234,8 @@ def _records_locked(facts: Facts, level: int) -> Iterator[Found]:
         if why is None:
             continue
         cloud = _cloud_of(facts, bucket.provider)
-        if cloud is not None and facts.gap(cloud.provider, OBJECT_LOCK) is not None:
-            unmet = _gap_unmet(facts, cloud, OBJECT_LOCK, "object lock")
+        if cloud is not None and facts.gap(cloud.provider, Capability.OBJECT_LOCK) is not None:
+            unmet = _gap_unmet(facts, cloud, Capability.OBJECT_LOCK, "object lock")
             if unmet:
                 yield (
                     bucket.subject,
@@ -306,6 +305,40 @@ def _encryption(facts: Facts, level: int) -> Iterator[Found]:
                 else f"key {i.disk_key}, not a customer key of the plan"
             )
             yield i.subject, ("CLD-KMS-01", f"instance {i.name} encrypts its disk under {where}")
+
+
+PLAN_STAND_INS = {c: s for c, s in STAND_INS.items() if c is not Capability.MANAGED_KUBERNETES}
+"""The stand-ins the plan must show on every cloud lacking their capability (a kubeadm cluster is
+needed only for cloud workloads, which the spec checks: K8S-HA-01)."""
+
+
+def _stand_ins(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in facts.clouds:
+        for gap in facts.gaps:
+            if gap.provider != cloud.provider or gap.capability not in PLAN_STAND_INS:
+                continue
+            why = _gap_unmet(facts, cloud, gap.capability, gap.capability.value.replace("_", " "))
+            if why:
+                yield cloud.subject, (PLAN_STAND_INS[gap.capability].control, why)
+
+
+def _cluster_network_policy(facts: Facts, level: int) -> Iterator[Found]:
+    for c in facts.clusters:
+        if c.enforces_network_policy:
+            continue
+        plugin = (
+            f"its network plugin {c.network_plugin} does not"
+            if c.network_plugin
+            else "the plan names no network plugin, and the provider's default does not"
+        )
+        yield (
+            c.subject,
+            (
+                "K8S-NETPOL-01",
+                f"cluster {c.name}: {plugin} enforce NetworkPolicy, so the namespaces' "
+                "default-deny policies are not applied (the plugin is fixed when the cluster is created)",
+            ),
+        )
 
 
 AUDIT_TRAIL_DELIVERED = EnvironmentPolicy(
@@ -378,6 +411,25 @@ ENCRYPTION_AT_REST = EnvironmentPolicy(
     check=_encryption,
 )
 
+STAND_INS_PRESENT = EnvironmentPolicy(
+    name="stand_ins_present",
+    description=(
+        "Every capability a cloud lacks and the plan needs has the project's role standing in for "
+        "it on a host of that cloud."
+    ),
+    controls=tuple(sorted({s.control for s in PLAN_STAND_INS.values()})),
+    levels=(3, 4),
+    check=_stand_ins,
+)
+
+CLUSTER_NETWORK_POLICY_ENFORCED = EnvironmentPolicy(
+    name="cluster_network_policy_enforced",
+    description="Every managed Kubernetes cluster has a network plugin that enforces NetworkPolicy.",
+    controls=("K8S-NETPOL-01",),
+    levels=(2, 3, 4),
+    check=_cluster_network_policy,
+)
+
 POLICIES = (
     AUDIT_TRAIL_DELIVERED,
     AUDIT_TRAIL_RETENTION,
@@ -387,4 +439,6 @@ POLICIES = (
     BUCKET_ACCESS_GUARDED,
     BUCKET_TLS_ONLY,
     ENCRYPTION_AT_REST,
+    STAND_INS_PRESENT,
+    CLUSTER_NETWORK_POLICY_ENFORCED,
 )

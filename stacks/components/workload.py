@@ -47,6 +47,8 @@ class WorkloadArgs:
     provider: k8s.Provider
     where: str
     s3: S3Target | None = None
+    node_zone: str | None = None
+    """Run only on nodes labelled with this zone (``kube.LABEL_ZONE``), those of the zone's pool."""
 
 
 def orthanc_config(workload: Workload) -> dict[str, Any]:
@@ -138,6 +140,7 @@ class WorkloadDeployment(pulumi.ComponentResource):
                         "securityContext": kube.pod_security_context(),
                         "containers": [container],
                         "volumes": volumes,
+                        **({"nodeSelector": {kube.LABEL_ZONE: args.node_zone}} if args.node_zone else {}),
                     },
                 },
             },

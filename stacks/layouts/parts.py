@@ -95,8 +95,10 @@ def deploy_cluster(
     provider: k8s.Provider,
     parent: pulumi.Resource,
     targets: dict[str, S3Target],
+    zoned_nodes: bool = False,
 ) -> ClusterBaseline:
-    """The in-cluster baseline, then the placement's workloads into their zone namespaces."""
+    """The in-cluster baseline, then the placement's workloads into their zone namespaces (and,
+    with ``zoned_nodes``, onto the nodes of their zone's node pool)."""
     baseline = ClusterBaseline(
         res(env.name, placement, "baseline"),
         ClusterBaselineArgs(env, placement, provider, _shipper_image()),
@@ -113,6 +115,7 @@ def deploy_cluster(
                     provider=provider,
                     where=f"the spec (/workloads, {w.name})",
                     s3=targets.get(w.name) if w.kind == "pacs" else None,
+                    node_zone=zone_name if zoned_nodes else None,
                 ),
                 pulumi.ResourceOptions(parent=parent, depends_on=[baseline]),
             )
@@ -166,6 +169,12 @@ def cloud_cluster(
     if logs.log_project is None:
         return
     provider = cloud.provider.kubernetes(
-        cloud.network, zones, cloud.key, logs.log_project, env.log_retention_days, parent
+        cloud.network,
+        zones,
+        cloud.key,
+        logs.log_project,
+        env.log_retention_days,
+        env.kubernetes.version,
+        parent,
     )
-    deploy_cluster(env, "cloud", provider, parent, {})
+    deploy_cluster(env, "cloud", provider, parent, {}, zoned_nodes=True)

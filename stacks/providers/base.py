@@ -78,7 +78,9 @@ class AuditTrail(Protocol):
 
 @runtime_checkable
 class ManagedKubernetes(Protocol):
-    """Capability ``managed_kubernetes``: the cloud runs the cluster of the cloud workloads."""
+    """Capability ``managed_kubernetes``: the cloud runs the cluster of the cloud workloads (the
+    spec's Kubernetes ``version``), with one node pool per zone labelled with the zone
+    (``kube.LABEL_ZONE``) and a network plugin that enforces NetworkPolicy."""
 
     def kubernetes(
         self,
@@ -87,6 +89,7 @@ class ManagedKubernetes(Protocol):
         key: pulumi.Output[str],
         log_project: pulumi.Output[str],
         retention_days: int,
+        version: str,
         parent: pulumi.Resource,
     ) -> k8s.Provider: ...
 

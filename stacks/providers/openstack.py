@@ -22,6 +22,9 @@ INTERNET = "0.0.0.0/0"
 DEFAULT_VOLUME_TYPE = "encrypted"
 """Cinder volume type with an encryption spec (LUKS, keys in Barbican), made by the cloud's
 operator; ``mlps:volumeType`` names another."""
+ZONE_TAG = "mlps:zone="
+"""Tag of a zone's network, subnet and security group (``mlps:zone=<zone>``): how the plan's
+fact adapter (``policy/facts/openstack.py``) finds the boundary of each zone."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class OpenStack:
         )
         net = CloudNetwork(network_id=router.id)
         for zone in zones:
+            tags = [f"{ZONE_TAG}{zone.name}"]
             network = os_.networking.Network(
                 res(self.env, "net", zone.name),
                 name=res(self.env, zone.name),
@@ -85,6 +89,7 @@ class OpenStack:
                 shared=False,
                 external=False,
                 description=zone.description or zone.kind,
+                tags=tags,
                 opts=self._opts(parent),
             )
             subnet = os_.networking.Subnet(
@@ -95,6 +100,7 @@ class OpenStack:
                 ip_version=4,
                 enable_dhcp=True,
                 description=zone.description or zone.kind,
+                tags=tags,
                 opts=self._opts(parent),
             )
             os_.networking.RouterInterface(
@@ -111,6 +117,7 @@ class OpenStack:
                 # so only the spec's flows leave the zone, as only they enter it.
                 delete_default_rules=True,
                 stateful=True,
+                tags=tags,
                 opts=self._opts(parent),
             )
             self._networks[zone.name] = network.id

@@ -12,9 +12,10 @@ import pytest
 from policy.crossguard import to_crossguard
 from policy.facts import ADAPTERS, collect, package
 from policy.facts.alicloud import refuses_plaintext
-from policy.facts.model import AUDIT_TRAIL, OBJECT_LOCK, Cloud, Facts, Gap, Instance, Subject
+from policy.facts.model import Cloud, Facts, Gap, Instance, Subject
 from policy.policies import POLICIES, PlanGraph, PlanResource
 from policy.policies import environment as env
+from stacks.capabilities import Capability
 from stacks.providers.alicloud import tls_only_policy
 
 BY_NAME = {p.name: p for p in POLICIES}
@@ -444,7 +445,7 @@ def test_a_plan_without_a_cloud_has_no_cloud_findings() -> None:
 
 
 def test_the_adapter_registry_is_keyed_by_package() -> None:
-    assert set(ADAPTERS) == {"alicloud"}
+    assert set(ADAPTERS) == {"alicloud", "openstack"}
     assert package(BUCKET) == "alicloud" and package(PROVIDER) == "alicloud"
     assert package("openstack:compute/instance:Instance") == "openstack"
     facts = collect(PlanGraph(good()))
@@ -467,13 +468,13 @@ def test_only_a_deny_of_plaintext_to_everyone_counts_as_tls_only() -> None:
     assert not refuses_plaintext(tls_only_policy("b").replace('"false"', '"true"'))
 
 
-def _lacking(*capabilities: str, roles: tuple[str, ...] = ()) -> Facts:
+def _lacking(*capabilities: Capability, roles: tuple[str, ...] = ()) -> Facts:
     """A cloud whose provider lacks ``capabilities`` (as a second cloud's adapter states them)."""
     cloud = Subject("pulumi:providers:other::o", "urn:o")
     facts = Facts(
         clouds=[Cloud("other", "cn-north", True, cloud)],
         gaps=[
-            Gap("other", c, "log_audit_server" if c == AUDIT_TRAIL else "object_storage")
+            Gap("other", c, "log_audit_server" if c == Capability.AUDIT_TRAIL else "object_storage")
             for c in capabilities
         ],
     )
@@ -485,20 +486,22 @@ def _lacking(*capabilities: str, roles: tuple[str, ...] = ()) -> Facts:
 
 
 def test_a_lacking_capability_is_a_finding_naming_the_role_until_a_cloud_host_runs_it() -> None:
-    unmet = _lacking(AUDIT_TRAIL)
-    assert list(env.AUDIT_TRAIL_DELIVERED.check(unmet, 3)) == [
+    unmet = _lacking(Capability.AUDIT_TRAIL)
+    assert list(env.AUDIT_TRAIL_DELIVERED.check(unmet, 3)) == []
+    assert list(env.STAND_INS_PRESENT.check(unmet, 3)) == [
         (
             unmet.clouds[0].subject,
             (
                 "CLD-AUDIT-01",
-                "other has no audit trail service; the project's "
+                "other has no audit trail; the project's "
                 "log_audit_server role on a cloud host stands in for "
                 "it, and no other host runs that role",
             ),
         )
     ]
-    assert list(env.AUDIT_TRAIL_DELIVERED.check(_lacking(AUDIT_TRAIL, roles=("log_audit_server",)), 3)) == []
-    locked = _lacking(OBJECT_LOCK)
+    met = _lacking(Capability.AUDIT_TRAIL, roles=("log_audit_server",))
+    assert list(env.STAND_INS_PRESENT.check(met, 3)) == []
+    locked = _lacking(Capability.OBJECT_LOCK)
     locked.buckets.append(collect(PlanGraph(without({"emr-archive-worm"}))).buckets[1])
     locked.buckets[0] = dataclasses.replace(locked.buckets[0], provider="other")
     assert [v for _, v in env.RECORD_BUCKETS_LOCKED.check(locked, 3)] == [

@@ -73,6 +73,7 @@ def workload(kind: str, token: str, sc: dict[str, Any]) -> PlanResource:
 SG = "alicloud:ecs/securityGroup:SecurityGroup"
 RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 BUCKET = "alicloud:oss/bucket:Bucket"
+ACK = "alicloud:cs/managedKubernetes:ManagedKubernetes"
 WORM = "alicloud:oss/bucketWorm:BucketWorm"
 DENY_EGRESS = {"type": "egress", "policy": "drop", "ipProtocol": "all", "cidrIp": "0.0.0.0/0"}
 GOOD_BUCKET = {
@@ -232,6 +233,18 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "bucket_access_guarded": (good(), without({"emr-archive-block"}), "emr-archive"),
     "bucket_tls_only": (good(), without({"emr-archive-tls"}), "emr-archive"),
     "encryption_at_rest": (good(), changed("vm", systemDiskEncrypted=False), "vm"),
+    "stand_ins_present": (
+        [r("pulumi:providers:openstack", "os", {"region": "cn-dc1"}),
+         r("openstack:compute/instance:Instance", "vm",
+           {"metadata": {"mlps-roles": "object_storage,log_audit_server"}})],
+        [r("pulumi:providers:openstack", "os", {"region": "cn-dc1"})],
+        "os",
+    ),
+    "cluster_network_policy_enforced": (
+        [r(ACK, "ack", {"addons": [{"name": "terway-eniip", "config": '{"NetworkPolicy": "true"}'}]})],
+        [r(ACK, "ack", {"addons": [{"name": "flannel"}]})],
+        "ack",
+    ),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

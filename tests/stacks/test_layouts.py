@@ -109,6 +109,7 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
         "cloud-dev-mgmt",
         "cloud-dev-app",
         "cloud-dev-dmz",
+        "cloud-dev-pods",
     }
     groups = of_type(result, "alicloud:ecs/securityGroup:SecurityGroup")
     assert len(groups) == 3 and all(g["innerAccessPolicy"] == "Drop" for g in groups)

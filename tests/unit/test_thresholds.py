@@ -90,6 +90,11 @@ LEGAL: dict[tuple[str, str, str], dict[int, Any]] = {
         dict.fromkeys(ALL, ("sse-s3", "sse-kms")),
     ("CES-INT-02", "/object_storage/buckets/*/object_lock/mode", "enum"):
         {3: ("COMPLIANCE", "GOVERNANCE")},
+    # 8.2.4.5 d: a cloud bucket without the hospital's KMS key is kept locked by the role
+    ("CLD-KMS-01", "/object_storage/buckets/*/object_lock/mode", "enum"):
+        dict.fromkeys(L34, ("COMPLIANCE", "GOVERNANCE")),
+    ("CLD-KMS-01", "/object_storage/buckets/*/encryption", "enum"):
+        dict.fromkeys(L34, ("sse-s3", "sse-kms")),
     ("CNS-TRANS-01", "/transport/tls_min_version", "enum"): dict.fromkeys(ALL, ("1.2", "1.3")),
     ("CNS-TRANS-03", "/log_audit/transport", "enum"): dict.fromkeys(L34, ("relp-tls", "syslog-tls")),
     ("CNS-TRANS-04", "/log_audit/transport", "enum"): {4: ("relp-tls", "syslog-tls")},
