@@ -6,13 +6,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlps.cli import app
 from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, user_errors
 from mlps.errors import InputError
+from mlps.progress import stderr_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 exit_app = typer.Typer(help="Leave the cloud (下云) as a repeatable drill: plan, run, verify, purge.",
                        no_args_is_help=True, rich_markup_mode=None)
@@ -102,11 +106,14 @@ def run(
                 prepare_target(dst, name, settings, target_endpoint)
                 for note in settings.notes:
                     print(f"mlps: note: {note}", file=sys.stderr)
-                total = bucket_bytes(src, name) if sys.stdout.isatty() else None
-                with _progress(name, total) as advance:
+                console = stderr_console()
+                total = bucket_bytes(src, name) if console is not None else None
+                with _progress(name, total, console) as advance:
                     copier = Copier(src, dst, name, book, settings, limit, advance,
                                     part_size_mib * MIB)
                     copy_bucket(copier, concurrency)
+                for note in copier.notes:
+                    print(f"mlps: note: {note}", file=sys.stderr)
                 print(f"{name}: {copier.copied} version(s) copied, {copier.recovered} recovered "
                       f"from an interrupted run, {copier.skipped} already done")
     finally:
@@ -212,9 +219,11 @@ def _clients(source: str, target: str, source_profile: str | None, target_profil
 
 
 @contextmanager
-def _progress(name: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar (bytes/s, ETA) on a terminal; nothing otherwise."""
-    if total is None:
+def _progress(name: str, total: int | None,
+              console: Console | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar (bytes/s, ETA) on standard error when it is a terminal; nothing
+    otherwise, so standard output carries only the per-bucket result lines."""
+    if total is None or console is None:
         yield lambda _size: None
         return
     from rich.progress import (
@@ -226,7 +235,7 @@ def _progress(name: str, total: int | None) -> Iterator[Callable[[int], None]]:
     )
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn()) as bar:
+                  TransferSpeedColumn(), TimeRemainingColumn(), console=console) as bar:
         task = bar.add_task(name, total=total)
         yield lambda size: bar.advance(task, size)
 

@@ -11,6 +11,13 @@ for a version larger than one part), and at most ``concurrency`` keys are copied
 Each target object carries its source version and SHA-256 in user metadata
 (``mlps-source-version``, ``mlps-sha256``): a resumed run recognises a put that landed just
 before a kill, and ``verify`` matches versions by it.
+
+A version's tags, retention and legal hold are read from the headers of its GET (the S3 API
+returns ``x-amz-tagging-count`` and the ``x-amz-object-lock-*`` headers with the object), so a
+version costs a GET and a PUT (and a tagging read when it has tags). The first ``sample``
+versions of each bucket are also read with their own requests; where a store leaves out of its
+headers what those requests return, the rest of the bucket is read the same way, and the run
+says so. ``verify`` always reads them with their own requests on both sides.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ MIB = 1 << 20
 MAX_PUT = 5 << 30  # one PUT (S3); larger versions go by multipart upload
 MIN_PART, MAX_PARTS = 5 * MIB, 10_000  # S3: parts of 5 MiB at least (but the last), 10,000 at most
 PART = 64 * MIB
+SAMPLE = 16  # versions per bucket whose headers are checked against the explicit reads
 SOURCE_VERSION, SHA256 = "mlps-source-version", "mlps-sha256"
 _PASSED = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage",
            "ContentType")
@@ -152,7 +160,17 @@ def _has_lock(s3: Client, bucket: str) -> bool:
     return bool(lock.get("ObjectLockEnabled") == "Enabled")
 
 
-def protection(s3: Client, bucket: str, entry: Entry) -> tuple[str, datetime | None, bool]:
+Protection = tuple[str, datetime | None, bool]
+
+
+def reported(obj: dict[str, Any]) -> tuple[int, Protection]:
+    """(tag count, (retention mode, retain-until date, legal hold)) from a GET's headers."""
+    return (int(obj.get("TagCount") or 0),
+            (str(obj.get("ObjectLockMode") or ""), obj.get("ObjectLockRetainUntilDate"),
+             obj.get("ObjectLockLegalHoldStatus") == "ON"))
+
+
+def protection(s3: Client, bucket: str, entry: Entry) -> Protection:
     """(retention mode, retain-until date, legal hold) of one version ('' / None / False)."""
     mode, until, hold = "", None, False
     try:
@@ -175,13 +193,16 @@ class Copier:
     """Copies the versions of one bucket, key by key, recording each in the journal."""
 
     def __init__(self, src: Client, dst: Client, bucket: str, journal: Journal, settings: BucketSettings,
-                 limit: RateLimit, progress: Callable[[int], None], part_size: int = PART) -> None:
+                 limit: RateLimit, progress: Callable[[int], None], part_size: int = PART,
+                 sample: int = SAMPLE) -> None:
         if not MIN_PART <= part_size <= MAX_PUT:
             raise ValueError(f"part size {part_size} outside {MIN_PART}..{MAX_PUT} bytes")
         self.src, self.dst, self.bucket, self.journal = src, dst, bucket, journal
         self.settings, self.limit, self.progress = settings, limit, progress
         self.part_size = part_size
         self.copied = self.skipped = self.recovered = 0
+        self.sample = sample  # versions still to read both ways; -1: always read explicitly
+        self.notes: list[str] = []
         self._count = threading.Lock()
 
     def key(self, group: list[Entry]) -> None:
@@ -248,12 +269,10 @@ class Copier:
             metadata[SHA256] = digest.hexdigest()
             kwargs: dict[str, Any] = {k: obj[k] for k in _PASSED if obj.get(k)}
             kwargs.update(Bucket=self.bucket, Key=entry.key, Metadata=metadata)
-            tags = self.src.get_object_tagging(Bucket=self.bucket, Key=entry.key,
-                                               VersionId=entry.version).get("TagSet", [])
+            tags, (mode, until, hold) = self._attributes(entry, obj)
             if tags:
                 kwargs["Tagging"] = urlencode([(t["Key"], t["Value"]) for t in tags])
             if self.settings.lock:
-                mode, until, hold = protection(self.src, self.bucket, entry)
                 if mode and until is not None and until > datetime.now(UTC):
                     kwargs.update(ObjectLockMode=mode, ObjectLockRetainUntilDate=until)
                 if hold:
@@ -262,6 +281,31 @@ class Copier:
                 return digest.hexdigest(), self._multipart(spool, size, kwargs)
             answer = self.dst.put_object(Body=spool, ContentLength=size, **kwargs)
         return digest.hexdigest(), str(answer.get("VersionId", ""))
+
+    def _attributes(self, entry: Entry, obj: dict[str, Any]) -> tuple[list[dict[str, str]], Protection]:
+        """Tags and protection of a version: from its GET headers, or read with their own
+        requests while the bucket's sample lasts and for good once the headers fell short."""
+        count, headed = reported(obj)
+        with self._count:
+            explicit = self.sample != 0
+            if self.sample > 0:
+                self.sample -= 1
+        if not explicit:
+            return (self._tags(entry) if count else []), headed
+        tags = self._tags(entry)
+        found = protection(self.src, self.bucket, entry) if self.settings.lock else headed
+        if len(tags) != count or found != headed:
+            with self._count:
+                if self.sample != -1:
+                    self.sample = -1
+                    self.notes.append(
+                        f"{self.bucket}: the source leaves tags, retention or legal hold out of "
+                        "its GET headers; every version was read with its own requests")
+        return tags, found
+
+    def _tags(self, entry: Entry) -> list[dict[str, str]]:
+        answer = self.src.get_object_tagging(Bucket=self.bucket, Key=entry.key, VersionId=entry.version)
+        return list(answer.get("TagSet", []))
 
     def _multipart(self, spool: IO[bytes], size: int, kwargs: dict[str, Any]) -> str:
         """Upload ``size`` bytes of ``spool`` in parts (aborted on any failure); the version id."""

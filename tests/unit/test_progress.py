@@ -108,3 +108,22 @@ def test_synth_through_a_pipe_has_no_progress_and_on_a_terminal_shows_its_steps(
     assert ESC in tty.stdout
     summary = piped.stdout.splitlines()[0].replace("piped", "tty")
     assert summary in tty.stdout
+
+
+def test_exit_copy_bar_is_drawn_on_the_terminal_given_and_never_on_stdout(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from mlps.cli import exit as exit_cli
+
+    console, out = terminal()
+    with exit_cli._progress("pacs-images", 2048, console) as advance:
+        advance(1024)
+        advance(1024)
+    assert "pacs-images" in out.getvalue()
+    assert ESC in out.getvalue()
+    assert capsys.readouterr().out == ""
+    drawn = out.getvalue()
+    for total, shown in ((None, console), (2048, None)):  # no total known, or stderr piped
+        with exit_cli._progress("pacs-images", total, shown) as advance:
+            advance(1024)
+    assert out.getvalue() == drawn
+    assert capsys.readouterr().out == ""
