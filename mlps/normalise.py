@@ -200,6 +200,19 @@ def _same_name(a: Any, b: Any) -> bool:
     return False
 
 
+def canonical(value: str) -> str | None:
+    """``value`` (an IPv4 address, or a network with ``/prefix``) in canonical dotted decimal,
+    leading zeros dropped (``10.20.00.0/24`` is ``10.20.0.0/24``); None if it is neither."""
+    address, slash, prefix = value.partition("/")
+    octets = address.split(".")
+    if len(octets) != 4 or not all(o.isascii() and o.isdecimal() and int(o) <= 255 for o in octets):
+        return None
+    if slash and not (prefix.isascii() and prefix.isdecimal() and int(prefix) <= 32):
+        return None
+    text = ".".join(str(int(o)) for o in octets)
+    return f"{text}/{int(prefix)}" if slash else text
+
+
 def normal_address(value: Any) -> str:
     """An address in canonical form: dotted-decimal IPv4 without leading zeros (``10.10.00.21``
     is ``10.10.0.21``), other IP addresses compressed, anything else its folded text."""

@@ -102,6 +102,8 @@ def admin_services(flow: dict[str, Any]) -> list[AdminPort]:
 
 
 def _network(value: Any) -> ipaddress.IPv4Network | None:
+    """The network ``value`` names, or None; callers treat None as outside every network
+    (fail closed) or report it (the input rules refuse such a spec before any check runs)."""
     try:
         return ipaddress.IPv4Network(value, strict=False) if isinstance(value, str) else None
     except ValueError:
@@ -184,6 +186,13 @@ def admin_terminals_not_servers(spec: Spec, level: int) -> Iterator[Problem]:
     for k, value in enumerate(sources):
         net = _network(value)
         if net is None:
+            if isinstance(value, str):  # the input rules refuse it; never skip quietly
+                yield (
+                    f"/bastion/allowed_sources/{k}",
+                    f"bastion.allowed_sources 中的 {value} 无法解析为网络，无法检查它是否覆盖服务器区域。",
+                    f"bastion.allowed_sources entry {value} cannot be parsed as a network, so "
+                    "whether it covers a server zone cannot be checked.",
+                )
             continue
         for _, zone in items(spec, "zones"):
             zone_net = _network(zone.get("cidr"))

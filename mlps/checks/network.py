@@ -70,6 +70,13 @@ def zones_well_formed(spec: Spec, level: int) -> Iterator[Problem]:
                 seen[name] = i
         net = _network(zone.get("cidr"))
         if net is None:
+            if isinstance(zone.get("cidr"), str):  # the input rules refuse it; never skip quietly
+                yield (
+                    f"/zones/{i}/cidr",
+                    f"区域 {name} 的地址段 {zone['cidr']} 无法解析，无法检查重叠与主机归属。",
+                    f"Zone {name}'s CIDR {zone['cidr']} cannot be parsed, so overlap and host "
+                    "placement cannot be checked.",
+                )
             continue
         for j, other_name, other in nets:
             if net.overlaps(other):
@@ -96,8 +103,14 @@ def zones_well_formed(spec: Spec, level: int) -> Iterator[Problem]:
         address = host.get("address")
         try:
             ip = ipaddress.IPv4Address(address) if isinstance(address, str) else None
-        except ValueError:
-            ip = None
+        except ValueError:  # the input rules refuse it; never skip quietly
+            yield (
+                f"/hosts/{i}/address",
+                f"主机 {host.get('name')} 的地址 {address} 无法解析，无法检查其是否在区域内。",
+                f"Host {host.get('name')} address {address} cannot be parsed, so whether it "
+                "lies in its zone cannot be checked.",
+            )
+            continue
         if net is not None and ip is not None and ip not in net:
             yield (
                 f"/hosts/{i}/address",

@@ -1,18 +1,28 @@
-"""Input rules JSON Schema does not express: hidden characters, networks written with host
-bits, references to buckets that do not exist. Each problem is unusable input (exit 2)."""
+"""Input rules JSON Schema does not express: hidden characters, addresses and networks not in
+canonical form or written with host bits, names a list repeats, references to buckets that do
+not exist. Each problem is unusable input (exit 2)."""
 
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Iterator
 from typing import Any
 
+from mlps.normalise import canonical, fold
 from mlps.pointers import escape, walk
 from mlps.spec.shape import ShapeProblem
 
 BIDI_CONTROLS = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
 """Bidirectional embeddings, overrides and isolates (U+202A to 202E, U+2066 to 2069): they make text
 display in an order other than the one programs read."""
+
+BIDI_MARKS = frozenset({0x200E, 0x200F, 0x061C})
+"""Left-to-right, right-to-left and Arabic letter marks: invisible, they reorder the neutral
+characters around them (``张伟\u200f.exe``), so text reads differently from what is stored."""
+
+LINE_SEPARATORS = frozenset({0x2028, 0x2029})
+"""Unicode line and paragraph separators: a line break to some readers and logs, none to others."""
 
 MULTILINE_KEYS = frozenset({"description"})
 """Keys whose text may span lines: there, tab and line feed are allowed."""
@@ -36,6 +46,10 @@ def _forbidden(c: str, multiline: bool) -> str | None:
         return f"C1 control character U+{code:04X}"
     if code in BIDI_CONTROLS:
         return f"bidi control U+{code:04X}"
+    if code in BIDI_MARKS:
+        return f"bidi mark U+{code:04X}"
+    if code in LINE_SEPARATORS:
+        return f"{'line' if code == 0x2028 else 'paragraph'} separator U+{code:04X}"
     return None
 
 
@@ -55,8 +69,9 @@ def _strings(value: Any, pointer: str, key: str) -> Iterator[tuple[str, str, str
 
 
 def text_problems(data: Any) -> list[ShapeProblem]:
-    """Every string holding NUL or another C0/C1 control character or a bidi control (tab and
-    line feed are allowed in descriptions), one problem per string."""
+    """Every string holding NUL or another C0/C1 control character, a bidi control or mark, or a
+    Unicode line or paragraph separator (tab and line feed are allowed in descriptions), one
+    problem per string. Zero-width characters are left to the name normaliser (``fold``)."""
     problems = []
     for pointer, key, text in _strings(data, "", ""):
         for pos, c in enumerate(text):
@@ -70,24 +85,147 @@ def text_problems(data: Any) -> list[ShapeProblem]:
     return problems
 
 
+ADDRESS_PATHS: tuple[tuple[str, ...], ...] = (
+    ("hosts", "*", "address"),
+)
+"""Every place of the environment schema that holds one IPv4 address (``$defs/ipv4``)."""
+
+SERVER_PATHS: tuple[tuple[str, ...], ...] = (
+    ("baseline", "time_sync", "servers", "*"),
+)
+"""Places holding a server as an address or a host name: one written as an address must be
+one canonical address (no network, no leading zeros)."""
+
+NAMED_LISTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("zones",), "zone"),
+    (("workloads",), "workload"),
+    (("object_storage", "buckets"), "bucket"),
+    (("links",), "line"),
+    (("admins",), "administrator account"),
+)
+"""Every list whose entries the stack, the inventory or the reports key by ``name`` (hosts,
+log servers among them, are compared by name and address in the CNS-ZONE-01 check)."""
+
+
+def _not_canonical(pointer: str, value: str, what: str) -> ShapeProblem | None:
+    """A problem when ``value`` is an IPv4 ``what`` spelled other than canonically."""
+    written = canonical(value)
+    if written is not None and written != value:
+        return ShapeProblem(
+            pointer, f"{value} is not a canonical IPv4 {what} (a number written with a leading "
+            "zero, which some tools read as octal)", f"write {written}")
+    return None
+
+
+def number_problems(data: Any, pointer: str = "") -> list[ShapeProblem]:
+    """Every number that is infinite or not a number (``.inf``, ``.nan`` reaching the spec from
+    Pulumi config or a caller): the schema engine would see it as null and say so misleadingly."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [ShapeProblem(pointer, f"{data} is not a finite number",
+                             "write a plain number within the bound the schema gives")]
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in number_problems(v, f"{pointer}/{escape(str(k))}")]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in number_problems(v, f"{pointer}/{i}")]
+    return []
+
+
 def cidr_problems(data: Any) -> list[ShapeProblem]:
-    """Every network written with host bits set (``10.40.0.1/20``): which network was meant is
-    a guess, so the spec must say ``10.40.0.0/20`` (or the host's /32)."""
+    """Every network not written canonically (``10.20.00.0/24``), not a network at all, or
+    written with host bits set (``10.40.0.1/20``): which network was meant is a guess, so the
+    spec must say ``10.40.0.0/20`` (or the host's /32)."""
     problems = []
     for path in CIDR_PATHS:
         for pointer, value in walk(data, path):
             if not isinstance(value, str):
                 continue
+            spelling = _not_canonical(pointer, value, "network")
+            if spelling is not None:
+                problems.append(spelling)
+                continue
             try:
                 ipaddress.IPv4Network(value)
-            except ValueError:
+            except ValueError as exc:
                 try:
                     net = ipaddress.IPv4Network(value, strict=False)
                 except ValueError:
-                    continue  # the shape check reports what is not a network at all
+                    problems.append(ShapeProblem(
+                        pointer, f"{value} is not an IPv4 network ({exc})",
+                        "write a network as four numbers 0-255 and a prefix length, e.g. "
+                        "10.20.0.0/24"))
+                    continue
                 problems.append(ShapeProblem(
                     pointer, f"{value} has host bits set",
                     f"write the network address {net} (or {value.split('/')[0]}/32 for one host)"))
+    return problems
+
+
+def address_problems(data: Any) -> list[ShapeProblem]:
+    """Every host address or server address not written as one canonical IPv4 address
+    (``10.20.01.11``, ``10.10.0.1/24``): checks and the inventory compare addresses as written."""
+    problems = []
+    for pointer, value in (pv for path in ADDRESS_PATHS for pv in walk(data, path)):
+        if not isinstance(value, str):
+            continue
+        spelling = _not_canonical(pointer, value, "address")
+        if spelling is not None:
+            problems.append(spelling)
+            continue
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError as exc:
+            problems.append(ShapeProblem(
+                pointer, f"{value} is not an IPv4 address ({exc})",
+                "write the address as four numbers 0-255, e.g. 10.20.1.11"))
+    for pointer, value in (pv for path in SERVER_PATHS for pv in walk(data, path)):
+        if not isinstance(value, str):
+            continue
+        address = value.split("/")[0]
+        looks_numeric = all(c.isascii() and (c.isdigit() or c in "./") for c in value)
+        if "/" in value and canonical(value) is not None:
+            problems.append(ShapeProblem(
+                pointer, f"{value} is a network, not a server",
+                f"write the server's address {canonical(address) or address}"))
+        elif looks_numeric or ":" in value:
+            spelling = _not_canonical(pointer, value, "address")
+            if spelling is not None:
+                problems.append(spelling)
+                continue
+            try:
+                written = str(ipaddress.ip_address(value))
+            except ValueError as exc:
+                problems.append(ShapeProblem(
+                    pointer, f"{value} is not an IP address ({exc})",
+                    "write the server's address (e.g. 10.10.0.1) or its host name"))
+                continue
+            if written != value:
+                problems.append(ShapeProblem(
+                    pointer, f"{value} is not an IP address in canonical form",
+                    f"write {written}"))
+    return problems
+
+
+def duplicate_problems(data: Any) -> list[ShapeProblem]:
+    """Every entry of a named list whose name (folded: case, width, spaces and invisible
+    characters ignored) repeats an earlier entry's: the stack names resources, manifests and
+    inventory entries after it, so two entries would merge into one or clash."""
+    problems = []
+    for path, what in NAMED_LISTS:
+        for pointer, entries in walk(data, path):
+            if not isinstance(entries, list):
+                continue
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(entries):
+                name = entry.get("name") if isinstance(entry, dict) else None
+                if not isinstance(name, str):
+                    continue
+                first = seen.setdefault(fold(name), i)
+                if first != i:
+                    problems.append(ShapeProblem(
+                        f"{pointer}/{i}/name",
+                        f"{what} name '{name}' repeats {pointer}/{first}/name",
+                        f"give each {what} its own name, or remove the repeated entry "
+                        f"({pointer}/{i}): resources and inventory entries are named after it"))
     return problems
 
 
@@ -112,5 +250,7 @@ def reference_problems(data: Any) -> list[ShapeProblem]:
 
 
 def input_problems(data: Any) -> list[ShapeProblem]:
-    """Networks with host bits and dangling bucket references, in that order."""
-    return cidr_problems(data) + reference_problems(data)
+    """Networks and addresses not in canonical form, repeated names and dangling bucket
+    references, in that order."""
+    return (cidr_problems(data) + address_problems(data) + duplicate_problems(data)
+            + reference_problems(data))

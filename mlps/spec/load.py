@@ -9,7 +9,7 @@ from typing import Any
 from mlps.errors import InputError
 from mlps.pointers import escape
 from mlps.spec.defaults import apply_defaults
-from mlps.spec.integrity import input_problems, text_problems
+from mlps.spec.integrity import input_problems, number_problems, text_problems
 from mlps.spec.placement import layout_problems
 from mlps.spec.shape import check_shape
 from mlps.spec.yamlsource import Lines, parse, read_text
@@ -49,6 +49,12 @@ class LoadedSpec:
             parts.pop()
         return self.lines.get(self.prefix)
 
+    def where(self, pointer: str) -> str:
+        """``line N (pointer)`` for an error's place, or the pointer alone for a default."""
+        line = self.pointer_line(pointer)
+        shown = pointer or "/"
+        return f"line {line} ({shown})" if line else shown
+
 
 def load_spec(path: str | Path) -> LoadedSpec:
     """Read, check the shape of and complete one spec file; raise InputError if unusable."""
@@ -81,7 +87,7 @@ def spec_from_config(value: Any, source: str) -> LoadedSpec:
 
 
 def _complete(spec: LoadedSpec) -> LoadedSpec:
-    problems = (text_problems(spec.data) or check_shape(spec.data)
+    problems = ((text_problems(spec.data) + number_problems(spec.data)) or check_shape(spec.data)
                 or layout_problems(spec.data) or input_problems(spec.data))
     if problems:
         errors = [InputError(spec.file, p.message, p.hint, where=_where(spec, p.pointer))
@@ -94,6 +100,4 @@ def _complete(spec: LoadedSpec) -> LoadedSpec:
 
 
 def _where(spec: LoadedSpec, pointer: str) -> str:
-    line = spec.pointer_line(pointer)
-    shown = pointer or "/"
-    return f"line {line} ({shown})" if line else shown
+    return spec.where(pointer)

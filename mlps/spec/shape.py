@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from mlps.normalise import canonical
 from mlps.resources import load_schema
 from mlps.schema_engine import Engine, SchemaError, compile_schema
 
@@ -68,6 +69,10 @@ def _describe(err: SchemaError) -> ShapeProblem:
         return ShapeProblem(ptr, f"{_show(inst)} is out of range", f"use a value {bound} {exp}")
     if kw == "pattern":
         what = sub.get("description", f"a value matching {exp}")
+        written = canonical(inst) if isinstance(inst, str) else None
+        if written is not None and written != inst:
+            return ShapeProblem(ptr, f"{_show(inst)} has the wrong form (a number with a leading "
+                                "zero)", f"write {written}; expected {what}")
         return ShapeProblem(ptr, f"{_show(inst)} has the wrong form", f"expected {what}")
     if kw in ("minItems", "minLength"):
         return ShapeProblem(ptr, f"{_show(inst)} is too short", f"give at least {exp}")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mlps.controls import catalog
+from mlps.errors import InputError
 from mlps.findings import Finding
+from mlps.normalise import fold
 from mlps.plan_findings import FINDINGS_FILE, Notice, dump_plan_findings
 from mlps.progress import Step, quiet
 from mlps.spec import LoadedSpec, load_spec
 from mlps.synth.mockrun import Registration, run_program
-from mlps.synth.output import render_files, write_tree
+from mlps.synth.output import is_manifest, render_files, write_tree
 from mlps.synth.project import importable, project_root, stack_file
 
 PROJECT = "mlps"
@@ -43,7 +46,9 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     from stacks.model import environment
     from stacks.program import build
 
+    one_entry_each(spec)
     regs = run_program(lambda: build(spec), PROJECT, stack, {})
+    one_resource_each(regs, spec.file)
     progress("rendering the files and checking the plan")
     files = render_files(regs)
     env = environment(spec.effective)
@@ -56,6 +61,56 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     notices = capability_notices(env)
     files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked, notices)
     return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory, notices)
+
+
+KEYED_BY_NAME: tuple[tuple[str, str, str], ...] = (
+    ("zones", "name", "zone"), ("workloads", "name", "workload"),
+    ("object_storage/buckets", "name", "bucket"), ("links", "name", "line"),
+    ("admins", "name", "administrator account"),
+)
+"""(list, key, what) the stack program keys resources and files by: a repeated key would merge
+two entries into one output entry or emit one name twice. Hosts are guarded twice already: the
+gate in stacks.program refuses CNS-ZONE-01 and the inventory raises DuplicateHost."""
+
+
+def one_entry_each(spec: LoadedSpec) -> None:
+    """Refuse a spec two entries of which the stack would key alike (names folded), whether or
+    not it passed the input rules: synth never merges or duplicates entries silently."""
+    for where, key, what in KEYED_BY_NAME:
+        entries: Any = spec.data
+        for part in where.split("/"):
+            entries = entries.get(part) if isinstance(entries, dict) else None
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            value = entry.get(key) if isinstance(entry, dict) else None
+            if not isinstance(value, str):
+                continue
+            first = seen.setdefault(fold(value), i)
+            if first != i:
+                raise InputError(
+                    spec.file, f"{what} {value} (/{where}/{i}/{key}) repeats /{where}/{first}/{key}",
+                    f"give each {what} its own {key}, or remove the repeated entry "
+                    "(synth would merge the two or emit one name twice)",
+                    where=spec.where(f"/{where}/{i}/{key}"))
+
+
+def one_resource_each(regs: list[Registration], file: str) -> None:
+    """Refuse a plan holding two resources of one type and name, or two manifests written to one
+    file: the engine would reject the first and the output would silently keep only one of the
+    second. The input rules refuse repeated names first; this is the last line of defence."""
+    seen: set[str] = set()
+    manifests: set[str] = set()
+    for reg in regs:
+        key = reg.urn
+        path = f"manifests/{reg.name}.yaml" if is_manifest(reg) else None
+        if key in seen or (path is not None and path in manifests):
+            raise InputError(
+                file, f"the stack would create two {reg.type} resources named {reg.name}",
+                "give each zone, host, workload, bucket and line its own name (two entries of "
+                "the spec became one resource name)")
+        seen.add(key)
+        if path is not None:
+            manifests.add(path)
 
 
 def synthesize(stack: str, out: Path | None = None, start: Path | None = None,

@@ -240,10 +240,10 @@ def test_allowed_source_written_with_host_bits_still_covers_its_network() -> Non
     assert "entry 10.1.0.0/16 covers server zone core" in en
 
 
-def test_allowed_sources_not_networks_are_skipped_and_every_bad_entry_reported() -> None:
+def test_allowed_sources_non_text_skipped_unparsable_text_and_every_bad_entry_reported() -> None:
     spec = _admin([167837696, "not-a-network", "10.1.0.0/16", "10.0.0.0/8"])
     assert pointers("admin_terminals_not_servers", spec) == [
-        "/bastion/allowed_sources/2", "/bastion/allowed_sources/3"]
+        "/bastion/allowed_sources/1", "/bastion/allowed_sources/2", "/bastion/allowed_sources/3"]
 
 
 # --- administrator accounts ---------------------------------------------------------------

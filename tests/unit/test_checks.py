@@ -250,6 +250,8 @@ def test_zones_well_formed_in_full() -> None:
                   {"name": "h4", "zone": "c", "address": "10.0.0.200"}],
     }
     assert run("zones_well_formed", spec) == [
+        ("/zones/1/cidr", "区域 b 的地址段 bad 无法解析，无法检查重叠与主机归属。",
+         "Zone b's CIDR bad cannot be parsed, so overlap and host placement cannot be checked."),
         ("/zones/2/name", "区域名称 a 与 /zones/0 重复，区域名称必须唯一。",
          "Zone name a repeats /zones/0; zone names must be unique."),
         ("/zones/3/cidr", "区域 c 的地址段 10.0.0.128/25 与区域 a（/zones/0）的 10.0.0.0/24 重叠。",
@@ -260,7 +262,20 @@ def test_zones_well_formed_in_full() -> None:
          "Host h1 is in zone 5, which zones does not define."),
         ("/hosts/2/address", "主机 h2 的地址 10.9.0.1 不在其区域 a 的地址段 10.0.0.0/24 内。",
          "Host h2 address 10.9.0.1 is outside its zone a (10.0.0.0/24)."),
+        ("/hosts/3/address", "主机 h3 的地址 10.0.0.300 无法解析，无法检查其是否在区域内。",
+         "Host h3 address 10.0.0.300 cannot be parsed, so whether it lies in its zone cannot be "
+         "checked."),
     ]
+
+
+def test_unparsable_networks_are_reported_not_skipped() -> None:
+    """The input rules refuse such specs; a check that meets one anyway says so."""
+    spec = {"zones": [{"name": "core", "kind": "core", "cidr": "10.20.00.0/22"}],
+            "hosts": [{"name": "h", "zone": "core", "address": "10.20.00.5"}],
+            "bastion": {"allowed_sources": ["10.40.00.0/20", "10.40.0.0/20"]}}
+    assert [p for p, _, _ in run("zones_well_formed", spec)] == ["/zones/0/cidr", "/hosts/0/address"]
+    assert [p for p, _, _ in run("admin_terminals_not_servers", spec)] == [
+        "/bastion/allowed_sources/0"]
 
 
 def test_flow_sources_and_log_servers_in_full() -> None:
