@@ -75,6 +75,17 @@ def _same_person(a: dict[str, object], b: dict[str, object]) -> str | None:
     return "name" if name_a and name_b and same_person_name(name_a, name_b) else None
 
 
+_NAME_HINT_ZH = (
+    "请删除其中一个角色账户或改由另一人担任。汉字或拼音写法相同的姓名视为同一人（括号内的写法、"
+    "汉字与拼音并写时的每一种写法都算，称谓和括号中的角色词不算，形似拉丁字母的西里尔、希腊字母按拉丁字母读），"
+    "若确为不同的人，请为两人分别填写 employee_id（工号）。")
+_NAME_HINT_EN = (
+    "Remove one of the two role accounts or give the role to someone else. Names alike in hanzi "
+    "or pinyin count as one person (each bracketed form and each half of a hanzi-and-Latin name "
+    "counts, titles and role words in brackets do not, Cyrillic and Greek look-alikes read as "
+    "Latin letters); if these are different people, give each their employee_id.")
+
+
 def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
     """One person holds at most one of the system/audit/security roles; each entry is reported
     against the first earlier entry of the same person (``_same_person``) in another role."""
@@ -102,12 +113,10 @@ def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
                 yield (
                     f"/admins/{i}/role",
                     f"{person} 同时担任 {other['role']}（/admins/{j}，{other['full_name']}）和 {role} "
-                    "管理员，系统、审计、安全管理员须由不同的人担任；汉字或拼音写法相同的姓名视为同一人，"
-                    "若确为不同的人，请为两人分别填写 employee_id（工号）。",
+                    "管理员，系统、审计、安全管理员须由不同的人担任；" + _NAME_HINT_ZH,
                     f"{person} holds both the {other['role']} (/admins/{j}, {other['full_name']}) and "
                     f"the {role} administrator role; system, audit and security administrators must "
-                    "be different people. Names alike in hanzi or pinyin count as one person; if "
-                    "these are different people, give each their employee_id.",
+                    "be different people. " + _NAME_HINT_EN,
                 )
                 break
         earlier.append((i, admin))

@@ -229,6 +229,17 @@ def ssh_only_from_management(spec: Spec, level: int) -> Iterator[Problem]:
         )
 
 
+_CARRIER_HINT_ZH = (
+    "请把其中一条换成另一家运营商的线路；城市或省级分公司、法定名称、繁体写法、简称与网络名"
+    "（如 杭州电信、中国电信股份有限公司浙江分公司、中國電信、CT、CN2）都算该运营商本身，"
+    "歌华有线、东方有线、长城宽带、鹏博士、华数各算一家。")
+_CARRIER_HINT_EN = (
+    "Take one of the lines from another carrier; a city or provincial branch, legal name, "
+    "traditional spelling, short name or network name (杭州电信, 中国电信股份有限公司浙江分公司, "
+    "中國電信, CT, CN2) is the carrier itself, while 歌华有线, 东方有线, 长城宽带, 鹏博士 and 华数 "
+    "each count as a carrier of their own.")
+
+
 def links_distinct_carriers(spec: Spec, level: int) -> Iterator[Problem]:
     """Hybrid layout: the dedicated lines come from at least two different carriers."""
     if spec.get("layout") != "hybrid":
@@ -240,9 +251,9 @@ def links_distinct_carriers(spec: Spec, level: int) -> Iterator[Problem]:
         yield (
             f"/links/{i}/carrier",
             "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；"
-            "至少两条专线应来自不同运营商。",
+            "至少两条专线应来自不同运营商。" + _CARRIER_HINT_ZH,
             "Every dedicated line comes from the same carrier, so one carrier outage cuts them "
-            "all; at least two lines must come from different carriers.",
+            "all; at least two lines must come from different carriers. " + _CARRIER_HINT_EN,
         )
 
 

@@ -92,9 +92,17 @@ CASES: list[Case] = [
         "links": [{"carrier": "China Telecom"}, {"carrier": "China Telecom"}],
     }, [
         ("/links/1/carrier",
-         "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；至少两条专线应来自不同运营商。",
+         "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；至少两条专线应来自不同运营商。"
+         "请把其中一条换成另一家运营商的线路；城市或省级分公司、法定名称、繁体写法、简称与"
+         "网络名（如 杭州电信、中国电信股份有限公司浙江分公司、中國電信、CT、CN2）都"
+         "算该运营商本身，歌华有线、东方有线、长城宽带、鹏博士、华数各算一家。",
          "Every dedicated line comes from the same carrier, so one carrier outage cuts them all; "
-         "at least two lines must come from different carriers."),
+         "at least two lines must come from different carriers. "
+         "Take one of the lines from another carrier; a city or "
+         "provincial branch, legal name, traditional spelling, short "
+         "name or network name (杭州电信, 中国电信股份有限公司浙江分公司, 中國電信, CT, CN2) "
+         "is the carrier itself, while 歌华有线, 东方有线, 长城宽带, 鹏博士 and 华数 "
+         "each count as a carrier of their own."),
     ]),
     ("backup_line_bandwidth", {
         "links": [

@@ -211,9 +211,17 @@ def test_carrier_check_in_full() -> None:
     spec = {"layout": "hybrid", "links": [{"carrier": " "}, {"name": "no carrier"}]}
     assert run("links_distinct_carriers", spec) == [(
         "/links/1/carrier",
-        "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；至少两条专线应来自不同运营商。",
+        "所有专线来自同一运营商，单一运营商故障会同时中断全部线路；至少两条专线应来自不同运营商。"
+        "请把其中一条换成另一家运营商的线路；城市或省级分公司、法定名称、繁体写法、简称与"
+        "网络名（如 杭州电信、中国电信股份有限公司浙江分公司、中國電信、CT、CN2）都"
+        "算该运营商本身，歌华有线、东方有线、长城宽带、鹏博士、华数各算一家。",
         "Every dedicated line comes from the same carrier, so one carrier outage cuts them all; "
-        "at least two lines must come from different carriers.")]
+        "at least two lines must come from different carriers. "
+        "Take one of the lines from another carrier; a city or "
+        "provincial branch, legal name, traditional spelling, short "
+        "name or network name (杭州电信, 中国电信股份有限公司浙江分公司, 中國電信, CT, CN2) "
+        "is the carrier itself, while 歌华有线, 东方有线, 长城宽带, 鹏博士 and 华数 "
+        "each count as a carrier of their own.")]
     assert not run("links_distinct_carriers", {"layout": "hybrid", "links": [{"carrier": "a"}]})
 
 
@@ -322,9 +330,15 @@ def test_role_separation_reports_every_person_holding_two_roles() -> None:
     admins = [{"full_name": "王强", "role": "system"}, {"full_name": "李娜", "role": "audit"},
               {"full_name": " 王强 ", "role": "audit"}, {"full_name": "李娜", "role": "security"},
               {"full_name": "", "role": "system"}, {"full_name": "赵六", "role": 3}]
-    hint_zh = "汉字或拼音写法相同的姓名视为同一人，若确为不同的人，请为两人分别填写 employee_id（工号）。"
-    hint_en = ("Names alike in hanzi or pinyin count as one person; if these are different people, give "
-               "each their employee_id.")
+    hint_zh = ("请删除其中一个角色账户或改由另一人担任。汉字或拼音写法相同的姓名视为同一人（括号"
+               "内的写法、汉字与拼音并写时的每一种写法都算，称谓和括号中的角色词不算，形似拉丁字"
+               "母的西里尔、希腊字母按拉丁字母读），若确为不同的人，请为两人分别填写 "
+               "employee_id（工号）。")
+    hint_en = ("Remove one of the two role accounts or give the role to someone else. "
+               "Names alike in hanzi or pinyin count as one person (each bracketed "
+               "form and each half of a hanzi-and-Latin name counts, titles and role "
+               "words in brackets do not, Cyrillic and Greek look-alikes read as Latin"
+               " letters); if these are different people, give each their employee_id.")
     assert run("admin_roles_separated", {"admins": admins}) == [
         ("/admins/2/role",
          " 王强  同时担任 system（/admins/0，王强）和 audit 管理员，系统、审计、安全管理员须由不同的人担任；"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlps.normalise import SURNAME_READINGS, carrier_key, fold, same_person_name
+from mlps.normalise import CONFUSABLES, SURNAME_READINGS, carrier_key, fold, name_forms, same_person_name
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,63 @@ def test_different_names_do_not_match(a: str, b: str) -> None:
     assert not same_person_name(b, a)
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    # A bracketed form, ASCII or full width, or a hanzi and a Latin name side by side.
+    ("张伟", "Zhang Wei (张伟)"), ("张伟", "Zhang Wei（张伟）"), ("张伟", "张伟 (Zhang Wei)"),
+    ("张伟", "David (张伟)"),
+    ("张伟", "【张伟】"), ("张伟", "张伟 Zhang Wei"), ("张伟", "Zhang Wei 张伟"), ("Zhang Wei", "张伟 David"),
+    ("Zhang Wei (张伟)", "张伟 (Zhang Wei)"),
+    # Role words in brackets, titles and honorifics.
+    ("张伟", "张伟（系统）"), ("张伟", "张伟 (security admin)"), ("张伟", "张伟[审计管理员]"),
+    ("张伟", "张伟（2）"),
+    ("张伟", "Mr. Zhang Wei"), ("张伟", "Mr Zhang Wei"), ("张伟", "Dr. Zhang Wei"),
+    ("张伟", "Prof. Dr. Zhang Wei"),
+    ("张伟", "Ms Zhang Wei"), ("张伟", "MRS. ZHANG WEI"), ("张伟", "张伟先生"), ("张伟", "张伟女士"),
+    ("张伟", "张伟老师"), ("张伟", "张伟医生"),
+    # SURNAME, Given: surname first, and as a two-word Latin name also the other way round.
+    ("张伟", "ZHANG, Wei"), ("张伟", "WEI, Zhang"), ("张伟", "Zhang，Wei"), ("欧阳娜", "Ou Yang, Na"),
+    # Look-alike Cyrillic and Greek letters.
+    ("张伟", "Zh\u0430ng Wei"), ("张伟", "\u0396hang Wei"), ("张伟", "ZH\u0391NG WEI"),
+    ("Zhang Wei", "Zh\u0430ng W\u0435i"),
+])
+def test_written_forms_of_one_name_match(a: str, b: str) -> None:
+    assert same_person_name(a, b)
+    assert same_person_name(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # Just outside: another name in brackets, beside hanzi, after a title, with look-alikes.
+    ("张伟", "Zhang Wen (张文)"), ("张伟", "张文 Zhang Wen"), ("张伟", "Mr. Zhang Wen"),
+    ("张伟", "张文先生"),
+    ("张伟", "Zh\u0430ng Wen"), ("张伟", "张伟伟先生"), ("张伟", "WEN, Zhang"), ("欧阳娜", "Na, Ou Yang"),
+    # Labels and titles alone are no name; two names with one label stay two people.
+    ("张伟", "（系统）"), ("张伟", "Mr."), ("张伟", "先生"), ("李娜（系统）", "王强（系统）"),
+    ("李娜 (IT)", "王强 (IT)"),
+    # Two different hanzi names, whatever they are written with.
+    ("张伟（系统）", "李娜（系统）"), ("张伟 Zhang Wei", "李娜 Li Na"), ("张伟", "李娜"),
+])
+def test_other_names_in_those_forms_do_not_match(a: str, b: str) -> None:
+    assert not same_person_name(a, b)
+    assert not same_person_name(b, a)
+
+
+def test_name_forms() -> None:
+    assert name_forms("Zhang Wei (张伟)") == [("Zhang Wei", True), ("张伟", False)]
+    assert name_forms("张伟 Zhang Wei") == [("张伟 Zhang Wei", True), ("张伟", True), ("Zhang Wei", True)]
+    assert name_forms("张伟（系统）") == [("张伟", True)]
+    assert name_forms("Mr. WEI, Zhang") == [("WEI Zhang", True)]
+    assert name_forms("张 Wei") == [("张 Wei", True)]  # one hanzi: no split, the whole name matches
+    assert name_forms(None) == [(None, True)]
+
+
+def test_confusables_fold_to_latin() -> None:
+    assert fold("Zh\u0430ng W\u0435i") == "zhangwei"
+    assert fold("\u0397\u0399") == fold("\u041d\u0406") == "hi"
+    assert all(len(k) == 1 and v.isascii() and v.isalpha() and len(v) == 1
+               for k, v in CONFUSABLES.items())
+    assert fold("Zh\u0430ng") != fold("Zhong")
+
+
 def test_names_with_one_pinyin_match_whatever_their_hanzi() -> None:
     assert same_person_name("张伟", "章伟")
     assert same_person_name("张西安", "张先")  # xi an / xian: the letters, not the syllables, count
@@ -109,19 +166,62 @@ def test_provincial_branches_are_the_national_carrier(branch: str, carrier: str)
     ("歌华有线", "gehua"), ("Gehua", "gehua"), ("东方有线", "oriental-cable"),
     ("上海东方有线", "oriental-cable"), ("长城宽带", "great-wall-broadband"),
     ("北京长城宽带", "great-wall-broadband"), ("鹏博士", "dr-peng"), ("Dr. Peng", "dr-peng"),
+    ("鹏博士电信传媒", "dr-peng"), ("北京歌华有线电视网络股份有限公司", "gehua"), ("华数", "wasu"),
+    ("华数传媒", "wasu"), ("浙江华数", "wasu"), ("Wasu", "wasu"),
+    ("Great Wall Broadband", "great-wall-broadband"),
 ])
 def test_independent_regional_operators_keep_their_identity(name: str, key: str) -> None:
     assert carrier_key(name) == key
 
 
 def test_regional_operators_differ_from_each_other_and_the_four() -> None:
-    names = ("歌华有线", "东方有线", "长城宽带", "鹏博士", "中国电信", "中国联通", "中国移动", "中国广电")
+    names = ("歌华有线", "东方有线", "长城宽带", "鹏博士", "华数",
+             "中国电信", "中国联通", "中国移动", "中国广电")
     assert len({carrier_key(n) for n in names}) == len(names)
 
 
-@pytest.mark.parametrize("name", ["广东", "telecom", "Shanghai Mobile Branch", "某某网络"])
+@pytest.mark.parametrize("name", [
+    "广东", "某某网络", "Zhejiang", "有限公司",
+    # Names that hold a carrier word but are other companies.
+    "中华电信", "Pacific Telecom", "Hong Kong Telecom", "Taiwan Mobile", "香港移动通讯",
+    # Short codes count as whole words only.
+    "CTX", "Connect", "CT2", "CMC", "Acme CM",
+    # A bracketed code of another carrier, or of a carrier beside an unknown name.
+    "CT (CM)", "中国电信（联通）", "Foo (CT)",
+])
 def test_unknown_names_fold_to_themselves(name: str) -> None:
     assert carrier_key(name) == fold(name)
+
+
+@pytest.mark.parametrize(("name", "carrier"), [
+    # City branches.
+    ("杭州电信", "china-telecom"), ("China Telecom Hangzhou", "china-telecom"),
+    ("中国电信杭州分公司", "china-telecom"), ("深圳市联通", "china-unicom"),
+    ("Mobile Hangzhou", "china-mobile"),
+    # Legal names and legal forms.
+    ("中国电信集团有限公司", "china-telecom"), ("中国电信股份有限公司浙江分公司", "china-telecom"),
+    ("China Telecom Corporation Limited", "china-telecom"), ("China Telecom Co., Ltd.", "china-telecom"),
+    ("China Telecommunications Corporation", "china-telecom"),
+    ("中国联合网络通信集团有限公司", "china-unicom"), ("中国联合网络通信有限公司", "china-unicom"),
+    ("中国联合网络通信有限公司浙江省分公司", "china-unicom"),
+    ("China United Network Communications", "china-unicom"),
+    ("中国移动通信集团浙江有限公司", "china-mobile"),
+    ("China Mobile Communications Group Co., Ltd.", "china-mobile"), ("中国广电浙江公司", "china-broadnet"),
+    # Traditional characters.
+    ("中國電信", "china-telecom"), ("中國聯通", "china-unicom"), ("中國移動", "china-mobile"),
+    ("中國廣電", "china-broadnet"), ("廣東電信", "china-telecom"),
+    # Bare words, codes in brackets, networks, a line's wording.
+    ("Telecom", "china-telecom"), ("telecom", "china-telecom"), ("Unicom", "china-unicom"),
+    ("Mobile", "china-mobile"), ("Shanghai Mobile Branch", "china-mobile"),
+    ("中国电信（CT）", "china-telecom"), ("中国电信（浙江）", "china-telecom"),
+    ("China Unicom [CUCC]", "china-unicom"),
+    ("ChinaNet", "china-telecom"), ("CN2", "china-telecom"), ("中国电信CN2专线", "china-telecom"),
+    ("电信专线", "china-telecom"), ("CMCC-Zhejiang", "china-mobile"),
+    # Look-alike letters.
+    ("\u0421hina \u0422elecom", "china-telecom"),
+])
+def test_carrier_named_by_its_distinctive_parts(name: str, carrier: str) -> None:
+    assert carrier_key(name) == carrier
 
 
 def test_one_normaliser_for_checks_waivers_and_inventory() -> None:
