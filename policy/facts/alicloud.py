@@ -29,8 +29,9 @@ from policy.facts.model import (
     Key,
     Lock,
     LogSink,
-    Subject,
     Zone,
+    mainland,
+    subject,
 )
 
 if TYPE_CHECKING:
@@ -60,18 +61,6 @@ TRAIL_STORE_PREFIX = "actiontrail_"
 ZONE_TAG = "mlps:zone"
 ANYWHERE = ("0.0.0.0/0", "::/0")
 _LOCKS: dict[str, Lock] = {"Locked": "locked", "InProgress": "unlocked"}
-OUTSIDE_MAINLAND = ("cn-hongkong",)
-
-
-def mainland(region: str) -> bool:
-    """A region of mainland China (``cn-*`` except Hong Kong)."""
-    return region.startswith("cn-") and region not in OUTSIDE_MAINLAND
-
-
-def subject(r: PlanResource) -> Subject:
-    return Subject(r.pointer, r.urn)
-
-
 def _tags(r: PlanResource) -> dict[str, Any]:
     return dict(r.props.get("tags") or {})
 

@@ -10,9 +10,12 @@ lacks is a finding on the resource that should have carried it (the cloud, the z
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from stacks.capabilities import Capability
+
+if TYPE_CHECKING:
+    from policy.policies.base import PlanResource
 
 Lock = Literal["locked", "unlocked", "none"]
 """A bucket's retention: ``locked`` (nobody can shorten or remove it), ``unlocked`` (a WORM policy
@@ -28,6 +31,20 @@ class Subject:
 
     pointer: str
     urn: str
+
+
+def subject(r: PlanResource) -> Subject:
+    """The subject a fact read from plan resource ``r`` names."""
+    return Subject(r.pointer, r.urn)
+
+
+OUTSIDE_MAINLAND = ("cn-hongkong",)
+
+
+def mainland(region: str) -> bool:
+    """A mainland China region by the project's region naming (``cn-*`` except Hong Kong), the
+    rule CLD-LOC-01's spec rule applies to ``cloud.region`` whatever the provider."""
+    return region.startswith("cn-") and region not in OUTSIDE_MAINLAND
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from policy.facts.alicloud import mainland
-from policy.facts.model import Boundary, Bucket, Cloud, Facts, FirewallRule, Instance, Key, Subject, Zone
+from policy.facts.model import (
+    Boundary,
+    Bucket,
+    Cloud,
+    Facts,
+    FirewallRule,
+    Instance,
+    Key,
+    Zone,
+    mainland,
+    subject,
+)
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -41,10 +51,6 @@ FLOATING = (
 """Resources binding a floating (public) address, and the input naming what they bind it to."""
 ZONE_TAG = "mlps:zone="
 ANYWHERE = {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
-
-
-def subject(r: PlanResource) -> Subject:
-    return Subject(r.pointer, r.urn)
 
 
 def zone_of(r: PlanResource) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.facts.alicloud import mainland
+from policy.facts.model import mainland
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
 
