@@ -1,6 +1,7 @@
 """JUnit XML as Jenkins' junit-10.xsd reads it: one testsuite per environment, one testcase
 per applicable control; manual, unchecked and not checkable controls are skipped (the last
-with the hosts' reasons), none is an error."""
+with the hosts' reasons), none is an error; a control met by a compensating part (a plan
+notice) says so in its ``system-out``."""
 
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ def render_junit(report: Report) -> str:
         for key, text in (("hospital", section.hospital), ("level", str(section.level)),
                           ("mlps.version", report.version)):
             ET.SubElement(properties, "property", name=key, value=text)
+        compensated: dict[str, list[str]] = {}
+        for n in section.notices:
+            compensated.setdefault(n.control, []).append(
+                f"compensating part: {n.pointer} {n.message_en} / {n.message_zh}")
         for r in section.controls:
             case = ET.SubElement(suite, "testcase", classname=f"mlps.{r.control.family}",
                                  name=f"{r.control.id} {r.clause} {r.control.title.en}")
+            said = compensated.get(r.control.id, [])
             counts["tests"] += 1
             if r.status == "fail":
                 counts["failures"] += 1
@@ -52,10 +58,10 @@ def render_junit(report: Report) -> str:
                           else "not checked: no checkpoint that covers it ran")
                 ET.SubElement(case, "skipped", message=reason)
             elif r.status == "waived":
-                out = ET.SubElement(case, "system-out")
-                out.text = "\n".join(
-                    f"waived: {f.message_en} — {f.waiver['reason']} ({f.waiver['approver']}, "
-                    f"until {f.waiver['expires']})" for f in r.findings if f.waiver)
+                said = [f"waived: {f.message_en} — {f.waiver['reason']} ({f.waiver['approver']}, "
+                        f"until {f.waiver['expires']})" for f in r.findings if f.waiver] + said
+            if said:  # junit-10.xsd: system-out follows failure or skipped
+                ET.SubElement(case, "system-out").text = "\n".join(said)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

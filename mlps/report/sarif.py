@@ -1,6 +1,7 @@
 """SARIF 2.1.0 as code-scanning services read it: one rule per control (with a numeric
 ``security-severity``), one result per finding (waived ones suppressed), one ``review`` result per control the
-hosts could not show (``not_checkable``), file locations
+hosts could not show (``not_checkable``), one ``informational`` result per control met by a
+compensating part (a plan notice), file locations
 relative to a named base directory, and the run's invocation with its times."""
 
 from __future__ import annotations
@@ -125,6 +126,16 @@ def render_sarif(report: Report) -> str:
                     "properties": {"clause": r.clause, "environment": section.name,
                                    "level": section.level},
                 })
+        for n in section.notices:  # met by a compensating part: said, never a failure
+            results.append({
+                "ruleId": n.control, "ruleIndex": index[n.control], "kind": "informational",
+                "level": "none",
+                "message": {"text": f"compensating part 补偿措施: {n.message_en} / {n.message_zh}"},
+                "locations": [{"logicalLocations": [{"fullyQualifiedName": n.pointer or "/",
+                                                     "kind": "object"}]}],
+                "properties": {"checkpoint": "plan", "environment": section.name,
+                               "level": section.level},
+            })
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",

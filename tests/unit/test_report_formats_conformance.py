@@ -20,6 +20,7 @@ import pytest
 
 from mlps.controls import Catalog, catalog, load_catalog
 from mlps.findings import Finding
+from mlps.plan_findings import Notice
 from mlps.report import Report, build_section, render
 from mlps.report.model import STATUSES, InputDigest
 from mlps.spec import load_spec
@@ -56,6 +57,11 @@ def _section(cat: Catalog, path: Path, name: str = "", waive: bool = False) -> A
     return section
 
 
+NOTICE = Notice(control="TST-RET-01", pointer="openstack:compute/instance:Instance::logaudit-1",
+                message_zh="日志审计由 log_audit_server 角色承担", message_en="log audit kept by the "
+                "log_audit_server role")
+
+
 @pytest.fixture
 def report(cat: Catalog, tmp_path: Path) -> Report:
     """Two environments: one failing (mfa none) with a waived host finding, one compliant."""
@@ -65,6 +71,8 @@ def report(cat: Catalog, tmp_path: Path) -> Report:
     good = tmp_path / "Pulumi.good.yaml"
     good.write_text(text, encoding="utf-8")
     sections = [_section(cat, bad, waive=True), _section(cat, good, name="second")]
+    for section in sections:  # the retention control met by a role where the cloud lacks a service
+        section.notices.append(NOTICE)
     inputs = [InputDigest(str(p), hashlib.sha256(p.read_bytes()).hexdigest()) for p in (bad, good)]
     return Report(sections=sections, started=STARTED, finished=FINISHED, inputs=inputs,
                   bases={"SRCROOT": str(tmp_path), "EVIDENCEROOT": str(tmp_path / "evidence")})
@@ -159,6 +167,11 @@ def test_junit_meets_jenkins_junit_10(report: Report, junit10: JUnit10) -> None:
     assert statuses == {True, False}
     waived = suites[0].find("testcase/system-out")
     assert waived is not None and "new disks on order" in str(waived.text)
+    said = [[str(o.text) for o in c.findall("system-out")] for s in suites
+            for c in s.findall("testcase") if str(c.get("name")).startswith("TST-RET-01 ")]
+    line = f"compensating part: {NOTICE.pointer} {NOTICE.message_en} / {NOTICE.message_zh}"
+    assert len(said) == 2 and said[1] == [line]  # one system-out, after the waiver when waived
+    assert said[0][0].splitlines()[1:] == [line] and said[0][0].startswith("waived: ")
     props = {p.get("name"): p.get("value") for p in suites[0].findall("properties/property")}
     assert props == {"hospital": "江南市第一人民医院", "level": "3", "mlps.version": report.version}
 
@@ -212,6 +225,16 @@ def test_sarif_meets_the_oasis_schema(report: Report, sarif_schema: Any) -> None
     assert len(list(sarif_schema.iter_errors(broken))) == 2  # the check can fail
 
 
+def test_sarif_says_each_compensating_part_as_an_informational_result(report: Report) -> None:
+    results = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    told = [r for r in results if r.get("kind") == "informational"]
+    assert [(r["ruleId"], r["level"], r["properties"]["environment"]) for r in told] == [
+        ("TST-RET-01", "none", report.sections[0].name), ("TST-RET-01", "none", "second")]
+    assert told[0]["message"]["text"] == (f"compensating part 补偿措施: {NOTICE.message_en} / "
+                                          f"{NOTICE.message_zh}")
+    assert told[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == NOTICE.pointer
+
+
 def test_sarif_locations_are_relative_to_named_bases(report: Report) -> None:
     run = json.loads(render(report, "sarif"))["runs"][0]
     bases = run["originalUriBaseIds"]
@@ -235,7 +258,7 @@ def test_sarif_without_bases_uses_the_spec_directory_and_encodes_names(
     run = json.loads(render(plain, "sarif"))["runs"][0]
     assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": tmp_path.as_uri() + "/"}}
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-            for r in run["results"] for loc in r["locations"]}
+            for r in run["results"] for loc in r["locations"] if "physicalLocation" in loc}
     assert uris == {"sub%20dir/%E8%A7%84%E6%A0%BC.yaml"}
     outside = Report(sections=[dataclasses.replace(section, findings=moved)],
                      bases={"SRCROOT": str(tmp_path / "elsewhere")})
@@ -254,7 +277,7 @@ def test_sarif_rules_carry_security_severity_and_the_run_its_invocation(report: 
     assert run["invocations"] == [{"executionSuccessful": True,
                                    "startTimeUtc": "2026-11-25T08:00:00Z",
                                    "endTimeUtc": "2026-11-25T08:00:03Z"}]
-    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    levels = {r["ruleId"]: r["level"] for r in run["results"] if "kind" not in r}
     assert levels == {"TST-MFA-01": "error", "TST-RET-01": "warning"}
     [suppressed] = [r for r in run["results"] if "suppressions" in r]
     assert suppressed["suppressions"][0]["status"] == "accepted"
@@ -307,8 +330,8 @@ def test_html_ids_and_clauses_do_not_wrap(report: Report) -> None:
     rule = re.search(r"([^{}]*)\{\s*white-space:\s*nowrap;\s*\}", css)
     assert rule is not None and {"td.id", "td.clause"} <= {s.strip() for s in rule.group(1).split(",")}
     cells = re.findall(r'<td class="(id|clause)">', html)
-    assert cells.count("id") == cells.count("clause") == sum(
-        len(s.controls) + len(s.findings) for s in report.sections)
+    assert cells.count("clause") == sum(len(s.controls) + len(s.findings) for s in report.sections)
+    assert cells.count("id") == cells.count("clause") + sum(len(s.notices) for s in report.sections)
 
 
 def test_html_refers_to_nothing_outside_the_file(report: Report) -> None:
