@@ -1,6 +1,7 @@
 """Accepted exceptions: waived findings stay visible; a waiver that is expired, malformed,
-longer than the spec allows, not approved by one of the spec's security administrators, or
-aimed at a legal minimum does not apply and is itself a finding (MLPS-WAIVER-01)."""
+longer than the spec allows, not approved by one of the spec's security administrators,
+approved by a person a finding it covers concerns, or aimed at a legal minimum does not apply
+and is itself a finding (MLPS-WAIVER-01)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
-from mlps.normalise import fold
+from mlps.normalise import fold, same_person_name
 from mlps.resources import load_schema
 from mlps.schema_engine import compile_schema
 from mlps.spec.yamlsource import parse, read_text
@@ -27,6 +28,7 @@ MAX_WAIVER_DAYS = 365
 """A waiver lives at most a year from its approval; a spec may set less
 (``exceptions.max_waiver_days``)."""
 _ROLE_NOTE = re.compile(r"\([^()]*\)$")
+_ADMIN_POINTER = re.compile(r"/admins/(\d+)(?![\d])")
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,55 @@ def approver_key(approver: str) -> str:
     return fold(_ROLE_NOTE.sub("", fold(approver)))
 
 
+def _admin_entries(spec: Mapping[str, Any]) -> list[Any]:
+    admins = spec.get("admins")
+    return admins if isinstance(admins, list) else []
+
+
+def concerned_admins(finding: Finding, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The administrator entries a finding is about: the entry at (or above) its pointer and
+    every ``/admins/N`` its message names (a role conflict names the other entry)."""
+    admins = _admin_entries(spec)
+    found = _ADMIN_POINTER.findall(" ".join((finding.pointer + "/", finding.message_en,
+                                              finding.message_zh)))
+    indexes = sorted({int(i) for i in found if int(i) < len(admins)})
+    return [admins[i] for i in indexes if isinstance(admins[i], dict)]
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _same_person(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """One person: the same account, the same employee_id, or (unless both give different
+    employee_ids) names alike in hanzi or pinyin (``same_person_name``)."""
+    if _text(a.get("name")) and fold(a.get("name")) == fold(b.get("name")):
+        return True
+    id_a, id_b = _text(a.get("employee_id")), _text(b.get("employee_id"))
+    if id_a and id_b:
+        return fold(id_a) == fold(id_b)
+    names_a = [_text(a.get(k)) for k in ("full_name", "name") if _text(a.get(k))]
+    names_b = [_text(b.get(k)) for k in ("full_name", "name") if _text(b.get(k))]
+    return any(same_person_name(x, y) for x in names_a for y in names_b)
+
+
+def self_approved(waiver: Waiver, finding: Finding, spec: Mapping[str, Any]) -> str | None:
+    """The approver's name when a finding the waiver covers concerns the approver: the
+    security administrator the approver names is one of the people in the finding (same
+    account, employee_id or name, see ``_same_person``). An approver naming no security
+    administrator is refused anyway."""
+    concerned = concerned_admins(finding, spec)
+    if not concerned or not waiver.approver.strip():
+        return None
+    key = approver_key(waiver.approver)
+    approvers = [
+        a for a in _admin_entries(spec) if isinstance(a, dict) and a.get("role") == "security"
+        and key in {fold(a.get(k)) for k in ("name", "full_name") if _text(a.get(k))}]
+    if any(_same_person(a, c) for a in approvers for c in concerned):
+        return waiver.approver
+    return None
+
+
 def max_waiver_days(spec: Mapping[str, Any]) -> int:
     """``exceptions.max_waiver_days`` of the spec, never more than MAX_WAIVER_DAYS."""
     policy = spec.get("exceptions")
@@ -167,6 +218,18 @@ def current_date() -> date:
     return date.today()
 
 
+def _unusable(meta: Any, level: int, waiver: Waiver, problems: list[str]) -> Finding:
+    """The MLPS-WAIVER-01 finding of a waiver that cannot be used, with every reason."""
+    text = "; ".join(problems)
+    return Finding(
+        control=meta.id, clause=meta.clause_at(level), severity="medium", checkpoint="spec",
+        pointer=f"/waivers/{waiver.index}",
+        message_zh=f"{meta.title.zh}：第 {waiver.index + 1} 条豁免不可用（{text}）",
+        message_en=f"{meta.title.en}: waiver {waiver.index + 1} cannot be used ({text})",
+        remediation_zh=meta.remediation.zh, remediation_en=meta.remediation.en,
+        file=waiver.file, line=waiver.line)
+
+
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
                   today: date | None = None, *, level: int,
                   spec: Mapping[str, Any]) -> list[Finding]:
@@ -184,16 +247,18 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], cat: Catalog,
             problems.append(f"expired on {waiver.expires.isoformat()}")
         problems += policy_problems(waiver, cat, today, spec, level)
         if problems:
-            text = "; ".join(problems)
-            out.append(Finding(
-                control=meta.id, clause=meta.clause_at(level), severity="medium", checkpoint="spec",
-                pointer=f"/waivers/{waiver.index}",
-                message_zh=f"{meta.title.zh}：第 {waiver.index + 1} 条豁免不可用（{text}）",
-                message_en=f"{meta.title.en}: waiver {waiver.index + 1} cannot be used ({text})",
-                remediation_zh=meta.remediation.zh, remediation_en=meta.remediation.en,
-                file=waiver.file, line=waiver.line))
+            out.append(_unusable(meta, level, waiver, problems))
         else:
             usable.append(waiver)
+    for waiver in list(usable):
+        own = next((f for f in findings if waiver.covers(f) and self_approved(waiver, f, spec)),
+                   None)
+        if own is None:
+            continue
+        usable.remove(waiver)
+        out.append(_unusable(meta, level, waiver, [
+            f"approver {waiver.approver!r} is a person the finding at {own.pointer} concerns "
+            "and cannot approve a waiver of it; another security administrator must approve"]))
     for finding in findings:
         match = next((w for w in usable if w.covers(finding)), None)
         out.append(dataclasses.replace(finding, status="waived", waiver=match.as_dict())

@@ -8,24 +8,6 @@ from mlps.checks.registry import Problem, Spec, items, register
 from mlps.normalise import fold, same_person_name
 
 
-def admins_unique(spec: Spec, level: int) -> Iterator[Problem]:
-    """Every administrator account name appears once."""
-    seen: dict[str, int] = {}
-    for i, admin in items(spec, "admins"):
-        name = admin.get("name")
-        if not isinstance(name, str):
-            continue
-        if name in seen:
-            yield (
-                f"/admins/{i}/name",
-                f"管理员账户名 {name} 与 /admins/{seen[name]} 重复，账户标识必须唯一。",
-                f"Administrator account {name} repeats /admins/{seen[name]}; account names "
-                "must be unique.",
-            )
-        else:
-            seen[name] = i
-
-
 def _key_body(key: object) -> str | None:
     """Key type and key material, without the comment."""
     if not isinstance(key, str):
@@ -122,4 +104,4 @@ def admin_roles_separated(spec: Spec, level: int) -> Iterator[Problem]:
         earlier.append((i, admin))
 
 
-register(admins_unique, admin_keys_not_shared, admin_roles_separated)
+register(admin_keys_not_shared, admin_roles_separated)

@@ -177,8 +177,10 @@ def _int(value: Any, default: int) -> int:
 
 
 def records_kept_long_enough(spec: Spec, level: int) -> Iterator[Problem]:
-    """Record-keeping periods meet the law, and every bucket holding records or images (backup
-    buckets included) is locked at least that long."""
+    """Record-keeping periods meet the law; every bucket holding records or images (by its
+    label, its name or the record workloads writing to it, backup buckets included) has a
+    COMPLIANCE lock at least that long; and the records of a record workload that writes to no
+    bucket, kept only by the backups, are backed up and the backups kept that long."""
     periods = section(spec, "record_keeping")
     for key, legal in LEGAL_YEARS.items():
         value = periods.get(key, legal)
@@ -195,29 +197,89 @@ def records_kept_long_enough(spec: Spec, level: int) -> Iterator[Problem]:
             )
     days = record_keeping_days(spec)
     for i, b, reason in core_buckets(spec):
-        lock = section(b, "object_lock")
-        zh, en = _why(reason)
-        if lock.get("mode", "COMPLIANCE") == "none":
-            yield (
-                f"/object_storage/buckets/{i}/object_lock/mode",
-                f"存储桶 {b.get('name')} 保存病历或医学影像{zh}却没有对象锁定，可在保存期限内被删除："
-                f"把 object_lock.mode 设为 COMPLIANCE，retention_days 至少 {days}"
-                f"（{LAW_RECORDS_ZH}）。",
-                f"Bucket {b.get('name')} holds medical records or images{en} without an object "
-                f"lock, so they can be deleted within the keeping period: set object_lock.mode "
-                f"COMPLIANCE and retention_days at least {days} ({LAW_RECORDS_EN}).",
-            )
-            continue
-        kept = lock.get("retention_days", 10950)
-        if _int(kept, days) < days:
-            yield (
-                f"/object_storage/buckets/{i}/object_lock/retention_days",
-                f"存储桶 {b.get('name')} 保存病历或医学影像{zh}，对象锁定只有 {kept} 天，短于病历保存期限 "
-                f"{days} 天：把 object_lock.retention_days 设为 {days} 或以上（{LAW_RECORDS_ZH}）。",
-                f"Bucket {b.get('name')} holds medical records or images{en} but locks them only "
-                f"{kept} days, less than the {days}-day record-keeping period: set "
-                f"object_lock.retention_days to {days} or more ({LAW_RECORDS_EN}).",
-            )
+        yield from _bucket_locked(i, b, reason, days)
+    yield from _backups_keep_records(spec, days)
+
+
+def _bucket_locked(i: int, b: dict[str, Any], reason: str | None,
+                   days: int) -> Iterator[Problem]:
+    """A bucket holding records: locked in COMPLIANCE mode (GOVERNANCE can be lifted by a
+    privileged user, so it does not keep anything) for at least ``days``."""
+    lock = section(b, "object_lock")
+    zh, en = _why(reason)
+    mode = lock.get("mode", "COMPLIANCE")
+    if mode == "none":
+        yield (
+            f"/object_storage/buckets/{i}/object_lock/mode",
+            f"存储桶 {b.get('name')} 保存病历或医学影像{zh}却没有对象锁定，可在保存期限内被删除："
+            f"把 object_lock.mode 设为 COMPLIANCE，retention_days 至少 {days}"
+            f"（{LAW_RECORDS_ZH}）。",
+            f"Bucket {b.get('name')} holds medical records or images{en} without an object "
+            f"lock, so they can be deleted within the keeping period: set object_lock.mode "
+            f"COMPLIANCE and retention_days at least {days} ({LAW_RECORDS_EN}).",
+        )
+        return
+    if mode != "COMPLIANCE":
+        yield (
+            f"/object_storage/buckets/{i}/object_lock/mode",
+            f"存储桶 {b.get('name')} 保存病历或医学影像{zh}，对象锁定为 {mode} 模式：持有特权的用户"
+            "可以解除这种锁定并在保存期限内删除病历，病历须以 COMPLIANCE 模式锁定（任何人在期限内都"
+            f"不能删除）：把 object_lock.mode 设为 COMPLIANCE，retention_days 至少 {days}"
+            f"（{LAW_RECORDS_ZH}）。",
+            f"Bucket {b.get('name')} holds medical records or images{en} under a {mode} lock, "
+            "which a privileged user can lift to delete records within the keeping period; "
+            "records need a COMPLIANCE lock, which nobody can lift: set object_lock.mode "
+            f"COMPLIANCE with retention_days at least {days} ({LAW_RECORDS_EN}).",
+        )
+    kept = lock.get("retention_days", 10950)
+    if _int(kept, days) < days:
+        yield (
+            f"/object_storage/buckets/{i}/object_lock/retention_days",
+            f"存储桶 {b.get('name')} 保存病历或医学影像{zh}，对象锁定只有 {kept} 天，短于病历保存期限 "
+            f"{days} 天：把 object_lock.retention_days 设为 {days} 或以上（{LAW_RECORDS_ZH}）。",
+            f"Bucket {b.get('name')} holds medical records or images{en} but locks them only "
+            f"{kept} days, less than the {days}-day record-keeping period: set "
+            f"object_lock.retention_days to {days} or more ({LAW_RECORDS_EN}).",
+        )
+
+
+def _backups_keep_records(spec: Spec, days: int) -> Iterator[Problem]:
+    """Record workloads that write to no bucket keep their records in their own database
+    only; the backups are then the only copy that outlives a deletion, so they must be taken
+    (backup.local.enabled) and kept (backup.retention_days) for the keeping period."""
+    names = [str(w.get("name")) for _, w, _ in core_workloads(spec) if not w.get("bucket")]
+    if not names:
+        return
+    shown = ", ".join(names)
+    backup = section(spec, "backup")
+    if section(backup, "local").get("enabled", True) is False:
+        yield (
+            "/backup/local/enabled",
+            f"应用 {shown} 保存病历且不写入任何存储桶，病历只在其数据库与备份中，却关闭了本地备份："
+            f"开启 backup.local.enabled，并把 backup.retention_days 设为 {days} 或以上，或让这些应用"
+            f"把病历归档到以 COMPLIANCE 模式锁定 {days} 天以上的存储桶（workloads 的 bucket）"
+            f"（{LAW_RECORDS_ZH}）。",
+            f"Workloads {shown} hold medical records and write to no bucket, so the records live "
+            "only in their database and its backups, yet local backups are off: enable "
+            f"backup.local.enabled and keep backups at least {days} days, or have the workloads "
+            f"archive records to a bucket (their bucket) under a COMPLIANCE lock of at least "
+            f"{days} days ({LAW_RECORDS_EN}).",
+        )
+        return
+    kept = backup.get("retention_days", 180)
+    if _int(kept, 180) < days:
+        yield (
+            "/backup/retention_days",
+            f"应用 {shown} 保存病历且不写入任何存储桶，病历只在其数据库与备份中，备份却只保留 "
+            f"{kept} 天，短于病历保存期限 {days} 天：把 backup.retention_days 设为 {days} 或以上，"
+            f"或让这些应用把病历归档到以 COMPLIANCE 模式锁定 {days} 天以上的存储桶（workloads 的 "
+            f"bucket）（{LAW_RECORDS_ZH}）。",
+            f"Workloads {shown} hold medical records and write to no bucket, so the records live "
+            f"only in their database and its backups, which are kept only {kept} days, less than "
+            f"the {days}-day record-keeping period: set backup.retention_days to {days} or more, "
+            f"or have the workloads archive records to a bucket (their bucket) under a "
+            f"COMPLIANCE lock of at least {days} days ({LAW_RECORDS_EN}).",
+        )
 
 
 register(core_workloads_inside, records_kept_long_enough)

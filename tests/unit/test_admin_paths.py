@@ -65,8 +65,99 @@ def test_every_named_admin_port_from_the_bastion_zone_passes(protocol: str, port
 @pytest.mark.parametrize(("protocol", "port"), [("tcp", 443), ("tcp", 8443), ("tcp", 104),
                                                 ("udp", 22), ("tcp", 5899), ("tcp", 5911),
                                                 ("udp", 1433), ("tcp", 2221), ("tcp", 2223)])
-def test_service_ports_next_to_admin_ports_pass(protocol: str, port: int) -> None:
-    assert with_flow(CORE, {"from": "office", "protocol": protocol, "ports": [port]}) == set()
+def test_service_ports_next_to_admin_ports_are_not_administrative(protocol: str,
+                                                                  port: int) -> None:
+    assert admin_services({"protocol": protocol, "ports": [port]}) == []
+
+
+# Ports the audit found open from the office into core (issue 14, class 5); each is a
+# well-known administrative service now in the table.
+AUDIT_NAMED = [("tcp", 2022), ("tcp", 10022), ("tcp", 22222), ("tcp", 3390), ("tcp", 13389),
+               ("tcp", 1522), ("tcp", 2483), ("tcp", 2484), ("tcp", 5500), ("tcp", 1158),
+               ("tcp", 33060), ("tcp", 50000), ("tcp", 139), ("tcp", 7001), ("tcp", 8006),
+               ("tcp", 5938), ("tcp", 5800), ("tcp", 10255), ("tcp", 15672), ("tcp", 4848),
+               ("tcp", 9990)]
+
+
+@pytest.mark.parametrize(("protocol", "port"), AUDIT_NAMED)
+def test_the_audits_admin_ports_are_named_and_fail_from_office(protocol: str, port: int) -> None:
+    assert admin_services({"protocol": protocol, "ports": [port]}), port
+    fired = with_flow(CORE, {"from": "office", "protocol": protocol, "ports": [port]})
+    assert fired == {("SMC-CEN-02", f"/zones/{CORE}/ingress/3/from")}
+
+
+# --- the class: into core and storage only ports a workload there serves ---------------------
+
+
+@pytest.mark.parametrize(("protocol", "port", "fails"), [
+    ("tcp", 443, False),   # his/emr/pacs Service port (tls)
+    ("tcp", 444, True),
+    ("tcp", 8443, False),  # his and emr declare 8443
+    ("tcp", 8444, True),
+    ("tcp", 8442, True),
+    ("tcp", 8042, False),  # pacs declares 8042
+    ("tcp", 8043, True),
+    ("tcp", 8080, True),   # the default port, but every core workload declares its own
+    ("tcp", 104, True), ("tcp", 5899, True), ("tcp", 2223, True), ("tcp", 8000, True),
+    ("udp", 443, False),   # HTTP/3 to a TLS workload's Service
+    ("udp", 8443, True),   # otherwise workloads serve TCP
+    ("udp", 22, True), ("udp", 1433, True),
+])
+def test_into_core_only_ports_a_workload_there_serves(protocol: str, port: int,
+                                                       fails: bool) -> None:
+    fired = with_flow(CORE, {"from": "office", "protocol": protocol, "ports": [port]})
+    assert fired == ({("SMC-CEN-02", f"/zones/{CORE}/ingress/3/from")} if fails else set())
+
+
+@pytest.mark.parametrize(("port", "fails"), [(8333, False), (8334, True), (8332, True),
+                                             (9333, True), (8888, True), (443, True)])
+def test_into_storage_only_the_object_stores_s3_port(port: int, fails: bool) -> None:
+    """The storage zone holds object_storage hosts (S3 on 8333) and no workload, so only 8333
+    is served; the cluster-internal master, volume and filer ports are not."""
+    fired = with_flow(STORAGE, {"from": "core", "ports": [port]})
+    assert fired == ({("SMC-CEN-02", f"/zones/{STORAGE}/ingress/2/from")} if fails else set())
+
+
+def test_declaring_the_workload_makes_its_port_pass_and_the_next_one_fail() -> None:
+    def add_dicom(data: dict[str, Any]) -> None:
+        data["workloads"].append({"name": "dicom-gw", "kind": "pacs", "data_class": "core",
+                                  "placement": "onprem", "zone": "core", "port": 11112,
+                                  "image": "registry.hospital.local/dicom/gw:1.0"})
+    assert with_flow(CORE, {"from": "office", "ports": [11112]}, change=add_dicom) == set()
+    assert with_flow(CORE, {"from": "office", "ports": [11113]}, change=add_dicom) == {
+        ("SMC-CEN-02", f"/zones/{CORE}/ingress/3/from")}
+    assert with_flow(CORE, {"from": "office", "ports": [11112]}) == {
+        ("SMC-CEN-02", f"/zones/{CORE}/ingress/3/from")}
+
+
+def test_a_workload_without_tls_serves_80_not_443() -> None:
+    def plain(data: dict[str, Any]) -> None:
+        data["workloads"].append({"name": "viewer", "kind": "other", "data_class": "public",
+                                  "placement": "onprem", "zone": "storage", "port": 9000,
+                                  "tls": False, "image": "registry.hospital.local/v:1"})
+    for port, fails in ((80, False), (9000, False), (443, True), (81, True)):
+        fired = with_flow(STORAGE, {"from": "office", "ports": [port]}, change=plain)
+        assert bool(fired) is fails, port
+
+
+def test_the_bastion_zone_and_the_zone_itself_are_not_limited_to_served_ports() -> None:
+    assert with_flow(CORE, {"from": "mgmt", "ports": [8000]}) == set()
+    assert with_flow(STORAGE, {"from": "mgmt", "ports": [9333]}) == set()
+
+
+def test_other_zones_are_not_limited_to_served_ports() -> None:
+    assert with_flow(EDGE, {"from": "cloud-mgmt", "ports": [8000]}) == set()
+
+
+def test_undeclared_message_says_route_through_the_bastion_or_declare_the_workload() -> None:
+    spec = copy.deepcopy(dict(HYBRID.effective))
+    spec["zones"][CORE]["ingress"].append({"from": "office", "ports": [443, 8000, "9000-9001"]})
+    [(pointer, zh, en)] = run("admin_paths_via_bastion", spec)
+    assert pointer == f"/zones/{CORE}/ingress/3/from"
+    assert en.startswith("Zone core (core) opens tcp 8000, 9000-9001 to office, but no workload")
+    assert "Route administration through the bastion (zone mgmt)" in en
+    assert "declare the workload that serves the port" in en
+    assert "改经堡垒机" in zh and "workloads 中声明" in zh
 
 
 def test_a_second_management_zone_cannot_reach_core_directly() -> None:
@@ -110,7 +201,8 @@ def test_message_names_the_service_and_what_to_do() -> None:
 @pytest.mark.parametrize(("ports", "hit"), [
     (["5890-5899"], []), (["5895-5900"], ["VNC"]), (["5910-5920"], ["VNC"]),
     (["1-1024"], ["SSH", "Telnet", "WMI/DCOM (RPC endpoint mapper)",
-                  "SMB (administrative shares, PsExec)", "rexec/rlogin/rsh", "IPMI (RMCP)"]),
+                  "NetBIOS session (SMB over NetBIOS)", "SMB (administrative shares, PsExec)",
+                  "rexec/rlogin/rsh", "IPMI (RMCP)"]),
     (["3389"], ["RDP"]), (["6380-6370"], ["Redis"]), ([True], []), (["x-y"], []),
 ])
 def test_port_ranges_overlapping_admin_ports(ports: list[Any], hit: list[str]) -> None:

@@ -161,10 +161,6 @@ CASES: list[Case] = [
          "Backup line cu has 99 Mbit/s, less than half of the primary's 200 Mbit/s; it cannot "
          "carry peak load when the primary fails."),
     ]),
-    ("admins_unique", {"admins": [{"name": "zhang"}, {"name": "li"}, {"name": "zhang"}]}, [
-        ("/admins/2/name", "管理员账户名 zhang 与 /admins/0 重复，账户标识必须唯一。",
-         "Administrator account zhang repeats /admins/0; account names must be unique."),
-    ]),
     ("admin_keys_not_shared", {
         "admins": [{"name": "zhang", "ssh_public_key": "ssh-ed25519 AAAA zhang@pc"},
                    {"name": "li", "ssh_public_key": "ssh-ed25519 AAAA li@pc"}],

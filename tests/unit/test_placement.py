@@ -169,6 +169,90 @@ def test_buckets_of_records_are_locked_for_the_whole_period() -> None:
     assert "12775" in found[0][2] and "COMPLIANCE" in found[1][2]
 
 
+@pytest.mark.parametrize(("mode", "fails"), [("COMPLIANCE", False), ("GOVERNANCE", True),
+                                           (None, False)])  # no mode: COMPLIANCE by default
+def test_a_record_bucket_needs_a_compliance_lock(mode: str | None, fails: bool) -> None:
+    """GOVERNANCE can be lifted by a privileged user, so it keeps no record."""
+    lock: dict[str, Any] = {"retention_days": 10950}
+    if mode:
+        lock["mode"] = mode
+    spec = {"workloads": [{"name": "pacs", "kind": "pacs", "bucket": "b"}],
+            "object_storage": {"buckets": [{"name": "b", "data_class": "core",
+                                            "object_lock": lock}]}}
+    found = run("records_kept_long_enough", spec)
+    assert [p for p, _, _ in found] == (["/object_storage/buckets/0/object_lock/mode"]
+                                        if fails else [])
+    if fails:
+        assert "GOVERNANCE lock" in found[0][2] and "COMPLIANCE" in found[0][2]
+        assert "art. 29" in found[0][2] and "第二十九条" in found[0][1]
+
+
+def test_a_bucket_is_a_record_bucket_by_what_writes_to_it_not_by_its_name() -> None:
+    """The audit renamed his-backup to nightly-dumps, labelled it personal and locked it 30
+    days: as long as HIS writes there it holds records."""
+    spec = {"workloads": [{"name": "his", "kind": "his", "data_class": "core",
+                           "bucket": "nightly-dumps"}],
+            "object_storage": {"buckets": [{"name": "nightly-dumps", "data_class": "personal",
+                                            "object_lock": {"mode": "COMPLIANCE",
+                                                            "retention_days": 30}}]}}
+    [(pointer, _, en)] = run("records_kept_long_enough", spec)
+    assert pointer == "/object_storage/buckets/0/object_lock/retention_days"
+    assert "written by record workload his" in en and "locks them only 30 days" in en
+
+
+BACKED_UP = {"workloads": [{"name": "his", "kind": "his", "data_class": "core"},
+                           {"name": "emr", "kind": "other", "data_class": "core",
+                            "bucket": "archive"},
+                           {"name": "portal", "kind": "portal", "data_class": "personal"}],
+             "object_storage": {"buckets": [{"name": "archive", "data_class": "core",
+                                             "object_lock": {"mode": "COMPLIANCE",
+                                                             "retention_days": 20000}}]}}
+
+
+@pytest.mark.parametrize(("days", "years", "fails"), [
+    (10950, None, False), (10949, None, True), (30, None, True), (365, None, True),
+    (None, None, True),                    # the default 180 days
+    (12775, 35, False), (12774, 35, True),  # a longer configured period raises the floor
+])
+def test_records_kept_only_by_backups_need_backups_kept_the_whole_period(
+        days: int | None, years: int | None, fails: bool) -> None:
+    """HIS writes to no bucket: its records live in its database, and only the backups outlive
+    a deletion, so backup.retention_days must reach the keeping period. EMR archives to a
+    locked bucket and the portal holds no records: neither is named."""
+    spec: dict[str, Any] = dict(BACKED_UP)
+    if days is not None:
+        spec["backup"] = {"retention_days": days}
+    if years is not None:
+        spec["record_keeping"] = {"inpatient_years": years}
+    found = run("records_kept_long_enough", spec)
+    assert [p for p, _, _ in found] == (["/backup/retention_days"] if fails else [])
+    if fails:
+        assert found[0][2].startswith("Workloads his hold medical records and write to no bucket")
+        assert "emr" not in found[0][2].split(",")[0] and "portal" not in found[0][2]
+        assert "backup.retention_days" in found[0][2] and "art. 29" in found[0][2]
+
+
+def test_no_record_workload_without_a_bucket_leaves_backup_retention_to_ces_bak_01() -> None:
+    spec = {**BACKED_UP, "workloads": BACKED_UP["workloads"][1:],
+            "backup": {"retention_days": 30}}
+    assert run("records_kept_long_enough", spec) == []
+
+
+def test_records_kept_only_by_backups_need_backups_at_all() -> None:
+    spec = {**BACKED_UP, "backup": {"local": {"enabled": False}, "retention_days": 10950}}
+    [(pointer, zh, en)] = run("records_kept_long_enough", spec)
+    assert pointer == "/backup/local/enabled"
+    assert "local backups are off" in en and "关闭了本地备份" in zh
+
+
+@pytest.mark.parametrize("example", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_the_examples_keep_records_for_the_whole_period(example: Path) -> None:
+    if example.name == "Pulumi.yaml":
+        return
+    assert run("records_kept_long_enough", spec_of(example)) == []
+    assert spec_of(example)["backup"]["retention_days"] >= record_keeping_days({})
+
+
 # --- layout changes -------------------------------------------------------------------------
 
 def test_leaving_the_cloud_with_cloud_parts_left_is_an_input_error(tmp_path: Path) -> None:

@@ -124,6 +124,40 @@ def test_every_rule_on_log_retention_is_marked_a_legal_minimum() -> None:
                 assert rule.legal_minimum or control.legal_minimum, control.id
 
 
+@pytest.mark.parametrize(("control", "law", "article"), [
+    ("CLD-LOC-01", "网络安全法", "第三十七条"), ("CLD-LOC-01", "人口健康信息管理办法", "第十条"),
+    ("CLD-DATA-01", "个人信息保护法", "第四十条"), ("CLD-DATA-01", "人口健康信息管理办法", "第十条"),
+    ("CLD-DATA-01", "个人信息保护法", "第二十八条"), ("CNS-ZONE-03", "个人信息保护法", "第二十八条"),
+])
+def test_data_localisation_and_sensitive_data_are_legal_minimums(control: str, law: str,
+                                                                 article: str) -> None:
+    """Keeping health data in China and core records out of the internet's reach are set by
+    law, so the catalog names the law and no waiver of them applies."""
+    minimum = catalog().controls[control].legal_minimum
+    assert minimum is not None and law in minimum["law"] and article in minimum["article"]
+    description = catalog().controls[control].description
+    assert "不可豁免" in description.zh and "cannot be waived" in description.en
+
+
+@pytest.mark.parametrize(("control", "pointer"), [
+    ("CLD-LOC-01", "/cloud/region"), ("CLD-DATA-01", "/backup/offsite/region"),
+    ("CLD-DATA-01", "/buckets/0/placement"), ("CNS-ZONE-03", "/workloads/2/zone"),
+])
+def test_a_properly_approved_localisation_waiver_is_refused(control: str, pointer: str) -> None:
+    w = waiver(control, "/", approved=TODAY, expires=TODAY + timedelta(days=30))
+    status, message = judge(w, finding(control, pointer))
+    assert status == "fail"
+    assert f"{control} is a legal minimum (" in message and "cannot be waived" in message
+
+
+def test_a_local_copy_of_cloud_data_is_not_a_law_and_stays_waivable() -> None:
+    """CLD-BAK-01 (a copy kept on the hospital's site) is the standard's, not a law's: a
+    backup outside China fails CLD-DATA-01, which is not waivable."""
+    assert catalog().controls["CLD-BAK-01"].legal_minimum is None
+    assert judge(waiver("CLD-BAK-01"), finding("CLD-BAK-01", "/backup/offsite/placement")) == (
+        "waived", "")
+
+
 # --- life: at most a year from approval, less when the spec says so --------------------------
 
 
@@ -233,3 +267,103 @@ def test_validate_refuses_a_forever_waiver_of_log_retention(
     assert "is a legal minimum" in message and "9999-12-31 is more than 365 days" in message
     [retention] = [f for f in data["findings"] if f["control"] == RETENTION]
     assert "Cybersecurity Law of the PRC, art. 21" in retention["message_en"]
+
+
+# --- self-approval: the approver is not a person the finding concerns ------------------------
+
+
+def _conflict_spec(**second: Any) -> dict[str, Any]:
+    """The hybrid-prod spec with the audit administrator entry replaced by ``second``."""
+    spec = copy.deepcopy(SPEC)
+    spec["admins"][1] = {"name": "lina", "role": "audit", **second}
+    return spec
+
+
+def _conflict(spec: dict[str, Any]) -> Finding:
+    """CES-ACL-04 as the check reports the security administrator's second role."""
+    return Finding(control="CES-ACL-04", clause="8.1.4.2 d", severity="high",
+                   checkpoint="spec", pointer="/admins/2/role",
+                   message_zh="王强 同时担任 audit（/admins/1，王强）和 security 管理员",
+                   message_en="王强 holds both the audit (/admins/1, 王强) and the security "
+                              "administrator role")
+
+
+@pytest.mark.parametrize("second", [
+    {"full_name": "王强"}, {"full_name": "Wang Qiang"}, {"full_name": "Qiang Wang"},
+    {"full_name": "wang\u200bqiang"}, {"full_name": "王 强"},
+])
+def test_a_security_administrator_cannot_waive_a_finding_about_himself(
+        second: dict[str, Any]) -> None:
+    spec = _conflict_spec(**second)
+    for approver in ("王强", "wangqiang", "王强 (安全管理员)", FULL_WIDTH):
+        status, message = judge(waiver("CES-ACL-04", "/"), _conflict(spec), spec) \
+            if approver == "王强" else judge(waiver("CES-ACL-04", "/", approver=approver),
+                                            _conflict(spec), spec)
+        assert status == "fail", approver
+        assert (f"approver {approver!r} is a person the finding at /admins/2/role concerns and "
+                "cannot approve a waiver of it; another security administrator must approve"
+                ) in message
+
+
+def test_another_security_administrator_may_approve_the_same_waiver() -> None:
+    spec = _conflict_spec(full_name="王强")
+    spec["admins"].append({"name": "zhaomin", "full_name": "赵敏", "role": "security",
+                           "ssh_public_key": "ssh-ed25519 AAAAother zhaomin@sec"})
+    assert judge(waiver("CES-ACL-04", "/", approver="赵敏"), _conflict(spec), spec) == (
+        "waived", "")
+
+
+def test_a_namesake_with_another_employee_id_is_another_person() -> None:
+    """The approver is looked up as his admin entry: an entry in the finding with a different
+    employee_id is someone else, as CES-ACL-04 itself decides."""
+    spec = _conflict_spec(full_name="王强", employee_id="E002")
+    spec["admins"][2] = {**spec["admins"][2], "employee_id": "E001"}
+    finding_ = Finding(control="CES-ACL-04", clause="8.1.4.2 d", severity="high",
+                       checkpoint="spec", pointer="/admins/0/role",
+                       message_zh="张伟 同时担任 audit（/admins/1，王强）", message_en=
+                       "张伟 holds both the audit (/admins/1, 王强) and the system role")
+    status, message = judge(waiver("CES-ACL-04", "/admins/0"), finding_, spec)
+    assert "is a person the finding" not in message
+    assert status == "waived"
+
+
+def test_an_approver_not_named_in_the_finding_may_approve_it() -> None:
+    """A conflict between the system and audit administrators is the security
+    administrator's to waive (the audit's c9-acl04-ok case)."""
+    spec = _conflict_spec(full_name="张伟")
+    finding_ = Finding(control="CES-ACL-04", clause="8.1.4.2 d", severity="high",
+                       checkpoint="spec", pointer="/admins/1/role",
+                       message_zh="张伟 同时担任 system（/admins/0，张伟）",
+                       message_en="张伟 holds both the system (/admins/0, 张伟) and the audit role")
+    assert judge(waiver("CES-ACL-04", "/"), finding_, spec) == ("waived", "")
+
+
+def test_a_waiver_covering_the_approvers_own_account_finding_is_refused() -> None:
+    """Not only role conflicts: any finding at the approver's own admin entry."""
+    status, message = judge(waiver("CES-ACL-02", "/admins"),
+                            finding("CES-ACL-02", "/admins/2/ssh_public_key"))
+    assert status == "fail" and "another security administrator must approve" in message
+
+
+def test_validate_refuses_the_self_approved_waiver_of_the_audit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit's c9-self-approval: the audit administrator entry carries the security
+    administrator's name and the security administrator waives the conflict himself."""
+    monkeypatch.setattr(waivers_module, "current_date", lambda: TODAY)
+    text = (ROOT / "Pulumi.hybrid-prod.yaml").read_text(encoding="utf-8")
+    assert text.count("full_name: 李娜") == 1
+    spec = tmp_path / "Pulumi.self.yaml"
+    spec.write_text(text.replace("full_name: 李娜", "full_name: 王强"), encoding="utf-8")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(yaml.safe_dump({"waivers": [{
+        "control": "CES-ACL-04", "scope": "/", "reason": "temporary", "approver": "王强",
+        "approved": TODAY.isoformat(), "expires": (TODAY + timedelta(days=90)).isoformat()}]},
+        allow_unicode=True), encoding="utf-8")
+    code, out = run("validate", str(spec), "--level", "3", "--waivers", str(waivers),
+                    "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    status = {c["id"]: c["status"] for c in data["controls"]}
+    assert (status["CES-ACL-04"], status[WAIVER_CONTROL]) == ("fail", "fail")
+    [message] = [f["message_en"] for f in data["findings"] if f["control"] == WAIVER_CONTROL]
+    assert "another security administrator must approve" in message
