@@ -3,8 +3,10 @@
 A record system (HIS, EMR, PACS, LIS, RIS, CIS, NIS) holds medical records or images, sensitive
 personal information under the Personal Information Protection Law (个人信息保护法) art. 28,
 whatever ``data_class`` its spec entry says: the kind of system, a name that names one
-(``pacs-viewer``, ``emr-archive``) and the bucket such a workload writes to all set the floor
-``core``. A label can raise the class, never lower it.
+(``pacs-viewer``, ``emr-archive``), the software its container image runs (``…/orthanc/orthanc``,
+``…/emr/server``), a clinical protocol port it serves (DICOM, HL7) and the bucket such a workload
+writes to all set the floor ``core``. A label can raise the class, never lower it, and renaming
+a workload or calling it ``kind: other`` does not hide what it runs or speaks.
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ from mlps.checks.registry import Problem, Spec, items, register, section
 
 RECORD_KINDS = frozenset({"his", "emr", "pacs", "lis", "ris", "cis", "nis"})
 """Workload kinds that hold medical records or images."""
-RECORD_TOKENS = RECORD_KINDS | {"dicom", "orthanc", "image", "images", "record", "records"}
+RECORD_TOKENS = RECORD_KINDS | {"dicom", "orthanc", "image", "images", "imaging", "radiology",
+                                "record", "records", "medrec", "ehr"}
 """Name parts that show a workload or bucket holds medical records or images."""
+RECORD_SOFTWARE = RECORD_TOKENS | {"dcm4chee", "dcm4che", "conquest", "openemr", "openmrs",
+                                   "gnuhealth", "fhir", "hl7", "mllp"}
+"""Parts of a container image's repository path that show record software."""
+RECORD_PORTS = {104: "DICOM", 11112: "DICOM", 4242: "DICOM (Orthanc)",
+                8042: "Orthanc REST and DICOMweb", 2575: "HL7 MLLP"}
+"""Ports of the clinical protocols record systems speak (IANA DICOM 104 and 11112, HL7 2575)."""
 CORE_ZONES = frozenset({"core", "storage", "application"})
 """Zone kinds core data may live in (application: a cloud layout's internal app zone)."""
 LEGAL_YEARS = {"outpatient_years": 15, "inpatient_years": 30}
@@ -34,14 +43,31 @@ def name_tokens(name: Any) -> set[str]:
     return {t for t in re.split(r"[^a-z0-9]+", str(name).casefold()) if t}
 
 
+def repository_tokens(image: Any) -> set[str]:
+    """The name parts of a container image's repository path: without the registry host (a
+    first component holding a dot or colon, or ``localhost``), the tag and the digest."""
+    if not isinstance(image, str):
+        return set()
+    path = image.split("@", 1)[0]
+    parts = path.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    parts[-1] = parts[-1].split(":", 1)[0]
+    return set().union(*(name_tokens(part) for part in parts))
+
+
 def record_reason(entry: dict[str, Any]) -> str | None:
     """Why a workload or bucket holds medical records regardless of its label, or None."""
     kind = entry.get("kind")
     if isinstance(kind, str) and kind in RECORD_KINDS:
         return f"kind {kind}"
-    hits = sorted(name_tokens(entry.get("name", "")) & RECORD_TOKENS)
-    if hits:
+    if name_tokens(entry.get("name", "")) & RECORD_TOKENS:
         return f"name {entry.get('name')}"
+    if repository_tokens(entry.get("image")) & RECORD_SOFTWARE:
+        return f"image {entry.get('image')}"
+    port = entry.get("port")
+    if isinstance(port, int) and not isinstance(port, bool) and port in RECORD_PORTS:
+        return f"port {port}, {RECORD_PORTS[port]}"
     return None
 
 

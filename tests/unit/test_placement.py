@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlps.checks import REGISTRY
+from mlps.checks import REGISTRY, placement
 from mlps.checks.placement import record_keeping_days, record_reason
 from mlps.controls import catalog
 from mlps.errors import InputError
@@ -340,3 +340,29 @@ def test_core_workload_saying_onprem_in_a_cloud_zone_is_a_finding() -> None:
                            "placement": "onprem", "zone": "cloud-core"}]}
     [(pointer, _, en)] = run("core_data_onprem", spec)
     assert pointer == "/workloads/0/zone" and "cloud zone cloud-core" in en
+
+
+@pytest.mark.parametrize(("image", "tokens"), [
+    ("registry.hospital.local/orthanc/orthanc:1.12.5", {"orthanc"}),
+    ("images.hospital.local:5000/portal/registration:2.4.0", {"portal", "registration"}),
+    ("localhost/emr/server@sha256:abc", {"emr", "server"}),
+    ("dcm4che/dcm4chee-arc-psql:5.31.0", {"dcm4che", "dcm4chee", "arc", "psql"}),
+    (None, set()),
+])
+def test_repository_tokens_leave_out_registry_tag_and_digest(image: object, tokens: set[str]) -> None:
+    assert placement.repository_tokens(image) == tokens
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    ({"name": "viewer", "kind": "other", "image": "r.local/orthanc/orthanc:1"},
+     "image r.local/orthanc/orthanc:1"),
+    ({"name": "viewer", "kind": "other", "port": 104}, "port 104, DICOM"),
+    ({"name": "viewer", "kind": "other", "port": 105}, None),
+    ({"name": "viewer", "kind": "other", "port": 2575}, "port 2575, HL7 MLLP"),
+    ({"name": "viewer", "kind": "other", "port": True}, None),
+    ({"name": "medrec", "kind": "other"}, "name medrec"),
+    ({"name": "portal", "kind": "portal", "image": "images.local/portal/web:1", "port": 8443}, None),
+])
+def test_what_a_workload_runs_or_speaks_shows_a_record_system(entry: dict[str, object],
+                                                              reason: str | None) -> None:
+    assert placement.record_reason(entry) == reason
