@@ -203,15 +203,26 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
       for change in ({"type": "ingress"}, {"policy": "accept"}, {"ipProtocol": "tcp"},
                      {"cidrIp": "10.0.0.0/8"})],
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0"})],
-     [("x", "ABS-ACL-03", "security group rule x opens management port(s) "
-                          "[22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250] to 0.0.0.0/0")]),
+     [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) SSH (tcp 22), Telnet (tcp 23), "
+                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 48 more to 0.0.0.0/0")]),
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "ipv6CidrIp": "::/0",
                                             "portRange": "-1/-1"})],
-     [("x", "ABS-ACL-03", "security group rule x opens management port(s) "
-                          "[22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250] to 0.0.0.0/0")]),
+     [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) SSH (tcp 22), Telnet (tcp 23), "
+                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 48 more to 0.0.0.0/0")]),
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
                                             "portRange": "6443"})],
-     [("x", "ABS-ACL-03", "security group rule x opens management port(s) [6443] to 0.0.0.0/0")]),
+     [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) Kubernetes API "
+                          "(tcp 6443) to 0.0.0.0/0")]),
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
+                                            "portRange": "3389/3389", "ipProtocol": "udp"})],
+     [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) RDP (udp 3389) to "
+                          "0.0.0.0/0")]),
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
+                                            "portRange": "2375/2380", "ipProtocol": "tcp"})],
+     [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) Docker API (tcp "
+                          "2375-2376), etcd (tcp 2379-2380) to 0.0.0.0/0")]),
+    ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
+                                            "portRange": "22/22", "ipProtocol": "udp"})], []),
     *[("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
                                               "portRange": "22/22", **change})], [])
       for change in ({"type": "egress"}, {"policy": "drop"}, {"cidrIp": "10.0.0.0/8"})],

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 from mlps.checks import network
+from mlps.checks.admin import ADMIN_PORTS
 from mlps.controls import LEVELS, catalog
 from mlps.errors import InputError
 from mlps.resources import load_schema
@@ -110,7 +111,8 @@ NAMED_LIMITS = {
 }
 # plan policies: policy -> limit
 LOG_STORE_DAYS = 180  # log_retention: CSL art. 21 (3)
-MANAGEMENT_PORTS = (22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250)  # no_public_mgmt_ports:
+LEGAL_ADMIN_PORTS = (("tcp", 22), ("tcp", 23), ("tcp", 3389), ("tcp", 5900), ("tcp", 5985),
+                     ("tcp", 6443), ("tcp", 2379), ("tcp", 10250))  # no_public_mgmt_ports: at least these
 # SSH, telnet, RDP, VNC, WinRM (http, https), kube-apiserver, etcd, kubelet
 
 
@@ -443,11 +445,12 @@ def store(days: int) -> Any:
     return PlanResource("alicloud:log/store:Store", "s", "urn:s", {"retentionPeriod": days})
 
 
-def rule(port_range: str) -> Any:
+def rule(port_range: str, protocol: str = "tcp") -> Any:
     from policy.policies import PlanResource
 
     return PlanResource("alicloud:ecs/securityGroupRule:SecurityGroupRule", "r", "urn:r",
-                        {"type": "ingress", "cidrIp": "0.0.0.0/0", "portRange": port_range})
+                        {"type": "ingress", "cidrIp": "0.0.0.0/0", "portRange": port_range,
+                         "ipProtocol": protocol})
 
 
 @pytest.mark.parametrize("level", ALL)
@@ -460,25 +463,32 @@ def test_log_store_retention_limit(level: int) -> None:
     assert policy.enforcement(level) == ("mandatory" if level in (3, 4) else "advisory")
 
 
-@pytest.mark.parametrize("port", MANAGEMENT_PORTS)
-def test_management_port_open_to_the_world_fails_its_neighbours_pass(port: int) -> None:
+def _administrative(port: int, protocol: str) -> bool:
+    return any(a.protocol == protocol and a.first <= port <= a.last for a in ADMIN_PORTS)
+
+
+@pytest.mark.parametrize("admin", ADMIN_PORTS, ids=lambda a: f"{a.protocol}-{a.first}")
+def test_administrative_port_open_to_the_world_fails_its_neighbours_pass(admin: Any) -> None:
     policy = policies()["no_public_mgmt_ports"]
-    managed = set(MANAGEMENT_PORTS)
-    assert list(policy.run(graph([rule(f"{port}/{port}")], 3)))
-    assert list(policy.run(graph([rule(f"{port - 5}/{port}")], 3)))
-    assert list(policy.run(graph([rule(f"{port}/{port + 5}")], 3)))
-    for near in (port - 1, port + 1):
-        if near not in managed:
-            assert list(policy.run(graph([rule(f"{near}/{near}")], 3))) == [], near
-    previous = max((p for p in managed if p < port), default=0)
-    if previous + 1 < port:  # the widest range that ends just below the port
-        assert list(policy.run(graph([rule(f"{previous + 1}/{port - 1}")], 3))) == []
+    for port in (admin.first, admin.last):
+        for protocol in (admin.protocol, "all"):
+            [(_res, (control, message))] = list(policy.run(graph([rule(f"{port}/{port}", protocol)], 3)))
+            assert control == "ABS-ACL-03" and admin.label() in message
+    assert list(policy.run(graph([rule(f"{admin.first - 5}/{admin.first}", admin.protocol)], 3)))
+    assert list(policy.run(graph([rule(f"{admin.last}/{admin.last + 5}", admin.protocol)], 3)))
+    for near in (admin.first - 1, admin.last + 1):
+        if not _administrative(near, admin.protocol):
+            assert list(policy.run(graph([rule(f"{near}/{near}", admin.protocol)], 3))) == [], near
+    other = "udp" if admin.protocol == "tcp" else "tcp"
+    if not _administrative(admin.first, other):  # the same number over the other protocol
+        assert list(policy.run(graph([rule(f"{admin.first}/{admin.first}", other)], 3))) == []
 
 
-def test_management_port_list_is_the_legal_one() -> None:
+def test_plan_and_spec_judge_one_list_of_administrative_ports() -> None:
     from policy.policies.alicloud import ecs_security_group_rule, log_store
 
-    assert set(ecs_security_group_rule.MANAGEMENT_PORTS) == set(MANAGEMENT_PORTS)
+    assert ecs_security_group_rule.ADMIN_PORTS is ADMIN_PORTS
+    assert {(a.protocol, a.first) for a in ADMIN_PORTS} >= {(p, n) for p, n in LEGAL_ADMIN_PORTS}
     assert log_store.MIN_RETENTION_DAYS == LOG_STORE_DAYS
 
 

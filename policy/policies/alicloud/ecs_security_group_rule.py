@@ -1,13 +1,18 @@
-"""alicloud:ecs/securityGroupRule:SecurityGroupRule — no management port open to the world."""
+"""alicloud:ecs/securityGroupRule:SecurityGroupRule — no administrative port open to the world.
+
+The administrative services are the spec check's own list (``ADMIN_PORTS`` of
+:mod:`mlps.checks.admin`, documented in SMC-CEN-02), compared by protocol and port range.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlps.checks.admin import ADMIN_PORTS
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
-MANAGEMENT_PORTS = (22, 23, 3389, 5900, 5985, 5986, 6443, 2379, 10250)
 ANYWHERE = ("0.0.0.0/0", "::/0")
+SHOWN = 3  # administrative services named in one message; the rest are counted
 
 
 def _ports(port_range: str) -> range:
@@ -25,18 +30,24 @@ def _check(rule: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     if p.get("cidrIp") not in ANYWHERE and p.get("ipv6CidrIp") not in ANYWHERE:
         return
     ports = _ports(str(p.get("portRange") or "-1/-1"))
-    exposed = [port for port in MANAGEMENT_PORTS if port in ports]
+    protocol = str(p.get("ipProtocol") or "all").lower()
+    protocols = {"tcp", "udp"} if protocol == "all" else {protocol}
+    exposed = [a.label() for a in ADMIN_PORTS
+               if a.protocol in protocols and a.first <= ports[-1] and ports[0] <= a.last]
     if exposed:
+        named = ", ".join(exposed[:SHOWN]) + (f" and {len(exposed) - SHOWN} more"
+                                              if len(exposed) > SHOWN else "")
         yield (
             "ABS-ACL-03",
-            f"security group rule {rule.name} opens management port(s) {exposed} to 0.0.0.0/0",
+            f"security group rule {rule.name} opens administrative port(s) {named} to 0.0.0.0/0",
         )
 
 
 NO_PUBLIC_MGMT_PORTS = PlanPolicy(
     name="no_public_mgmt_ports",
     description=(
-        "No security group rule opens SSH, RDP, VNC, WinRM, kube-apiserver, etcd or kubelet to 0.0.0.0/0."
+        "No security group rule opens an administrative service (SSH, RDP, VNC, WinRM, database "
+        "administration, kube-apiserver, etcd, kubelet …: SMC-CEN-02's list) to 0.0.0.0/0."
     ),
     controls=("ABS-ACL-03",),
     levels=(2, 3, 4),
