@@ -20,8 +20,20 @@ PLAYBOOKS = PROJECT_DIR / "playbooks"
 
 
 @dataclass(frozen=True)
+class Service:
+    """A port a role's hosts serve to other hosts, and which hosts are its clients."""
+
+    service: str
+    protocol: str
+    port: int
+    variable: str
+    clients: tuple[str, ...]
+    """Role groups whose hosts connect; ``every_host`` for all of them."""
+
+
+@dataclass(frozen=True)
 class Role:
-    """One role of the collection: its inventory group, plays and verify entry."""
+    """One role of the collection: its inventory group, plays, verify entry and services."""
 
     name: str
     hosts: str
@@ -29,6 +41,7 @@ class Role:
     verify: str
     site: str
     check: str
+    serves: tuple[Service, ...] = ()
 
 
 @cache
@@ -37,8 +50,19 @@ def roles() -> tuple[Role, ...]:
     data = yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8"))
     return tuple(
         Role(name=r["name"], hosts=r.get("hosts", r["name"]), every_host=bool(r.get("every_host")),
-             verify=r["verify"], site=r["site"], check=r["check"])
+             verify=r["verify"], site=r["site"], check=r["check"],
+             serves=tuple(Service(s["service"], s["protocol"], int(s["port"]), s["variable"],
+                                  tuple(s["clients"])) for s in r.get("serves", ())))
         for r in data["roles"])
+
+
+def service(role: str, name: str) -> Service:
+    """The service ``name`` of ``role`` (KeyError when the list has none)."""
+    for r in roles():
+        for s in r.serves:
+            if r.name == role and s.service == name:
+                return s
+    raise KeyError(f"{role} serves no {name}")
 
 
 @cache

@@ -98,3 +98,48 @@ def test_check_reports_a_stale_playbook(tmp_path: Path, monkeypatch: pytest.Monk
     assert role_list.main(["--write"]) == 0 and role_list.main(["--check"]) == 0
     assert "k8s_nod\n" not in (tmp_path / "verify.yml").read_text()
     assert role_list.main([]) == 2
+
+
+def test_each_served_port_is_the_default_of_the_role_variable_that_sets_it() -> None:
+    served = [(r.name, s) for r in roles() for s in r.serves]
+    assert {(name, s.service) for name, s in served} >= {("log_audit_server", "relp-tls"),
+                                                         ("object_storage", "s3")}
+    for name, s in served:
+        specs = yaml.safe_load((ROOT / "roles" / name / "meta" / "argument_specs.yml").read_text())
+        options = specs["argument_specs"]["main"]["options"]
+        assert options[s.variable]["default"] == s.port, (name, s.variable)
+        assert set(s.clients) <= set(names()) | {"every_host"}, (name, s.clients)
+
+
+def test_role_flows_go_from_each_client_zone_to_each_server_zone() -> None:
+    from mlps.role_flows import RoleFlow, role_flows
+
+    flows = role_flows([("mgmt", ("log_audit_server",)), ("cloud", ("bastion",)),
+                        ("core", ("k8s_node",)), ("storage", ("object_storage",))])
+    relp = role_list.service("log_audit_server", "relp-tls")
+    s3 = role_list.service("object_storage", "s3")
+    assert {(f.source, f.zone, f.port) for f in flows} == {
+        (zone, "mgmt", relp.port) for zone in ("mgmt", "cloud", "core", "storage")} | {
+        ("core", "storage", s3.port)}
+    assert flows == sorted(set(flows)) and all(isinstance(f, RoleFlow) for f in flows)
+    assert role_flows([("core", ("k8s_node",))]) == []  # no server: nothing to reach
+    with pytest.raises(KeyError):
+        role_list.service("log_audit_server", "s3")
+
+
+def test_cloud_security_groups_admit_what_the_roles_need() -> None:
+    from stacks.components.network_zones import zone_rules
+    from stacks.model import environment
+
+    spec = yaml.safe_load((ROOT / "Pulumi.hybrid-prod.yaml").read_text(encoding="utf-8"))
+    env = environment(spec["config"]["mlps:environment"])
+    rules = zone_rules(env, env.zones_at("cloud"))
+    logs = env.zone("mgmt").cidr
+    relp = role_list.service("log_audit_server", "relp-tls").port
+    # the cloud bastion and the cloud cluster's nodes forward their records to the audit servers
+    assert {(r.zone, r.direction, r.port, r.cidr) for r in rules if r.port == relp} == {
+        ("cloud-mgmt", "egress", relp, logs), ("dmz", "egress", relp, logs)}
+    # nothing else is opened out of the DMZ, and nothing of the roles on-prem gets a cloud rule
+    assert {(r.zone, r.direction) for r in rules} == {
+        ("cloud-mgmt", "egress"), ("cloud-mgmt", "ingress"), ("dmz", "egress"), ("dmz", "ingress")}
+    assert [r.port for r in rules if r.zone == "dmz" and r.direction == "egress"] == [relp]

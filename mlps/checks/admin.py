@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlps.checks.registry import Problem, Spec, items, register, section
+from mlps.roles import roles
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,10 @@ ADMIN_PORTS: tuple[AdminPort, ...] = (
 )
 """Administrative services, by protocol and port range (documented in SMC-CEN-02)."""
 
-ROLE_SERVICE_PORTS: dict[str, tuple[int, ...]] = {"object_storage": (8333,),
-                                                   "log_audit_server": (2514,)}
-"""Client-facing service ports of host roles (the roles' defaults: object_storage_s3_port,
-log_audit_server_port); cluster-internal and administrative ports are not listed."""
+ROLE_SERVICE_PORTS: dict[str, tuple[int, ...]] = {
+    role.name: tuple(s.port for s in role.serves if s.protocol == "tcp") for role in roles()}
+"""Client-facing TCP service ports of host roles (``serves`` in ``mlps/roles.yaml``: object
+storage S3, log audit RELP/TLS); cluster-internal and administrative ports are not listed."""
 
 SERVER_KINDS = ("core", "storage", "dmz", "edge", "application")
 BASTION_ONLY_KINDS = ("core", "storage")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlps.roles import service
 from stacks.model import Environment, Workload, Zone
 
 UID = 10001
@@ -14,7 +15,7 @@ LABEL_KIND = "mlps.dev/namespace-kind"
 LABEL_DATA = "mlps.dev/data-class"
 LABEL_APP = "app.kubernetes.io/name"
 DNS_PORT = 53
-RELP_PORT = 2514
+RELP_PORT = service("log_audit_server", "relp-tls").port
 
 
 def service_port(workload: Workload) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from mlps.role_flows import role_flows
 from stacks.model import Environment, Zone
 from stacks.providers.base import CloudNetwork, CloudProvider, SecurityRule
 
@@ -13,18 +14,33 @@ INTERNET = "0.0.0.0/0"
 
 
 def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
-    """Ingress rules for each flow into a cloud zone, egress rules for each flow out of one."""
+    """Ingress rules for each flow into a cloud zone, egress rules for each flow out of one: the
+    spec's flows, then the flows the roles' services need (:func:`mlps.role_flows.role_flows`)
+    that the spec does not already open, counting the cluster nodes in the zones of cloud
+    workloads as hosts (they forward their logs like every host)."""
     here = {z.name for z in zones}
     rules: list[SecurityRule] = []
+    opened: set[tuple[str, str, str, int]] = set()
+
+    def admit(source: str, zone: Zone, protocol: str, port: int, why: str) -> None:
+        cidr = INTERNET if source == "internet" else env.zone(source).cidr
+        opened.add((source, zone.name, protocol, port))
+        if zone.name in here:
+            rules.append(SecurityRule(zone.name, "ingress", protocol, port, cidr, why))
+        if source in here:
+            rules.append(SecurityRule(source, "egress", protocol, port, zone.cidr, why))
+
     for zone in env.zones:
         for flow in zone.ingress:
-            cidr = INTERNET if flow.source == "internet" else env.zone(flow.source).cidr
             for port in flow.ports:
-                why = flow.description or f"{flow.source} to {zone.name}"
-                if zone.name in here:
-                    rules.append(SecurityRule(zone.name, "ingress", flow.protocol, port, cidr, why))
-                if flow.source in here:
-                    rules.append(SecurityRule(flow.source, "egress", flow.protocol, port, zone.cidr, why))
+                admit(flow.source, zone, flow.protocol, port,
+                      flow.description or f"{flow.source} to {zone.name}")
+    # a cloud cluster's nodes run in the zones of its workloads and ship their logs too
+    placed: list[tuple[str, tuple[str, ...]]] = [(h.zone, h.roles) for h in env.hosts]
+    placed += [(w.zone, ()) for w in env.workloads if w.zone in here]
+    for need in role_flows(placed):
+        if (need.source, need.zone, need.protocol, need.port) not in opened:
+            admit(need.source, env.zone(need.zone), need.protocol, need.port, need.why)
     return rules
 
 
