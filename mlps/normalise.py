@@ -109,18 +109,26 @@ CONFUSABLES: dict[str, str] = {
     **dict(zip("\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
                "\u03bf\u03bd\u03b9",
                "ABEZHIKMNOPTYXovi", strict=True)),
+    # Latin small capitals and the dotless i.
+    **dict(zip("\u1d00\u0299\u1d04\u1d05\u1d07\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d\u0274"
+               "\u1d0f\u1d18\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u028f\u1d22\u0131",
+               "abcdeghijklmnoprstuvwyzi", strict=True)),
 }
 """Cyrillic and Greek letters that look like a Latin letter, read as that letter by ``fold``
-(``Zh\u0430ng`` with a Cyrillic a is ``zhang``). A short table of look-alikes, not Unicode TR39."""
+(``Zh\u0430ng`` with a Cyrillic a is ``zhang``), and Latin small capitals and the dotless i read as
+their letter. A short table of look-alikes, not Unicode TR39."""
 
 _CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters by category that print as nothing."""
 
 
 def _visible(text: Any) -> str:
     """NFKC, look-alike letters read as Latin (``CONFUSABLES``), control and format characters
     (zero-width, bidi) dropped; whitespace kept."""
     norm = unicodedata.normalize("NFKC", str(text)).translate(_CONFUSABLE_TABLE)
-    return "".join(c for c in norm if c.isspace() or unicodedata.category(c) not in ("Cf", "Cc"))
+    return "".join(c for c in norm if c.isspace() or (
+        unicodedata.category(c) not in ("Cf", "Cc") and c not in _FILLERS))
 
 
 def fold(text: Any) -> str:
@@ -209,7 +217,16 @@ _ROLE_WORDS = re.compile(
 """A bracketed part made only of these words (``（系统）``, ``(security admin)``, ``(2)``) is a
 role or account label, not a form of the name."""
 _TITLE_BEFORE = re.compile(r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|professor)(?:\.\s*|\s+))+", re.IGNORECASE)
-_TITLE_AFTER = re.compile(r"(?<=[\u3400-\u9fff])\s*(?:先生|女士|小姐|老师|医生)$")
+_TITLE_AFTER = re.compile(
+    r"(?<=[\u3400-\u9fff])\s*(?:先生|女士|小姐|老师|医生|工程师|主任|科长|处长|部长|经理)$")
+_DEGREE_AFTER = re.compile(r"(?<=[A-Za-z])\s*,?\s*(?:md|phd|rn|mph|msc|bsc|mba|jr|sr)\.?$",
+                           re.IGNORECASE)
+_PARTS = re.compile(r"\s*(?:[/|\\、;\u2013\u2014_]|-)\s*|(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])")
+"""Where a written name (after NFKC, so full-width forms are ASCII) splits into parts: a slash,
+bar, dash, underscore or semicolon, or a space beside a hanzi (``张伟/系统管理员``, ``信息科 张伟``,
+``zhangwei-sec``)."""
+_TONE_DIGIT = re.compile(r"(?<=[A-Za-z])[1-5](?=[\s.\-]|$)")
+"""A tone number after a pinyin syllable (``Zhang1 Wei3``)."""
 _HAN = r"[\u3400-\u9fff][\u3400-\u9fff·\s]*[\u3400-\u9fff]"
 _LATIN = r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f\s.'·-]*?"
 _HANZI_LATIN = re.compile(
@@ -221,8 +238,8 @@ def _untitled(text: str) -> str:
     """``text`` without a title before it (Mr, Mrs, Ms, Miss, Mx, Dr, Prof) or an honorific after
     a hanzi name (先生, 女士, 小姐, 老师, 医生), unless nothing else would be left; ``SURNAME, Given``
     becomes ``SURNAME Given``."""
-    text = text.strip()
-    for pattern in (_TITLE_BEFORE, _TITLE_AFTER):
+    text = _TONE_DIGIT.sub("", text.strip())
+    for pattern in (_TITLE_BEFORE, _TITLE_AFTER, _DEGREE_AFTER):
         rest = pattern.sub("", text).strip()
         if any(c.isalnum() for c in rest):
             text = rest
@@ -251,6 +268,12 @@ def name_forms(value: Any) -> list[tuple[str, bool]]:
     if not any(c.isalnum() for c in outside):
         outside, extra = (extra[0], extra[1:]) if extra else (text, [])
     main = _untitled(outside)
+    parts = [p for p in _PARTS.split(main) if any(c.isalnum() for c in p)]
+    named = [_untitled(p) for p in parts if not _ROLE_WORDS.match(_letters(p))]
+    if len(parts) > 1 and named:  # role words dropped; the other parts each a further form
+        main = " ".join(named)
+        if len(named) > 1 and not _HANZI_LATIN.match(main):
+            extra = [p for p in named if sum("\u3400" <= c <= "\u9fff" for c in p) > 1] + extra
     forms = [(main, True)]
     both = _HANZI_LATIN.match(main)
     if both:
@@ -449,4 +472,38 @@ or legal form.
     text = _visible(name).casefold().translate(_TRADITIONAL)
     parts = [_BRACKETED.sub(" ", text), *_BRACKETED.findall(text)]
     keys = {_carrier_of(p) for p in parts} - {""}
-    return keys.pop() or folded if len(keys) == 1 else folded
+    if len(keys) == 1 and None not in keys:
+        return keys.pop() or folded
+    return _carrier_within(text) or folded
+
+
+_CONTAINED_HANZI: dict[str, str] = {
+    "电信": "china-telecom", "天翼": "china-telecom", "联通": "china-unicom",
+    "联合网络通信": "china-unicom", "网通": "china-unicom", "移动": "china-mobile",
+    "铁通": "china-mobile", "广电": "china-broadnet"}
+"""Hanzi marks that name a national carrier wherever they stand in a name (``萧山电信``,
+``中国电信义乌分公司``, ``移动云``)."""
+_CONTAINED_LATIN = re.compile(
+    r"\b(?:(?P<t>china\s*telecom|chinanet|cn2|ctcc|ctg)|(?P<u>china\s*unicom|unicom|cucc)"
+    r"|(?P<m>china\s*mobile|cmcc)|(?P<b>china\s*broadnet|cbn))\b")
+_CONTAINED_KEYS = {"t": "china-telecom", "u": "china-unicom", "m": "china-mobile", "b": "china-broadnet"}
+_NOT_MAINLAND = ("中华电信", "香港", "澳门", "台湾", "chunghwa", "hongkong", "macau", "macao",
+                 "taiwan")
+"""Carriers outside the mainland, whose names may hold a mainland carrier's mark (香港移动通讯):
+other companies, never read as one of the four."""
+
+
+def _carrier_within(text: str) -> str | None:
+    """The one national carrier whose marks a name holds among other words (an unlisted city or
+    district, a department, a product: ``China Telecom (CN2 GIA)``), or None when it holds
+    none, marks of two carriers, an independent operator's mark or an outside carrier's name."""
+    joined = "".join(c for c in text if c.isalnum())
+    words = re.findall(r"[a-z0-9]+", text)
+    if any(m in joined for m in _NOT_MAINLAND) or any(
+            m in joined if not m.isascii() or len(m) > 5 else m in words
+            for marks in _INDEPENDENT.values() for m in marks):
+        return None
+    found = {key for mark, key in _CONTAINED_HANZI.items() if mark in joined}
+    found |= {_CONTAINED_KEYS[g] for m in _CONTAINED_LATIN.finditer(text)
+              for g, v in m.groupdict().items() if v}
+    return found.pop() if len(found) == 1 else None

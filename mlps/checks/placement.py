@@ -22,10 +22,12 @@ RECORD_KINDS = frozenset({"his", "emr", "pacs", "lis", "ris", "cis", "nis"})
 RECORD_TOKENS = RECORD_KINDS | {"dicom", "orthanc", "image", "images", "imaging", "radiology",
                                 "record", "records", "medrec", "ehr"}
 """Name parts that show a workload or bucket holds medical records or images."""
-RECORD_SOFTWARE = RECORD_TOKENS | {"dcm4chee", "dcm4che", "conquest", "openemr", "openmrs",
-                                   "gnuhealth", "fhir", "hl7", "mllp"}
-"""Parts of a container image's repository path that show record software."""
-RECORD_PORTS = {104: "DICOM", 11112: "DICOM", 4242: "DICOM (Orthanc)",
+RECORD_SOFTWARE = RECORD_KINDS | {"dicom", "orthanc", "dcm4chee", "dcm4che", "conquest", "openemr",
+                                  "openmrs", "gnuhealth", "openelis", "mirth", "fhir", "hl7", "mllp",
+                                  "medrec", "ehr", "radiology"}
+"""Parts of a container image's repository path that show record software (not the generic
+``image`` or ``record``: ``tools/image-resizer`` is no imaging system)."""
+RECORD_PORTS = {104: "DICOM", 11112: "DICOM", 2762: "DICOM over TLS", 4242: "DICOM (Orthanc)",
                 8042: "Orthanc REST and DICOMweb", 2575: "HL7 MLLP"}
 """Ports of the clinical protocols record systems speak (IANA DICOM 104 and 11112, HL7 2575)."""
 CORE_ZONES = frozenset({"core", "storage", "application"})
@@ -39,8 +41,10 @@ LAW_RECORDS_EN = "Medical Record Management Rules for Medical Institutions (2013
 
 
 def name_tokens(name: Any) -> set[str]:
-    """The parts of a name split at anything not a letter or digit."""
-    return {t for t in re.split(r"[^a-z0-9]+", str(name).casefold()) if t}
+    """The parts of a name split at anything not a letter or digit, a trailing number or version
+    dropped (``pacs2``, ``emrv3`` name a PACS and an EMR)."""
+    parts = re.split(r"[^a-z0-9]+", str(name).casefold())
+    return {re.sub(r"(?<=[a-z])v?[0-9]+$", "", t) for t in parts if t}
 
 
 def repository_tokens(image: Any) -> set[str]:

@@ -229,3 +229,37 @@ def test_one_normaliser_for_checks_waivers_and_inventory() -> None:
     from mlps.checks import logs, network
     from stacks import inventory
     assert waivers.fold is logs.fold is network.fold is inventory.fold is fold
+
+
+@pytest.mark.parametrize("written", [
+    "张伟/系统管理员", "张伟 系统管理员", "张伟-信息科", "信息科 张伟", "张伟工程师", "张伟；安全",
+    "Zhang Wei, MD", "zhangwei-sec", "Zhang1 Wei3", "Z\u029cang Wei", "Zhang We\u0131", "张\u3164伟",
+])
+def test_a_name_with_a_role_department_title_tone_or_look_alike_is_still_the_name(written: str) -> None:
+    assert same_person_name(written, "张伟")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("李娜/信息科", "王强/信息科"), ("信息科 李娜", "信息科 王强"), ("张伟工程师", "李娜工程师"),
+    ("Zhang6 Wei", "张伟"), ("Zhang-Wei", "Wei"), ("张 Wei", "张"),
+])
+def test_a_shared_department_role_or_one_syllable_does_not_make_one_person(a: str, b: str) -> None:
+    assert not same_person_name(a, b)
+
+
+@pytest.mark.parametrize(("written", "carrier"), [
+    ("中国电信义乌分公司", "china-telecom"), ("萧山电信", "china-telecom"),
+    ("中国电信杭州市萧山区分公司", "china-telecom"), ("China Telecom Yiwu", "china-telecom"),
+    ("China Telecom (CN2 GIA)", "china-telecom"), ("中国电信政企客户部", "china-telecom"),
+    ("CTCC-ZJ", "china-telecom"), ("天翼云", "china-telecom"), ("CTG", "china-telecom"),
+    ("移动云", "china-mobile"), ("联通云", "china-unicom"), ("中国联通政企", "china-unicom"),
+])
+def test_a_carrier_among_other_words_is_that_carrier(written: str, carrier: str) -> None:
+    assert carrier_key(written) == carrier
+
+
+@pytest.mark.parametrize("written", ["中华电信", "香港移动通讯", "鹏博士电信传媒", "中国电信 中国联通",
+                                     "Pacific Telecom", "Telecom Italia Sparkle"])
+def test_outside_independent_or_mixed_names_are_no_national_carrier(written: str) -> None:
+    assert carrier_key(written) not in ("china-telecom", "china-unicom", "china-mobile",
+                                        "china-broadnet")

@@ -362,6 +362,11 @@ def test_repository_tokens_leave_out_registry_tag_and_digest(image: object, toke
     ({"name": "viewer", "kind": "other", "port": True}, None),
     ({"name": "medrec", "kind": "other"}, "name medrec"),
     ({"name": "portal", "kind": "portal", "image": "images.local/portal/web:1", "port": 8443}, None),
+    ({"name": "avatar-resizer", "kind": "other", "image": "r.local/tools/image-resizer:1.0"}, None),
+    ({"name": "viewer", "kind": "other", "port": 2762}, "port 2762, DICOM over TLS"),
+    ({"name": "pacs2", "kind": "other"}, "name pacs2"),
+    ({"name": "emrv3", "kind": "other"}, "name emrv3"),
+    ({"name": "k8s-dashboard", "kind": "other"}, None),
 ])
 def test_what_a_workload_runs_or_speaks_shows_a_record_system(entry: dict[str, object],
                                                               reason: str | None) -> None:
