@@ -55,6 +55,7 @@ ADMIN_PORTS: tuple[AdminPort, ...] = (
     AdminPort("rexec/rlogin/rsh", "tcp", 512, 514),
     AdminPort("IPMI (RMCP)", "udp", 623, 623),
     AdminPort("IPMI (RMCP)", "tcp", 623, 623),
+    AdminPort("NETCONF over SSH (routers, switches)", "tcp", 830, 830),
     AdminPort("Oracle Enterprise Manager (DB Control)", "tcp", 1158, 1158),
     AdminPort("Microsoft SQL Server", "tcp", 1433, 1433),
     AdminPort("Microsoft SQL Server browser", "udp", 1434, 1434),
@@ -80,6 +81,7 @@ ADMIN_PORTS: tuple[AdminPort, ...] = (
     AdminPort("WinRM", "tcp", 5985, 5986),
     AdminPort("X11", "tcp", 6000, 6063),
     AdminPort("Redis", "tcp", 6379, 6379),
+    AdminPort("NETCONF over TLS", "tcp", 6513, 6513),
     AdminPort("Kubernetes API", "tcp", 6443, 6443),
     AdminPort("WebLogic administration", "tcp", 7001, 7002),
     AdminPort("Proxmox VE", "tcp", 8006, 8006),
@@ -120,8 +122,8 @@ def _port_ranges(flow: dict[str, Any]) -> list[tuple[int, int]]:
         if isinstance(port, int):
             out.append((port, port))
         elif isinstance(port, str):
-            first, _, last = port.partition("-")
-            if first.strip().isdigit() and (last or first).strip().isdigit():
+            first, _, last = (part.strip() for part in port.partition("-"))
+            if all(p.isascii() and p.isdigit() for p in (first, last or first)):  # not '²' or '٣'
                 low, high = int(first), int(last or first)
                 out.append((min(low, high), max(low, high)))
     return out

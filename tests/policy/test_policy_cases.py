@@ -204,11 +204,11 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
                      {"cidrIp": "10.0.0.0/8"})],
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0"})],
      [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) SSH (tcp 22), Telnet (tcp 23), "
-                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 48 more to 0.0.0.0/0")]),
+                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 50 more to 0.0.0.0/0")]),
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "ipv6CidrIp": "::/0",
                                             "portRange": "-1/-1"})],
      [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) SSH (tcp 22), Telnet (tcp 23), "
-                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 48 more to 0.0.0.0/0")]),
+                          "WMI/DCOM (RPC endpoint mapper) (tcp 135) and 50 more to 0.0.0.0/0")]),
     ("no_public_mgmt_ports", [r(RULE, "x", {"type": "ingress", "cidrIp": "0.0.0.0/0",
                                             "portRange": "6443"})],
      [("x", "ABS-ACL-03", "security group rule x opens administrative port(s) Kubernetes API "

@@ -202,8 +202,10 @@ def test_message_names_the_service_and_what_to_do() -> None:
     (["5890-5899"], []), (["5895-5900"], ["VNC"]), (["5910-5920"], ["VNC"]),
     (["1-1024"], ["SSH", "Telnet", "WMI/DCOM (RPC endpoint mapper)",
                   "NetBIOS session (SMB over NetBIOS)", "SMB (administrative shares, PsExec)",
-                  "rexec/rlogin/rsh", "IPMI (RMCP)"]),
-    (["3389"], ["RDP"]), (["6380-6370"], ["Redis"]), ([True], []), (["x-y"], []),
+                  "rexec/rlogin/rsh", "IPMI (RMCP)", "NETCONF over SSH (routers, switches)"]),
+    (["830"], ["NETCONF over SSH (routers, switches)"]), (["829"], []), (["831"], []),
+    (["3389"], ["RDP"]), (["6380-6370"], ["Redis"]), ([True], []), (["x-y"], []), (["²"], []),
+    (["²²-²³"], []),
 ])
 def test_port_ranges_overlapping_admin_ports(ports: list[Any], hit: list[str]) -> None:
     assert [a.name for a in admin_services({"ports": ports})] == hit
