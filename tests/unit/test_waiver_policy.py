@@ -244,6 +244,17 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+def validated_with(spec: Path, waiver: dict[str, str]) -> dict[str, Any]:
+    """``mlps validate --level 3`` of ``spec`` with one waiver beside it: exit 1, the JSON report."""
+    waivers = spec.parent / "waivers.yaml"
+    waivers.write_text(yaml.safe_dump({"waivers": [waiver]}, allow_unicode=True), encoding="utf-8")
+    code, out = run("validate", str(spec), "--level", "3", "--waivers", str(waivers),
+                    "--format", "json")
+    assert code == 1, out
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
 def test_validate_refuses_a_forever_waiver_of_log_retention(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(waivers_module, "current_date", lambda: TODAY)
@@ -252,15 +263,9 @@ def test_validate_refuses_a_forever_waiver_of_log_retention(
     spec = tmp_path / "Pulumi.short.yaml"
     spec.write_text(text.replace("      retention_days: 180\n", "      retention_days: 90\n"),
                     encoding="utf-8")
-    waivers = tmp_path / "waivers.yaml"
-    waivers.write_text(yaml.safe_dump({"waivers": [{
+    data = validated_with(spec, {
         "control": RETENTION, "scope": "/log_audit", "reason": "disk full",
-        "approver": "王强", "approved": TODAY.isoformat(), "expires": "9999-12-31"}]},
-        allow_unicode=True), encoding="utf-8")
-    code, out = run("validate", str(spec), "--level", "3", "--waivers", str(waivers),
-                    "--format", "json")
-    assert code == 1
-    data = json.loads(out)
+        "approver": "王强", "approved": TODAY.isoformat(), "expires": "9999-12-31"})
     status = {c["id"]: c["status"] for c in data["controls"]}
     assert (status[RETENTION], status[WAIVER_CONTROL]) == ("fail", "fail")
     [message] = [f["message_en"] for f in data["findings"] if f["control"] == WAIVER_CONTROL]
@@ -354,15 +359,9 @@ def test_validate_refuses_the_self_approved_waiver_of_the_audit(
     assert text.count("full_name: 李娜") == 1
     spec = tmp_path / "Pulumi.self.yaml"
     spec.write_text(text.replace("full_name: 李娜", "full_name: 王强"), encoding="utf-8")
-    waivers = tmp_path / "waivers.yaml"
-    waivers.write_text(yaml.safe_dump({"waivers": [{
+    data = validated_with(spec, {
         "control": "CES-ACL-04", "scope": "/", "reason": "temporary", "approver": "王强",
-        "approved": TODAY.isoformat(), "expires": (TODAY + timedelta(days=90)).isoformat()}]},
-        allow_unicode=True), encoding="utf-8")
-    code, out = run("validate", str(spec), "--level", "3", "--waivers", str(waivers),
-                    "--format", "json")
-    assert code == 1
-    data = json.loads(out)
+        "approved": TODAY.isoformat(), "expires": (TODAY + timedelta(days=90)).isoformat()})
     status = {c["id"]: c["status"] for c in data["controls"]}
     assert (status["CES-ACL-04"], status[WAIVER_CONTROL]) == ("fail", "fail")
     [message] = [f["message_en"] for f in data["findings"] if f["control"] == WAIVER_CONTROL]
