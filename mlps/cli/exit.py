@@ -13,7 +13,7 @@ import typer
 from mlps.cli import app
 from mlps.cli.common import EXIT_FINDINGS, EXIT_OK, Command, user_errors
 from mlps.errors import InputError
-from mlps.progress import stderr_console
+from mlps.progress import stderr_console, steps
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -147,8 +147,10 @@ def verify(
         with open(staging / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
             manifest.write(f"{HEADER}\tsource={source_endpoint}\ttarget={target_endpoint}\t"
                            f"buckets={','.join(names)}\n")
-            for name in names:
-                verify_bucket(src, dst, name, source_settings(src, name).lock, manifest, tally)
+            with steps() as step:  # on a terminal only; gone before the result lines
+                for n, name in enumerate(names, 1):
+                    step(f"verifying {name} ({n}/{len(names)}): every version on both sides")
+                    verify_bucket(src, dst, name, source_settings(src, name).lock, manifest, tally)
         digest = hashlib.sha256((staging / MANIFEST).read_bytes()).hexdigest()
         (staging / DIGEST).write_text(f"{digest}  {MANIFEST}\n", encoding="utf-8")
         write_marker(staging, "exit-verify", [MANIFEST, DIGEST])
@@ -190,13 +192,21 @@ def purge(
     src, dst, _ = _clients(source_endpoint, target_endpoint, source_profile, target_profile, names)
     status: dict[str, int] = {}
     with output_dir(out, "exit-purge") as staging, errors(source_endpoint, "purge"):
-        current = {name: check_unchanged(src, dst, checked, name) for name in names}
-        with open(staging / "purge.tsv", "w", encoding="utf-8", newline="\n") as record:
+        lines: list[str] = []
+        with steps() as step, open(staging / "purge.tsv", "w", encoding="utf-8",
+                                   newline="\n") as record:
+            current = {}
             for name in names:
+                step(f"checking {name} against the manifest")
+                current[name] = check_unchanged(src, dst, checked, name)
+            for n, name in enumerate(names, 1):
+                step(f"purging {name} ({n}/{len(names)})")
                 for state, line in purge_bucket(src, checked, name, current[name], record):
                     status[state] = status.get(state, 0) + 1
                     if state in ("locked", "refused"):
-                        print(line)
+                        lines.append(line)
+        for line in lines:
+            print(line)
     print("purge: " + ", ".join(f"{n} {s}" for s, n in sorted(status.items())) + f"; record {out}")
     raise typer.Exit(EXIT_FINDINGS if status.get("locked") or status.get("refused") else EXIT_OK)
 
