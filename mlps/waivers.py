@@ -146,15 +146,16 @@ def _text(value: Any) -> str:
 
 def _same_person(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """One person: the same account, the same employee_id, or (unless both give different
-    employee_ids) names alike in hanzi or pinyin (``same_person_name``)."""
+    employee_ids) full names alike in hanzi or pinyin (``same_person_name``, as CES-ACL-04
+    compares them). Account names are identifiers, compared as written: ``wang-sec`` and
+    ``wang-sys`` may be two people named Wang."""
     if _text(a.get("name")) and fold(a.get("name")) == fold(b.get("name")):
         return True
     id_a, id_b = _text(a.get("employee_id")), _text(b.get("employee_id"))
     if id_a and id_b:
         return fold(id_a) == fold(id_b)
-    names_a = [_text(a.get(k)) for k in ("full_name", "name") if _text(a.get(k))]
-    names_b = [_text(b.get(k)) for k in ("full_name", "name") if _text(b.get(k))]
-    return any(same_person_name(x, y) for x in names_a for y in names_b)
+    name_a, name_b = _text(a.get("full_name")), _text(b.get("full_name"))
+    return bool(name_a and name_b and same_person_name(name_a, name_b))
 
 
 def self_approved(waiver: Waiver, finding: Finding, spec: Mapping[str, Any]) -> str | None:

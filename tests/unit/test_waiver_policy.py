@@ -332,6 +332,22 @@ def test_a_namesake_with_another_employee_id_is_another_person() -> None:
     assert status == "waived"
 
 
+def test_accounts_alike_but_for_their_role_suffix_are_not_one_person() -> None:
+    """Account names are identifiers: wang-sec (王强) may waive a finding about wang-sys (王伟),
+    whose account differs only in its role suffix; with the full names alike he may not."""
+    spec = _conflict_spec(full_name="王伟")
+    spec["admins"][1]["name"] = "wang-sys"
+    spec["admins"][2] = {**spec["admins"][2], "name": "wang-sec"}
+    finding_ = Finding(control="CES-ACL-02", clause="8.1.4.2 b", severity="high",
+                       checkpoint="spec", pointer="/admins/1/ssh_public_key",
+                       message_zh="wang-sys 的密钥", message_en="key of wang-sys")
+    assert judge(waiver("CES-ACL-02", "/admins", approver="wang-sec"), finding_, spec) == (
+        "waived", "")
+    spec["admins"][1]["full_name"] = "王强"
+    status, message = judge(waiver("CES-ACL-02", "/admins", approver="wang-sec"), finding_, spec)
+    assert status == "fail" and "another security administrator must approve" in message
+
+
 def test_an_approver_not_named_in_the_finding_may_approve_it() -> None:
     """A conflict between the system and audit administrators is the security
     administrator's to waive (the audit's c9-acl04-ok case)."""
