@@ -31,8 +31,11 @@ def load_tool() -> ModuleType:
 tool = load_tool()
 
 
+TODAY = dt.date(2026, 6, 15)  # every run judges the store as of this day: no midnight race
+
+
 def day(offset: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=offset)).isoformat()
+    return (TODAY - dt.timedelta(days=offset)).isoformat()
 
 
 @pytest.fixture
@@ -48,6 +51,7 @@ def store(tmp_path: Path) -> tuple[Path, Path]:
 
 def seal(root: Path, manifests: Path, *extra: str) -> int:
     return int(tool.main(["seal", "--root", str(root), "--manifests", str(manifests),
+                          "--today", TODAY.isoformat(),
                           "--retention-days", "180", *extra]))
 
 
@@ -55,7 +59,7 @@ def verify(root: Path, manifests: Path, capsys: pytest.CaptureFixture[str],
            retention: int = 180) -> tuple[int, list[str]]:
     capsys.readouterr()
     rc = tool.main(["verify", "--root", str(root), "--manifests", str(manifests),
-                    "--retention-days", str(retention)])
+                    "--retention-days", str(retention), "--today", TODAY.isoformat()])
     return int(rc), list(json.loads(capsys.readouterr().out)["problems"])
 
 
@@ -114,7 +118,7 @@ def test_compressed_files_still_verify_and_expired_days_go(
     assert (root / "web-1" / f"{day(1)}.log").exists()  # yesterday stays as written
     assert verify(root, manifests, capsys) == (0, [])
     rc = tool.main(["seal", "--root", str(root), "--manifests", str(manifests),
-                    "--retention-days", "2"])
+                    "--retention-days", "2", "--today", TODAY.isoformat()])
     assert rc == 0
     assert not packed.exists()
     assert verify(root, manifests, capsys, retention=2) == (0, [])
