@@ -51,6 +51,12 @@ def _baseline_vars(env: Environment) -> dict[str, Any]:
     time_sync = spec.get("time_sync", {})
     out["baseline_time_sync_enabled"] = time_sync.get("enabled", True)
     out["baseline_time_servers"] = list(time_sync.get("servers", []))
+    # CES-ACL-01 / CES-ACL-04 the named administrators (public keys only; the TOTP secrets are
+    # made on the bastion and never leave it).
+    out["baseline_admins"] = [
+        {k: a[k] for k in ("name", "role", "ssh_public_key", "full_name") if k in a}
+        for a in env.raw.get("admins", [])
+    ]
     controller = spec.get("ssh", {}).get("controller_sources", [])
     if controller:
         # CES-ACL-02: declared, never detected; root by key from these addresses only.
@@ -157,6 +163,10 @@ def inventory(env: Environment) -> dict[str, Any]:
     for host in env.hosts:
         hosts[host.name] = {
             "ansible_host": host.address,
+            # The host's own address in its zone: what the roles put in firewall rules, bind
+            # to and tell peers. A lab connects over another network and changes ansible_host
+            # alone.
+            "mlps_address": host.address,
             "mlps_zone": host.zone,
             "mlps_os": host.os,
         }

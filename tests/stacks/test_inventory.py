@@ -126,3 +126,15 @@ def test_time_sources_and_identities_come_from_the_spec(synthesized: dict[str, S
     identities = inv["object_storage"]["vars"]["object_storage_identities"]
     assert sorted(i["name"] for i in identities) == with_bucket
     assert all(i["grants"][0]["bucket"] for i in identities)
+
+
+@pytest.mark.parametrize("stack", EXAMPLES)
+def test_administrators_and_own_addresses_come_from_the_spec(
+        stack: str, synthesized: dict[str, SynthResult]) -> None:
+    inv = load_inventory(synthesized[stack].files["inventory.yml"])["all"]
+    spec = example(stack).data
+    admins = _plain(inv["children"]["baseline"]["vars"]["baseline_admins"])
+    assert admins == [{k: a[k] for k in ("name", "role", "ssh_public_key", "full_name") if k in a}
+                      for a in spec["admins"]]
+    assert {h: v["mlps_address"] for h, v in inv["hosts"].items()} == {
+        h["name"]: h["address"] for h in spec["hosts"]}
