@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlps.carriers import _CARRIERS, _CITIES, _PROVINCES
 from mlps.checks import REGISTRY
-from mlps.normalise import _CARRIERS, _CITIES, _PROVINCES, CONFUSABLES
+from mlps.normalise import CONFUSABLES
 
 _INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202d", "\u2066"]
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from mlps.carriers import carrier_key
 from mlps.checks.registry import Problem, Spec, items, register, section
-from mlps.normalise import carrier_key, fold, normal_address
+from mlps.normalise import fold, normal_address
 
 SSH_PORT = 22
 

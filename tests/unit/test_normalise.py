@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlps.normalise import CONFUSABLES, SURNAME_READINGS, carrier_key, fold, name_forms, same_person_name
+from mlps.carriers import carrier_key
+from mlps.normalise import CONFUSABLES, SURNAME_READINGS, fold, name_forms, same_person_name
 
 
 @pytest.mark.parametrize(
