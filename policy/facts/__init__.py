@@ -7,7 +7,7 @@ cloud is one more module with a ``facts(graph)`` function and one more entry her
 lacks comes from the one capability vocabulary, ``stacks.capabilities.CAPABILITIES``: for every
 package present, :func:`collect` states each capability it lacks as a
 :class:`~policy.facts.model.Gap` naming the role that stands in (``STAND_INS``). The environment
-policies (``policy/policies/environment.py``) judge only facts, so they live once for every cloud.
+policies (``policy/policies/environment/``) judge only facts, so they live once for every cloud.
 """
 
 from __future__ import annotations

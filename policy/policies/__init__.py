@@ -1,5 +1,5 @@
 """Every plan-time policy, in a fixed order: per resource type (modules mirror the type they
-guard), then the environment policies over the facts of the whole plan (environment.py)."""
+guard), then the environment policies over the facts of the whole plan (environment/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from policy.policies.alicloud import (
     provider,
 )
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
-from policy.policies.environment import EnvironmentPolicy
+from policy.policies.environment.base import EnvironmentPolicy
 from policy.policies.kubernetes import (
     apps_v1_daemonset,
     apps_v1_deployment,

@@ -15,6 +15,9 @@ from policy.facts.alicloud import refuses_plaintext
 from policy.facts.model import Cloud, Facts, Gap, Instance, Subject
 from policy.policies import POLICIES, PlanGraph, PlanResource
 from policy.policies import environment as env
+from policy.policies.environment.audit import AUDIT_TRAIL_DELIVERED
+from policy.policies.environment.gaps import STAND_INS_PRESENT
+from policy.policies.environment.storage import RECORD_BUCKETS_LOCKED
 from stacks.capabilities import Capability
 from stacks.providers.alicloud import tls_only_policy
 
@@ -487,8 +490,8 @@ def _lacking(*capabilities: Capability, roles: tuple[str, ...] = ()) -> Facts:
 
 def test_a_lacking_capability_is_a_finding_naming_the_role_until_a_cloud_host_runs_it() -> None:
     unmet = _lacking(Capability.AUDIT_TRAIL)
-    assert list(env.AUDIT_TRAIL_DELIVERED.check(unmet, 3)) == []
-    assert list(env.STAND_INS_PRESENT.check(unmet, 3)) == [
+    assert list(AUDIT_TRAIL_DELIVERED.check(unmet, 3)) == []
+    assert list(STAND_INS_PRESENT.check(unmet, 3)) == [
         (
             unmet.clouds[0].subject,
             (
@@ -500,11 +503,11 @@ def test_a_lacking_capability_is_a_finding_naming_the_role_until_a_cloud_host_ru
         )
     ]
     met = _lacking(Capability.AUDIT_TRAIL, roles=("log_audit_server",))
-    assert list(env.STAND_INS_PRESENT.check(met, 3)) == []
+    assert list(STAND_INS_PRESENT.check(met, 3)) == []
     locked = _lacking(Capability.OBJECT_LOCK)
     locked.buckets.append(collect(PlanGraph(without({"emr-archive-worm"}))).buckets[1])
     locked.buckets[0] = dataclasses.replace(locked.buckets[0], provider="other")
-    assert [v for _, v in env.RECORD_BUCKETS_LOCKED.check(locked, 3)] == [
+    assert [v for _, v in RECORD_BUCKETS_LOCKED.check(locked, 3)] == [
         (
             "CES-INT-02",
             "bucket emr-archive holds medical records or images (data class core) but other has "
@@ -513,7 +516,7 @@ def test_a_lacking_capability_is_a_finding_naming_the_role_until_a_cloud_host_ru
         )
     ]
     locked.instances.extend(_lacking(roles=("object_storage",)).instances)
-    assert list(env.RECORD_BUCKETS_LOCKED.check(locked, 3)) == []
+    assert list(RECORD_BUCKETS_LOCKED.check(locked, 3)) == []
 
 
 def test_crossguard_runs_an_environment_policy_as_a_stack_policy() -> None:

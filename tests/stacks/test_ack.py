@@ -17,7 +17,7 @@ from mlps.synth.checks import plan_graph
 from mlps.synth.mockrun import EchoMocks, Registration, run_program
 from mlps.synth.run import PROJECT, SynthResult
 from policy.policies import PlanGraph
-from policy.policies.environment import CLUSTER_NETWORK_POLICY_ENFORCED
+from policy.policies.environment.network import CLUSTER_NETWORK_POLICY_ENFORCED
 from stacks.program import build
 from stacks.providers.alicloud import ack_release
 

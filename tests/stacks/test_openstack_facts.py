@@ -20,6 +20,7 @@ from policy.facts import collect
 from policy.facts.openstack import CONTAINER, GROUP, INSTANCE, ORDER, PORT, RULE
 from policy.policies import PlanGraph, PlanResource
 from policy.policies import environment as env
+from policy.policies.environment.gaps import STAND_INS_PRESENT
 from stacks.capabilities import STAND_INS, lacking
 
 Edit = Callable[[list[PlanResource]], list[PlanResource]]
@@ -178,7 +179,7 @@ def test_crossguard_runs_the_openstack_adapter(synthesized: dict[str, SynthResul
 
     graph = _graph(synthesized, _without_role("log_audit_server"))
     reports: list[tuple[str, str | None]] = []
-    policy = to_crossguard(env.STAND_INS_PRESENT, level=3)
+    policy = to_crossguard(STAND_INS_PRESENT, level=3)
     args = StackValidationArgs([Res(x) for x in graph.resources], None)  # type: ignore[arg-type]
     policy.validate(args, lambda message, urn=None: reports.append((message, urn)))  # type: ignore[union-attr]
     cloud = next(r.urn for r in graph.resources if r.type == "pulumi:providers:openstack")

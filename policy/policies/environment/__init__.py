@@ -1,0 +1,26 @@
+"""Environment policies: what the whole plan must contain, judged on neutral facts.
+
+A per-resource policy cannot see what is missing; these can. Each reads the facts every adapter
+of :mod:`policy.facts` found and reports a missing trail, boundary or lock as a finding on the
+resource that should have had it (the cloud, the zone, the bucket). What an environment policy is
+lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`
+and :mod:`.gaps` (a capability the cloud lacks and the role standing in for it).
+"""
+
+from __future__ import annotations
+
+from policy.policies.environment import audit, gaps, network, storage
+
+POLICIES = (
+    audit.AUDIT_TRAIL_DELIVERED,
+    audit.AUDIT_TRAIL_RETENTION,
+    audit.AUDIT_ARCHIVE_PROTECTED,
+    network.ZONE_BOUNDARY_DEFAULT_DENY,
+    storage.RECORD_BUCKETS_LOCKED,
+    storage.BUCKET_ACCESS_GUARDED,
+    storage.BUCKET_TLS_ONLY,
+    storage.ENCRYPTION_AT_REST,
+    gaps.STAND_INS_PRESENT,
+    network.CLUSTER_NETWORK_POLICY_ENFORCED,
+)
+"""In registration order (the order the pack and ``mlps synth`` report them in)."""

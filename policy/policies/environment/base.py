@@ -1,0 +1,32 @@
+"""What an environment policy is: a check over the facts of the whole plan, not one resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from policy.facts import collect
+from policy.facts.model import Facts, Subject
+from policy.policies.base import PlanGraph, Violation
+
+Found = tuple[Subject, Violation]
+FactCheck = Callable[[Facts, int], Iterable[Found]]
+
+
+@dataclass(frozen=True)
+class EnvironmentPolicy:
+    """A policy over the facts of the whole plan (CrossGuard: a stack validation policy)."""
+
+    name: str
+    description: str
+    controls: tuple[str, ...]
+    levels: tuple[int, ...]
+    check: FactCheck
+    types: tuple[str, ...] = ()
+    needs_graph: bool = True
+
+    def enforcement(self, level: int) -> str:
+        return "mandatory" if level in self.levels else "advisory"
+
+    def run(self, graph: PlanGraph) -> Iterator[Found]:
+        yield from self.check(collect(graph), graph.level)
