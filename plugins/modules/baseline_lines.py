@@ -1,0 +1,1 @@
+../../roles/baseline/library/baseline_lines.py
