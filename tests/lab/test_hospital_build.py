@@ -1,0 +1,120 @@
+"""A whole hospital from one spec: Pulumi.onprem-lab.yaml booted as a lab, every role applied by
+playbooks/site.yml on the inventory ``mlps synth`` writes, a second run that changes nothing,
+playbooks/verify.yml, and ``mlps report`` over spec, plan and host evidence.
+
+It takes about 20 minutes on 2 cores, so it is not part of the default run (``whole_build`` is
+deselected in pyproject.toml): ``pytest -m whole_build``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlps.ansible_run import PlaybookRun, run_playbook
+from mlps.lab import Lab
+from mlps.lab.pytest_plugin import LabFactory
+from mlps.spec import load_spec
+
+pytestmark = [pytest.mark.lab, pytest.mark.hospital, pytest.mark.whole_build]
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "Pulumi.onprem-lab.yaml"
+BIN = Path(sys.executable).parent
+SITE = ROOT / "playbooks" / "site.yml"
+VERIFY = ROOT / "playbooks" / "verify.yml"
+EVERY_HOST = ("baseline", "log_forwarder")
+
+
+def spec() -> dict[str, Any]:
+    return load_spec(SPEC).effective
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hospital")
+
+
+@pytest.fixture(scope="module")
+def built(lab_factory: LabFactory, work: Path) -> tuple[Lab, list[PlaybookRun]]:
+    """The lab after two site.yml runs and one verify.yml run (evidence in work/evidence)."""
+    names = [h["name"] for h in spec()["hosts"]]
+    subprocess.run([str(BIN / "mlps"), "pki", "init", str(work / "pki"),
+                    *[a for n in names for a in ("--name", n)]], check=True, capture_output=True)
+    lab = lab_factory("mlps-t-hosp", spec=SPEC)
+    env = {"MLPS_PKI_DIR": str(work / "pki"), "ANSIBLE_FORKS": str(len(names))}
+    evidence = {"evidence_dir": str(work / "evidence")}
+    runs = [run_playbook(SITE, lab.inventory_path, extra_vars=evidence, env=env) for _ in range(2)]
+    runs.append(run_playbook(VERIFY, lab.inventory_path, extra_vars=evidence, env=env))
+    return lab, runs
+
+
+def test_site_builds_every_host_then_a_second_run_changes_nothing(
+        built: tuple[Lab, list[PlaybookRun]]) -> None:
+    _lab, (first, second, _verify) = built
+    assert first.ok, first.output[-4000:]
+    assert set(first.stats) == {h["name"] for h in spec()["hosts"]}
+    assert second.ok, second.output[-4000:]
+    assert second.changed == 0, second.changed_tasks()
+
+
+def test_every_host_has_evidence_from_each_of_its_roles(
+        built: tuple[Lab, list[PlaybookRun]], work: Path) -> None:
+    verify = built[1][2]
+    assert verify.ok, verify.output[-4000:]
+    for host in spec()["hosts"]:
+        want = {*EVERY_HOST, *host["roles"]}
+        found = {p.stem for p in (work / "evidence" / host["name"]).glob("*.json")}
+        assert want <= found, f"{host['name']}: no evidence from {sorted(want - found)}"
+
+
+def test_the_report_over_spec_plan_and_hosts_has_no_failing_control(
+        built: tuple[Lab, list[PlaybookRun]], work: Path) -> None:
+    assert built[1][2].ok
+    out = work / "report"
+    proc = subprocess.run(
+        [str(BIN / "mlps"), "report", "--spec", str(SPEC), "--synth", "--evidence",
+         str(work / "evidence"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    summary = json.loads((out / "report.json").read_text(encoding="utf-8"))["summary"]
+    (env,) = summary["environments"]
+    assert env["checkpoints"] == ["spec", "plan", "host"]
+    assert env["controls"]["fail"] == 0
+    assert env["controls"]["pass"] > 0
+
+
+def test_records_from_every_host_reach_both_audit_servers(
+        built: tuple[Lab, list[PlaybookRun]]) -> None:
+    lab = built[0]
+    hosts = {h["name"] for h in spec()["hosts"]}
+    servers = [h["name"] for h in spec()["hosts"] if "log_audit_server" in h["roles"]]
+    assert len(servers) == 2
+    for server in servers:
+        filed = set(lab.run(server, "ls /var/log/mlps-audit").stdout.split())
+        assert hosts <= filed, f"{server}: nothing from {sorted(hosts - filed)}"
+
+
+def test_every_administrator_exists_on_every_host_in_its_role_group(
+        built: tuple[Lab, list[PlaybookRun]]) -> None:
+    lab = built[0]
+    groups = {"system": "sysadm", "audit": "audadm", "security": "secadm"}
+    for host in spec()["hosts"]:
+        for admin in spec()["admins"]:
+            ids = lab.run(host["name"], f"id -gn {admin['name']}").stdout.strip()
+            assert ids == groups[admin["role"]], f"{host['name']}: {admin['name']} in {ids}"
+
+
+def test_ssh_is_open_from_the_bastion_and_closed_from_anywhere_else(
+        built: tuple[Lab, list[PlaybookRun]]) -> None:
+    lab = built[0]
+    target = next(h["address"] for h in spec()["hosts"] if h["name"] == "k8s-cp-1")
+    probe = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{target}/22'"
+    assert lab.run("bastion-1", probe, check=False).returncode == 0
+    # The router's own address in the core zone is no bastion: dropped by the host firewall.
+    assert lab.run("zone-router", probe, check=False).returncode != 0
+    assert lab.run("s3-1", probe, check=False).returncode != 0
