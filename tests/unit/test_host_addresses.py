@@ -97,3 +97,15 @@ def test_storage_and_kubernetes_bind_to_zone_addresses(
     for host in control:
         assert rendered[host]["k8s_address"] == address[host]
         assert rendered[host]["k8s_endpoint"].startswith(f"{address[control[0]]}:")
+
+
+def test_kubelet_is_given_the_zone_address_as_node_ip(
+        lab: from_spec.SpecLab, rendered: dict[str, Any]) -> None:
+    """Without --node-ip kubelet registers the default route's address, here the management one."""
+    address = spec_address(lab)
+    nodes = with_role(lab, "k8s_node")
+    assert nodes
+    for host in nodes:
+        dropin = rendered[host]["kubelet_dropin"]
+        assert f'Environment="KUBELET_NODE_ARGS=--node-ip={address[host]}"' in dropin
+        assert "$KUBELET_NODE_ARGS" in dropin.split("ExecStart=")[-1]
