@@ -3,7 +3,7 @@ playbooks/site.yml on the inventory ``mlps synth`` writes, a second run that cha
 playbooks/verify.yml, and ``mlps report`` over spec, plan and host evidence.
 
 It takes about 25 minutes on 2 cores, so it is not part of the default run (``whole_build`` is
-deselected in pyproject.toml): ``pytest -m whole_build``.
+deselected by tests/conftest.py unless -m names it): ``pytest -m whole_build``.
 """
 
 from __future__ import annotations
