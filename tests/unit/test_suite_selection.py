@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import subprocess  # noqa: S404  runs pytest itself
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +14,7 @@ TARGET = "tests/lab/test_hospital_build.py"
 
 
 def collected(*args: str) -> int:
-    run = subprocess.run(  # noqa: S603  fixed argv
+    run = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args, TARGET],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     found = re.search(r"(\d+)(?:/\d+)? tests? collected|no tests collected", run.stdout)
