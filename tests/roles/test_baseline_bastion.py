@@ -321,12 +321,38 @@ def test_evidence_passes_then_reports_exactly_the_broken_control(
 
     host = INTERNAL[1]
     lab.run(host, "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config")
+    lab.run(host, "mv /var/lib/aide/aide.db /var/lib/aide/aide.db.gone")
     broken = work / "evidence-broken"
     run = run_playbook(
         VERIFY, inv, extra_vars={"evidence_dir": str(broken)}, tags="baseline", limit=host, env=SLOW_OK
     )
     assert run.ok, run.output[-4000:]
-    assert failing(evidence(broken, host, "baseline")) == [("CES-AUTH-05", "sshd passwordauthentication")]
+    assert sorted(failing(evidence(broken, host, "baseline"))) == [
+        ("CES-AUTH-05", "sshd passwordauthentication"),
+        ("CES-IPS-06", "file integrity database built"),
+    ]
 
     repaired = run_playbook(SITE, inv, tags="baseline", limit=host, env=SLOW_OK)
     assert repaired.ok and repaired.changed > 0
+    assert lab.run(host, "test -s /var/lib/aide/aide.db", check=False).returncode == 0
+    lab.run(host, "rm -f /var/lib/aide/aide.db.gone")
+
+
+def test_a_planted_program_is_reported_in_the_journal_by_the_integrity_check(
+    built: tuple[int, int], lab: Lab
+) -> None:
+    """CES-IPS-06: a program dropped into /usr/bin after the baseline is named by the daily
+    integrity check in the journal, from where records reach central audit (Debian's packaged
+    check writes only to /var/log/aide and mail, so the role runs its own)."""
+    host = INTERNAL[0]
+    planted = f"/usr/bin/mlps-planted-{secrets.token_hex(4)}"
+    assert lab.run(host, "systemctl is-enabled dailyaidecheck.timer", check=False).stdout.strip() != "enabled"
+    cursor = journal_cursor(lab, host)
+    lab.run(host, f"printf 'echo planted\\n' > {planted} && chmod 0755 {planted}")
+    try:
+        lab.run(host, "systemctl start mlps-aide-check.service")  # oneshot: returns when the check ends
+        report = lab.run(host, "journalctl --no-pager -o cat -u mlps-aide-check.service "
+                               f"--after-cursor={shlex.quote(cursor)}").stdout
+    finally:
+        lab.run(host, f"rm -f {planted}")
+    assert planted in report, report[-3000:]

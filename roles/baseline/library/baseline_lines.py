@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
+import stat
 import tempfile
 from typing import Any
 
@@ -15,12 +18,19 @@ module: baseline_lines
 short_description: Set several lines of one configuration file at once
 description:
   - For each entry, the last line matching O(lines[].regexp) is replaced by O(lines[].line);
-    when none matches, the line is appended. Other lines are kept as they are. The file is
-    written once, atomically, and only when its text changes; mode and owner are set as given.
+    when none matches and the line is not there, it is appended. Lines are split on newline
+    (LF) only, as lineinfile reads them, and each is searched with its LF; carriage returns,
+    form feeds and other bytes inside a line, bytes that are not UTF-8 and a missing final
+    newline are kept as they are.
+  - The file is written only when its text changes, through a temporary file in the same
+    directory moved into place (the file keeps its owner, mode and SELinux context); mode and
+    owner are then set as given.
+  - Refused before anything is written, with a message - a missing path, a symbolic link, and
+    anything but a regular file (a directory, FIFO, socket or device).
   - One module run instead of one per line (ansible.builtin.lineinfile in a loop).
 options:
   path:
-    description: The file; it must exist.
+    description: The file; it must exist and be a regular file, not a symbolic link.
     type: path
     required: true
   lines:
@@ -55,40 +65,66 @@ changed_lines:
 """
 
 
+def rows_of(text: str) -> list[str]:
+    """The text's lines split on "\\n" only, each with its "\\n" (the last may have none)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def apply(text: str, lines: list[dict[str, str]]) -> tuple[str, list[str]]:
-    """The file's text with every line set, and the lines that were added or replaced."""
-    rows = text.splitlines()
+    """The file's text with every line set, and the lines that were added or replaced.
+
+    The text itself is returned when no line changes."""
+    rows = rows_of(text)
     changed: list[str] = []
     for entry in lines:
-        pattern = re.compile(entry["regexp"])
-        line = entry["line"]
-        hits = [i for i, row in enumerate(rows) if pattern.search(row)]
-        if hits:
-            if rows[hits[-1]] != line:
-                rows[hits[-1]] = line
+        pattern, line = re.compile(entry["regexp"]), entry["line"]
+        hit = next((i for i in reversed(range(len(rows))) if pattern.search(rows[i])), None)
+        if hit is not None:
+            if rows[hit].removesuffix("\n") != line:
+                rows[hit] = line + "\n"
                 changed.append(line)
-        elif line not in rows:
-            rows.append(line)
+        elif all(row.rstrip("\r\n") != line for row in rows):
+            if rows and not rows[-1].endswith("\n"):
+                rows[-1] += "\n"
+            rows.append(line + "\n")
             changed.append(line)
-    if not rows:
-        return "", changed
-    return "\n".join(rows) + "\n", changed
+    return ("".join(rows) if changed else text), changed
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace the file by rename, keeping its mode and owner."""
-    st = os.stat(path)
+def shown(text: str) -> str:
+    """The text with bytes that are not UTF-8 written as \\xNN escapes, for the diff."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def read_regular(path: str) -> str:
+    """The text of a regular file, opened without following a symbolic link; ValueError if not one."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist") from None
+    except OSError as err:
+        why = {errno.ELOOP: "is a symbolic link", errno.ENXIO: "is not a regular file"}.get(err.errno)
+        raise ValueError(f"{path} {why}: refused" if why else f"{path} cannot be read: {err}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{path} is not a regular file: refused")
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read().decode("utf-8", "surrogateescape")
+
+
+def write(module: AnsibleModule, path: str, text: str) -> None:
+    """Replace the file by a temporary file in its directory moved into place by Ansible."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".baseline_lines.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.chown(tmp, st.st_uid, st.st_gid)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8", "surrogateescape"))
+        module.atomic_move(tmp, path)
+    except Exception as err:  # atomic_move raises Exception itself
+        module.fail_json(msg=f"{path} could not be written: {err}")
+    finally:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
 
 
 def main() -> None:
@@ -111,21 +147,23 @@ def main() -> None:
             re.compile(entry["regexp"])
         except re.error as err:
             module.fail_json(msg=f"lines[{i}].regexp does not compile: {err}")
-    if not os.path.isfile(path):
-        module.fail_json(msg=f"{path} does not exist")
-    with open(path, encoding="utf-8") as handle:
-        before = handle.read()
+    try:
+        before = read_regular(path)
+    except ValueError as err:
+        module.fail_json(msg=str(err))
     after, changed_lines = apply(before, lines)
-    changed = after != before
-    if changed and not module.check_mode:
-        write_atomically(path, after)
+    text_changed = after != before
+    if text_changed and not module.check_mode:
+        write(module, path, after)
     file_args = module.load_file_common_arguments(
         {"path": path, "mode": module.params["mode"], "owner": module.params["owner"],
          "group": module.params["group"]})
-    changed = module.set_fs_attributes_if_different(file_args, changed)
-    result: dict[str, Any] = {"changed": changed, "changed_lines": changed_lines}
-    if after != before:
-        result["diff"] = {"before": before, "after": after, "before_header": path, "after_header": path}
+    result: dict[str, Any] = {
+        "changed": module.set_fs_attributes_if_different(file_args, text_changed),
+        "changed_lines": changed_lines}
+    if text_changed:
+        result["diff"] = {"before": shown(before), "after": shown(after),
+                          "before_header": path, "after_header": path}
     module.exit_json(**result)
 
 
