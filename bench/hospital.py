@@ -23,15 +23,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mlps.ansible_run import PROJECT_ROOT
 from mlps.lab import Lab
+from mlps.spec import load_spec
 
 LAB_NAME = "mlps-bench-hosp"
 BIN = Path(sys.executable).parent
 ROLE_LINE = re.compile(r"^(\w+) -+ ([\d.]+)s$")
 RECAP_LINE = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    """The end of a log, for an error raised before the work directory is removed."""
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def run(cmd: list[str], env: dict[str, str], log: Path, allowed: tuple[int, ...] = (0,)) -> float:
@@ -42,7 +46,7 @@ def run(cmd: list[str], env: dict[str, str], log: Path, allowed: tuple[int, ...]
                               check=False)
     seconds = time.monotonic() - start
     if done.returncode not in allowed:
-        raise RuntimeError(f"{' '.join(cmd[:2])} exited {done.returncode}: see {log}")
+        raise RuntimeError(f"{' '.join(cmd[:2])} exited {done.returncode}:\n{tail(log)}")
     return seconds
 
 
@@ -51,11 +55,11 @@ def playbook_figures(log: Path) -> dict[str, Any]:
     roles: dict[str, float] = {}
     changed: dict[str, int] = {}
     for line in log.read_text(encoding="utf-8").splitlines():
-        if m := ROLE_LINE.match(line.strip()):
+        if (m := ROLE_LINE.match(line.strip())) and m.group(1) != "total":
             roles[m.group(1)] = float(m.group(2))
         elif m := RECAP_LINE.match(line.strip()):
             if int(m.group(3)) or int(m.group(4)):
-                raise RuntimeError(f"{m.group(1)} unreachable or failed: see {log}")
+                raise RuntimeError(f"{m.group(1)} unreachable or failed:\n{tail(log)}")
             changed[m.group(1)] = int(m.group(2))
     return {"roles_s": roles, "changed": changed}
 
@@ -66,8 +70,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
     args = parser.parse_args()
-    spec = yaml.safe_load(args.spec.read_text(encoding="utf-8"))
-    hosts = [h["name"] for h in spec["config"]["mlps:environment"]["hosts"]]
+    hosts = [h["name"] for h in load_spec(args.spec).effective["hosts"]]
     load = os.getloadavg()[0]
     result: dict[str, Any] = {"spec": args.spec.name, "hosts": len(hosts)}
     with tempfile.TemporaryDirectory(prefix="mlps-bench-hosp-") as tmp:
@@ -89,6 +92,8 @@ def main() -> None:
                 log = work / f"{step}.log"
                 seconds = run([*playbook, f"playbooks/{book}", *evidence], env, log)
                 result[step] = {"s": round(seconds, 1), **playbook_figures(log)}
+            if any(result["idempotent_run"]["changed"].values()):
+                raise RuntimeError(f"the second run changed something:\n{tail(work / 'idempotent_run.log')}")
             report = work / "report"
             result["report_s"] = round(run(
                 [str(BIN / "mlps"), "report", "--spec", str(args.spec), "--synth",

@@ -115,6 +115,65 @@ def test_ssh_is_open_from_the_bastion_and_closed_from_anywhere_else(
     target = next(h["address"] for h in spec()["hosts"] if h["name"] == "k8s-cp-1")
     probe = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{target}/22'"
     assert lab.run("bastion-1", probe, check=False).returncode == 0
-    # The router's own address in the core zone is no bastion: dropped by the host firewall.
+    # The router's own address in the core zone is no bastion and the router's output is open:
+    # only the target's firewall can drop it. (A probe from another zone's host would be stopped
+    # by that host's own default-deny output and prove nothing about the target.)
     assert lab.run("zone-router", probe, check=False).returncode != 0
-    assert lab.run("s3-1", probe, check=False).returncode != 0
+
+
+def _breaks() -> list[tuple[str, str, str, str, str]]:
+    """One thing broken per role, on a different host each: (host, role, command, control, words
+    of the failing check). The hosts are not repaired: this runs last on a throwaway lab."""
+    admin = spec()["admins"][0]["name"]
+    audit_conf = "/etc/rsyslog.d/50-mlps-audit-server.conf"
+    return [
+        ("k8s-node-2", "baseline",
+         "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config",
+         "CES-AUTH-05", "sshd passwordauthentication"),
+        ("k8s-cp-2", "log_forwarder",
+         "printf 'this is no rsyslog statement\\n' > /etc/rsyslog.d/99-mlps-broken.conf",
+         "CES-AUDIT-04", "rsyslogd -N1 accepts the whole configuration"),
+        ("bastion-1", "bastion", f"chmod 0644 /var/lib/mlps-bastion/totp/{admin}",
+         "CES-AUTH-06", f"{admin}: TOTP secret enrolled, root-only"),
+        ("logaudit-2", "log_audit_server",
+         f"sed -i 's|/%$.mlps_peer:::secpath-replace%/|/%HOSTNAME:::secpath-replace%/|' {audit_conf}",
+         "CES-AUDIT-03", "claim"),
+        ("s3-2", "object_storage", "chmod 0644 /etc/seaweedfs/security.toml", "CES-ACL-05", "security.toml"),
+        ("k8s-node-1", "k8s_node",
+         "sed -i '/anonymous:/{n;s/enabled: false/enabled: true/}' /etc/kubernetes/kubelet-config.yaml",
+         "K8S-KUBELET-01", "kubelet config: anonymous authentication off"),
+        ("k8s-cp-1", "k8s_control_plane", "chmod 0644 /etc/kubernetes/encryption/config.yaml",
+         "CES-CONF-03", "EncryptionConfiguration owned by root, mode 0600"),
+    ]
+
+
+def test_one_thing_broken_per_role_is_named_by_verify_and_the_report(
+        built: tuple[Lab, list[PlaybookRun]], work: Path) -> None:
+    """Every role's verify names what was broken on its host and nothing else fails anywhere;
+    the report fails exactly those controls (exit 1)."""
+    lab = built[0]
+    breaks = _breaks()
+    roles = {r for h in spec()["hosts"] for r in h["roles"]} | set(EVERY_HOST)
+    assert {role for _, role, *_ in breaks} == roles
+    for host, _role, command, *_ in breaks:
+        lab.run(host, command)
+    evidence = work / "evidence-broken"
+    env = {"MLPS_PKI_DIR": str(work / "pki"), "ANSIBLE_FORKS": str(len(spec()["hosts"]))}
+    run = run_playbook(VERIFY, lab.inventory_path, extra_vars={"evidence_dir": str(evidence)}, env=env)
+    assert run.ok, run.output[-4000:]
+    failing: dict[tuple[str, str, str], list[str]] = {}
+    for doc_path in evidence.glob("*/*.json"):
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        for r in doc["results"]:
+            if r["status"] == "fail":
+                failing.setdefault((doc["host"], doc["role"], r["control"]), []).append(r["check"])
+    assert set(failing) == {(h, role, c) for h, role, _, c, _ in breaks}, failing
+    for host, role, _, control, words in breaks:
+        assert any(words in check for check in failing[(host, role, control)]), failing[(host, role, control)]
+    out = work / "report-broken"
+    proc = subprocess.run(
+        [str(BIN / "mlps"), "report", "--spec", str(SPEC), "--synth", "--evidence", str(evidence),
+         "--out", str(out)], capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 1, proc.stdout[-4000:] + proc.stderr[-2000:]
+    controls = json.loads((out / "report.json").read_text(encoding="utf-8"))["controls"]
+    assert {c["id"] for c in controls if c["status"] == "fail"} == {c for *_, c, _ in breaks}
