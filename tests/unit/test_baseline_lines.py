@@ -159,3 +159,22 @@ def test_a_missing_file_a_bad_pattern_or_not_a_regular_file_fails(tmp_path: Path
         result = run_local("baseline_lines", {"path": str(target), "lines": want}, timeout=60)
         assert result.get("failed") and message in str(result["msg"]), result
     assert sorted(tmp_path.iterdir()) == [fifo]
+
+
+def test_a_line_already_set_with_a_carriage_return_is_kept() -> None:
+    apply = load("baseline_lines").apply
+    assert apply("UMASK 027\r\nX 1\r\n", UMASK) == ("UMASK 027\r\nX 1\r\n", [])
+
+
+def test_a_temporary_file_that_cannot_be_made_fails_with_a_message(tmp_path: Path) -> None:
+    """No traceback when the directory cannot take the temporary file (read-only, full, gone)."""
+    failures: list[str] = []
+
+    class Module:
+        def fail_json(self, msg: str) -> None:
+            failures.append(msg)
+            raise SystemExit(1)
+
+    with pytest.raises(SystemExit):
+        load("baseline_lines").write(Module(), str(tmp_path / "gone" / "login.defs"), "UMASK 027\n")
+    assert len(failures) == 1 and "could not be written" in failures[0], failures

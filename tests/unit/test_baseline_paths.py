@@ -173,3 +173,11 @@ def test_a_refusal_on_a_later_entry_changes_no_earlier_one(tmp_path: Path) -> No
     refused([*want(home), {"path": str(home / ".x"), "state": "file", "owner": "no-such-user-mlps"}],
             "unknown owner 'no-such-user-mlps'")
     assert (mode(home), list(home.iterdir())) == (0o700, [])
+
+
+def test_a_nul_byte_in_a_path_or_name_fails_with_a_message(tmp_path: Path) -> None:
+    for entry in ({"path": f"{tmp_path}/a\x00b", "state": "file"},
+                  {"path": str(tmp_path / "x"), "state": "file", "owner": "ro\x00ot"}):
+        result = run([entry])
+        assert result.get("failed") and "Traceback" not in str(result), result
+        assert not (tmp_path / "x").exists()

@@ -109,3 +109,25 @@ def test_kubelet_is_given_the_zone_address_as_node_ip(
         dropin = rendered[host]["kubelet_dropin"]
         assert f'Environment="KUBELET_NODE_ARGS=--node-ip={address[host]}"' in dropin
         assert "$KUBELET_NODE_ARGS" in dropin.split("ExecStart=")[-1]
+
+
+NODE_IP = ROOT / "tests" / "roles" / "playbooks" / "node_ip_render.yml"
+NOT_AN_ADDRESS = ["999.1.1.1", "010.1.1.1", "10.1.2.3\n", "10.1.2", ":", "abc:", "node-1", ""]
+ADDRESSES = ["10.20.3.11", "255.255.255.255", "0.0.0.0", "fd00:20::11", "::1"]
+
+
+def test_only_an_ip_address_is_given_to_kubelet_as_node_ip(tmp_path: Path) -> None:
+    """kubelet refuses to start on a --node-ip it cannot parse: a host name, a bad octet or a stray
+    newline leaves the choice to kubelet instead."""
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost: {}\n", encoding="utf-8")
+    run = run_playbook(NODE_IP, inventory, extra_vars={
+        "render_dir": str(tmp_path), "node_ip_candidates": ADDRESSES + NOT_AN_ADDRESS,
+        "ansible_python_interpreter": sys.executable})
+    assert run.ok, run.output[-4000:]
+    rendered = json.loads((tmp_path / "node_ip.json").read_text(encoding="utf-8"))
+    for address in ADDRESSES:
+        assert f'KUBELET_NODE_ARGS=--node-ip={address}"\n' in rendered[address], address
+    for other in NOT_AN_ADDRESS:
+        assert "--node-ip" not in rendered[other], repr(other)
+        assert "$KUBELET_NODE_ARGS" in rendered[other]

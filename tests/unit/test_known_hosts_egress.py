@@ -161,6 +161,15 @@ def test_verify_passes_a_closed_output_chain_and_fails_an_open_one() -> None:
                  "icmpv6 type echo-request accept"):
         leaky = _egress("drop", f"\t\t{icmp}\n")
         assert leaky["outbound accepts name their destinations (allowlist)"] == "fail", icmp
+    # Naming every destination, or all but one, names none.
+    for anywhere in ("ip daddr 0.0.0.0/0 accept", "ip6 daddr ::/0 accept", "ip daddr != 10.0.0.1 accept",
+                     "ip daddr { 0.0.0.0/0 } meta l4proto tcp accept"):
+        leaky = _egress("drop", f"\t\t{anywhere}\n")
+        assert leaky["outbound accepts name their destinations (allowlist)"] == "fail", anywhere
+    # A named set, a service on its port, sshd's mid-stream packets to the admitted sources.
+    for named in ("ip daddr 0.0.0.0/0 udp dport 123 ct state new accept",
+                  "tcp sport 22 ip daddr @mgmt_ssh_v4 tcp flags ack / syn,ack accept"):
+        assert set(_egress("drop", f"\t\t{named}\n").values()) == {"pass"}, named
     missing = {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}
     assert set(missing.values()) == {"fail"}
 

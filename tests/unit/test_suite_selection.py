@@ -22,12 +22,15 @@ def collected(*args: str) -> int:
     return int(found.group(1) or 0)
 
 
-@pytest.mark.parametrize("args", [(), ("-m", "lab"), ("-m", "hospital"), ("-m", "lab or not lab")])
+@pytest.mark.parametrize("args", [(), ("-m", "lab"), ("-m", "hospital"), ("-m", "lab or not lab"),
+                                  ("-m", "lab or not whole_build"), ("-m", "not whole_build"),
+                                  ("-k", "report")])
 def test_whole_build_is_left_out_unless_named(args: tuple[str, ...]) -> None:
     assert collected(*args) == 0
 
 
-@pytest.mark.parametrize("args", [("-m", "whole_build"), ("-m", "lab and whole_build")])
+@pytest.mark.parametrize("args", [("-m", "whole_build"), ("-m", "lab and whole_build"),
+                                  ("-m", "hospital and whole_build or slow")])
 def test_whole_build_runs_when_named(args: tuple[str, ...]) -> None:
     tests = (ROOT / TARGET).read_text(encoding="utf-8").count("\ndef test_")
     assert tests > 0

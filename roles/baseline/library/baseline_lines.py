@@ -81,7 +81,7 @@ def apply(text: str, lines: list[dict[str, str]]) -> tuple[str, list[str]]:
         pattern, line = re.compile(entry["regexp"]), entry["line"]
         hit = next((i for i in reversed(range(len(rows))) if pattern.search(rows[i])), None)
         if hit is not None:
-            if rows[hit].removesuffix("\n") != line:
+            if rows[hit].rstrip("\r\n") != line:
                 rows[hit] = line + "\n"
                 changed.append(line)
         elif all(row.rstrip("\r\n") != line for row in rows):
@@ -115,16 +115,18 @@ def read_regular(path: str) -> str:
 
 def write(module: AnsibleModule, path: str, text: str) -> None:
     """Replace the file by a temporary file in its directory moved into place by Ansible."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".baseline_lines.")
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".baseline_lines.")
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8", "surrogateescape"))
         module.atomic_move(tmp, path)
-    except Exception as err:  # atomic_move raises Exception itself
+    except Exception as err:  # a full or read-only file system; atomic_move raises Exception itself
         module.fail_json(msg=f"{path} could not be written: {err}")
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def main() -> None:

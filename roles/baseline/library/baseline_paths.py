@@ -205,7 +205,7 @@ def main() -> None:
         for entry, opened in checked:
             if apply(entry, opened, module.check_mode):
                 changed_paths.append(entry.path)
-    except (Refused, OSError) as err:
+    except (Refused, OSError, ValueError) as err:  # ValueError: a NUL byte in a path or name
         module.fail_json(msg=str(err), changed=bool(changed_paths), changed_paths=changed_paths)
     finally:
         for _, opened in checked:

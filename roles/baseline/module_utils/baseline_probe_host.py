@@ -102,6 +102,17 @@ def _safe_out(rule: str) -> bool:
     return icmp is not None and set(re.split(r",\s*", icmp.group(1) or icmp.group(2))) <= _SAFE_ICMPV6
 
 
+def _open_output(rule: str) -> bool:
+    """An outbound accept that admits any destination on any port: it names no destination, or
+    names all (0.0.0.0/0, ::/0) or all but some (!=) and restricts no port either. A service to
+    anywhere on its port (NTP with no declared server) names its port and is not counted here."""
+    if not re.search(r"\baccept\b", rule) or _safe_out(rule):
+        return False
+    if "daddr" not in rule:
+        return True
+    return _ANYWHERE.search(rule) is not None and "dport" not in rule
+
+
 def chain_body(rules: str, chain: str) -> list[str]:
     """The rule lines of one chain of ``nft list table`` output."""
     found = re.search(r"chain " + chain + r" \{(.*?)\n\t\}", rules, re.S)
@@ -135,7 +146,7 @@ def check_egress(rules: str, rc: int, forward_sources: Sequence[str] = ()) -> li
             policy.group(1) if policy else ("no table" if rc else "no chain"), "drop",
         ))
     body = chain_body(rules, "output")
-    open_rules = [r for r in body if re.search(r"\baccept\b", r) and "daddr" not in r and not _safe_out(r)]
+    open_rules = [r for r in body if _open_output(r)]
     out.append(result(
         "ABS-ACL-01", "outbound accepts name their destinations (allowlist)",
         rc == 0 and bool(body) and not open_rules,
