@@ -2,7 +2,7 @@
 playbooks/site.yml on the inventory ``mlps synth`` writes, a second run that changes nothing,
 playbooks/verify.yml, and ``mlps report`` over spec, plan and host evidence.
 
-It takes about 25 minutes on 2 cores, so it is not part of the default run (``whole_build`` is
+It takes about 20 minutes on 2 cores, so it is not part of the default run (``whole_build`` is
 deselected by tests/conftest.py unless -m names it): ``pytest -m whole_build``.
 """
 
