@@ -20,6 +20,7 @@ from mlps.ansible_run import PlaybookRun, run_playbook
 from mlps.lab import Lab
 from mlps.lab.pytest_plugin import LabFactory
 from mlps.spec import load_spec
+from tests.roles.baseline_lab import failing
 
 pytestmark = [pytest.mark.lab, pytest.mark.hospital, pytest.mark.whole_build]
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,15 +162,14 @@ def test_one_thing_broken_per_role_is_named_by_verify_and_the_report(
     env = {"MLPS_PKI_DIR": str(work / "pki"), "ANSIBLE_FORKS": str(len(spec()["hosts"]))}
     run = run_playbook(VERIFY, lab.inventory_path, extra_vars={"evidence_dir": str(evidence)}, env=env)
     assert run.ok, run.output[-4000:]
-    failing: dict[tuple[str, str, str], list[str]] = {}
+    found: dict[tuple[str, str, str], list[str]] = {}
     for doc_path in evidence.glob("*/*.json"):
         doc = json.loads(doc_path.read_text(encoding="utf-8"))
-        for r in doc["results"]:
-            if r["status"] == "fail":
-                failing.setdefault((doc["host"], doc["role"], r["control"]), []).append(r["check"])
-    assert set(failing) == {(h, role, c) for h, role, _, c, _ in breaks}, failing
+        for control, check in failing(doc):
+            found.setdefault((doc["host"], doc["role"], control), []).append(check)
+    assert set(found) == {(h, role, c) for h, role, _, c, _ in breaks}, found
     for host, role, _, control, words in breaks:
-        assert any(words in check for check in failing[(host, role, control)]), failing[(host, role, control)]
+        assert any(words in check for check in found[(host, role, control)]), found[(host, role, control)]
     out = work / "report-broken"
     proc = subprocess.run(
         [str(BIN / "mlps"), "report", "--spec", str(SPEC), "--synth", "--evidence", str(evidence),

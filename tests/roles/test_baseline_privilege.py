@@ -20,7 +20,7 @@ import yaml
 from mlps.ansible_run import run_playbook
 from mlps.lab import Lab
 from mlps.lab.pytest_plugin import LabFactory
-from tests.roles.baseline_lab import ROLES, SITE, VERIFY, admin_keys, evidence
+from tests.roles.baseline_lab import ROLES, SITE, VERIFY, WITHOUT_INTEGRITY, admin_keys, evidence
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -58,9 +58,8 @@ def inv(lab: Lab, work: Path) -> Path:
     inventory["all"]["vars"].update(
         {
             "baseline_admins": admins,
-            # Not what this module tests, and slow to build on two shared cores.
-            "baseline_intrusion_detection": False,
-            "baseline_malware_protection": False,
+            **WITHOUT_INTEGRITY,
+            "baseline_malware_protection": False,  # not what this module tests either
         }
     )
     path = work / "inventory.yml"

@@ -24,6 +24,7 @@ from tests.roles.baseline_lab import (
     BASTION,
     SITE,
     VERIFY,
+    WITHOUT_INTEGRITY,
     Workstation,
     evidence,
     failing,
@@ -81,9 +82,7 @@ def inv(lab: Lab, ws: Workstation, work: Path) -> Path:
         "log_forwarder_pki_src_dir": str(pki),
         "log_audit_server_pki_src_dir": str(pki),
         "log_forwarder_resume_interval_seconds": 2,
-        # File integrity monitoring is not what this module tests, and slow to build on two shared
-        # cores (test_baseline_bastion builds and attacks it).
-        "baseline_intrusion_detection": False,
+        **WITHOUT_INTEGRITY,
     })
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

@@ -27,6 +27,7 @@ from mlps.ansible_run import PlaybookRun, run_playbook
 from mlps.kubebundle import MANIFEST, PIN_VAR, read_manifest, sha256_file, verify_bundle
 from mlps.lab import Lab
 from stacks.inventory import dump_inventory, load_inventory
+from tests.roles.baseline_lab import WITHOUT_INTEGRITY
 
 pytestmark = pytest.mark.lab
 
@@ -68,9 +69,7 @@ def _inventory(lab: Lab, synth: Path, members: tuple[str, ...], path: Path) -> P
     generated = load_inventory((synth / "inventory.yml").read_text())["all"]
     inv["all"]["vars"]["mlps_level"] = generated["vars"]["mlps_level"]
     inv["all"]["vars"]["mlps_spec"] = generated["vars"]["mlps_spec"]
-    # File integrity monitoring is not what this module tests, and slow to build on two shared
-    # cores (test_baseline_bastion builds and attacks it).
-    inv["all"]["vars"]["baseline_intrusion_detection"] = False
+    inv["all"]["vars"].update(WITHOUT_INTEGRITY)
     group = generated["children"]["k8s_control_plane"]["vars"]
     inv["all"]["children"] = {"k8s_control_plane": {"hosts": dict.fromkeys(members),
                                                     "vars": group}}

@@ -18,6 +18,7 @@ import yaml
 from mlps.ansible_run import PROJECT_ROOT, run_playbook
 from mlps.lab import Lab
 from mlps.lab.pytest_plugin import LabFactory
+from tests.roles.baseline_lab import WITHOUT_INTEGRITY
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -83,9 +84,7 @@ def inv(lab: Lab, work: Path) -> Path:
             {"name": "data", "cidr": _zone(lab, "data"), "ingress": [{"from": "app", "ports": [ALLOWED]}]},
         ]
     }
-    # File integrity monitoring is not what this module tests, and slow to build on two shared
-    # cores (test_baseline_bastion builds and attacks it).
-    data["all"]["vars"]["baseline_intrusion_detection"] = False
+    data["all"]["vars"].update(WITHOUT_INTEGRITY)
     data["all"]["hosts"][APP]["mlps_zone"] = "app"
     data["all"]["hosts"][DATA]["mlps_zone"] = "data"
     data["all"]["hosts"][DATA]["baseline_firewall_allow"] = [

@@ -47,6 +47,13 @@ def owned(path: Path) -> tuple[int, int, int]:
     return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
 
 
+def secret_file(path: Path) -> Path:
+    """A root-only file outside the home, for a planted link to point at."""
+    path.write_text("x", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def made_home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     home.mkdir(parents=True)
@@ -92,9 +99,7 @@ def test_check_mode_reports_and_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_symbolic_link_is_refused_and_its_target_kept(tmp_path: Path) -> None:
     home = made_home(tmp_path)
-    secret = tmp_path / "shadow-copy"
-    secret.write_text("x", encoding="utf-8")
-    secret.chmod(0o600)
+    secret = secret_file(tmp_path / "shadow-copy")
     before = owned(secret)
     (home / ".profile").symlink_to(secret)
     refused(want(home), f"{home / '.profile'} is a symbolic link: refused")
@@ -107,9 +112,7 @@ def test_a_symbolic_link_is_refused_and_its_target_kept(tmp_path: Path) -> None:
 
 def test_a_hard_linked_file_is_refused_and_the_other_link_kept(tmp_path: Path) -> None:
     home = made_home(tmp_path)
-    secret = tmp_path / "shadow"
-    secret.write_text("x", encoding="utf-8")
-    secret.chmod(0o600)
+    secret = secret_file(tmp_path / "shadow")
     before = owned(secret)
     os.link(secret, home / ".profile")
     refused(want(home), f"{home / '.profile'} has 2 hard links: refused")
