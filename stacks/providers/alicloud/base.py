@@ -1,0 +1,40 @@
+"""What every part of the Alibaba Cloud provider shares: the spec's cloud, the provider resource,
+the options its resources take."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_alicloud as ali
+
+from stacks.model import DEFAULT_IMAGE, Cloud
+from stacks.naming import res
+
+KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
+"""Options of what must outlive a mistaken ``pulumi destroy``: audit log stores, KMS keys and
+locked buckets (``pulumi destroy`` refuses them; removed from the program, they stay in the cloud)."""
+
+
+class AlicloudBase:
+    """The state the provider's parts share."""
+
+    def __init__(self, cloud: Cloud, env: str, parent: pulumi.Resource) -> None:
+        config = pulumi.Config("mlps")
+        self.env = env
+        self.region = cloud.region
+        self.kms = cloud.kms
+        self.audit = cloud.audit_trail
+        self.zone_id = config.get("cloudZoneId") or f"{cloud.region}-b"
+        self.instance_type = config.get("instanceType") or "ecs.g7.large"
+        # An image outside cloud.approved_images is refused by approved_instance_image (CLD-IMG-01).
+        self.image_id = config.get("imageId") or (cloud.approved_images or (DEFAULT_IMAGE,))[0]
+        self.provider = ali.Provider(
+            res(env, "alicloud"),
+            region=cloud.region,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        self.project_name = res(env, "audit")
+        self._cidrs: list[str] = []
+        self._access_logs: ali.oss.Bucket | None = None
+
+    def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]

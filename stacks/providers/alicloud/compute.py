@@ -1,0 +1,51 @@
+"""The environment's KMS key and its instances."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_alicloud as ali
+
+from stacks.model import Host
+from stacks.naming import res
+from stacks.providers.alicloud.base import KEEP, AlicloudBase
+from stacks.providers.base import CloudNetwork
+
+
+class Compute(AlicloudBase):
+    def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]:
+        key = ali.kms.Key(
+            res(self.env, "kms"),
+            description=f"{self.env}: encryption at rest (buckets, disks, Secrets, logs)",
+            key_usage="ENCRYPT/DECRYPT",
+            key_spec="Aliyun_AES_256",
+            protection_level="HSM",
+            automatic_rotation="Enabled",
+            rotation_interval="8760h",
+            pending_window_in_days=30,
+            deletion_protection="Enabled",
+            opts=self._opts(parent, **KEEP),
+        )
+        return key.id
+
+    def instance(
+        self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
+    ) -> pulumi.Resource:
+        return ali.ecs.Instance(
+            res(self.env, "ecs", host.name),
+            instance_name=res(self.env, host.name),
+            host_name=host.name,
+            instance_type=self.instance_type,
+            image_id=self.image_id,
+            vswitch_id=net.subnets[host.zone],
+            security_groups=[net.security_groups[host.zone]],
+            private_ip=host.address,
+            internet_max_bandwidth_out=0,
+            system_disk_category="cloud_essd",
+            system_disk_encrypted=True,
+            system_disk_kms_key_id=key,
+            security_enhancement_strategy="Active",
+            http_tokens="required",
+            deletion_protection=True,
+            tags={"mlps:roles": ",".join(host.roles) or "baseline", "mlps:zone": host.zone},
+            opts=self._opts(parent),
+        )
