@@ -32,6 +32,19 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Servers outside the roles that a role's hosts connect to, named by role variables."""
+
+    service: str
+    protocol: str
+    port: int
+    servers: str
+    """The role variable listing the servers' addresses."""
+    enabled: str
+    """The role variable that switches the need on."""
+
+
+@dataclass(frozen=True)
 class Role:
     """One role of the collection: its inventory group, plays, verify entry and services."""
 
@@ -42,6 +55,7 @@ class Role:
     site: str
     check: str
     serves: tuple[Service, ...] = ()
+    reaches: tuple[Reach, ...] = ()
 
 
 @cache
@@ -52,7 +66,9 @@ def roles() -> tuple[Role, ...]:
         Role(name=r["name"], hosts=r.get("hosts", r["name"]), every_host=bool(r.get("every_host")),
              verify=r["verify"], site=r["site"], check=r["check"],
              serves=tuple(Service(s["service"], s["protocol"], int(s["port"]), s["variable"],
-                                  tuple(s["clients"])) for s in r.get("serves", ())))
+                                  tuple(s["clients"])) for s in r.get("serves", ())),
+             reaches=tuple(Reach(n["service"], n["protocol"], int(n["port"]), n["servers"],
+                                 n["enabled"]) for n in r.get("reaches", ())))
         for r in data["roles"])
 
 

@@ -102,7 +102,8 @@ def _link_failover_vars(env: Environment) -> dict[str, Any]:
     return out
 
 
-def _role_vars(env: Environment) -> dict[str, dict[str, Any]]:
+def role_vars(env: Environment) -> dict[str, dict[str, Any]]:
+    """Each role's variables from the spec (role name -> variables)."""
     # The name each audit server's certificate carries is its inventory name (mlps pki).
     servers = [{"host": h.address, "name": h.name} for h in env.hosts_with("log_audit_server")]
     return {
@@ -173,12 +174,12 @@ def inventory(env: Environment) -> dict[str, Any]:
         for role in (*EVERY_HOST, *host.roles):
             roles.setdefault(role, {})[host.name] = None
         zones.setdefault(f"zone_{host.zone.replace('-', '_')}", {})[host.name] = None
-    role_vars = _role_vars(env)
+    variables = role_vars(env)
     children: dict[str, Any] = {}
     for role, members in roles.items():
         if members:
             # Every role verifies against the environment's level (its <role>_level).
-            group_vars = {f"{role}_level": env.level, **role_vars.get(role, {})}
+            group_vars = {f"{role}_level": env.level, **variables.get(role, {})}
             children[role] = {"hosts": members, "vars": group_vars}
     for group, members in zones.items():
         children[group] = {"hosts": members}

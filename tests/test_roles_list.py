@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,78 @@ def test_cloud_security_groups_admit_what_the_roles_need() -> None:
     assert {(r.zone, r.direction) for r in rules} == {
         ("cloud-mgmt", "egress"), ("cloud-mgmt", "ingress"), ("dmz", "egress"), ("dmz", "ingress")}
     assert [r.port for r in rules if r.zone == "dmz" and r.direction == "egress"] == [relp]
+
+
+def test_each_reach_names_the_role_variables_that_list_and_switch_its_servers() -> None:
+    reaches = [(r.name, n) for r in roles() for n in r.reaches]
+    assert {(name, n.service, n.protocol, n.port) for name, n in reaches} >= {("baseline", "ntp", "udp", 123)}
+    for name, n in reaches:
+        specs = yaml.safe_load((ROOT / "roles" / name / "meta" / "argument_specs.yml").read_text())
+        options = specs["argument_specs"]["main"]["options"]
+        assert (options[n.servers]["type"], options[n.servers]["elements"]) == ("list", "str"), n
+        assert options[n.enabled]["type"] == "bool", n
+
+
+def test_role_reaches_go_from_each_zone_with_hosts_to_each_server_when_switched_on() -> None:
+    from mlps.role_flows import role_reaches
+
+    on = {"baseline": {"baseline_time_sync_enabled": True,
+                       "baseline_time_servers": ["10.10.0.1", "ntp.hospital.local"]}}
+    flows = role_reaches([("mgmt", ("bastion",)), ("core", ())], on)
+    assert [(f.source, f.server, f.protocol, f.port) for f in flows] == [
+        ("core", "10.10.0.1", "udp", 123), ("core", "ntp.hospital.local", "udp", 123),
+        ("mgmt", "10.10.0.1", "udp", 123), ("mgmt", "ntp.hospital.local", "udp", 123)]
+    off = {"baseline": {**on["baseline"], "baseline_time_sync_enabled": False}}
+    assert role_reaches([("mgmt", ())], off) == []
+    assert role_reaches([("mgmt", ())], {}) == []
+
+
+def _environment(name: str) -> dict:  # type: ignore[type-arg]
+    spec = yaml.safe_load((ROOT / f"Pulumi.{name}.yaml").read_text(encoding="utf-8"))
+    return spec["config"]["mlps:environment"]  # type: ignore[no-any-return]
+
+
+def _zone_rules(name: str, change: Callable[[dict], None] = lambda d: None) -> list:  # type: ignore[type-arg]
+    from stacks.components.network_zones import zone_rules
+    from stacks.model import environment
+
+    spec = _environment(name)
+    change(spec)
+    env = environment(spec)
+    return zone_rules(env, env.zones_at("cloud"))
+
+
+def _ntp(rules: list) -> set[tuple[str, str, str, str]]:  # type: ignore[type-arg]
+    return {(r.zone, r.direction, r.protocol, r.cidr) for r in rules if r.port == 123}
+
+
+def test_cloud_hosts_reach_the_hospital_time_servers_and_nothing_else_on_udp_123() -> None:
+    # hybrid: the cloud bastion's zone reaches the on-prem server; the DMZ has no hosts of ours
+    assert _ntp(_zone_rules("hybrid-prod")) == {("cloud-mgmt", "egress", "udp", "10.10.0.1/32")}
+    # cloud only: every zone with hosts reaches the cloud's own time service
+    hosts = _environment("cloud-dev")["hosts"]
+    assert _ntp(_zone_rules("cloud-dev")) == {
+        (zone, "egress", "udp", "100.100.3.1/32") for zone in {h["zone"] for h in hosts}}
+
+
+def test_no_time_sync_opens_no_time_flow() -> None:
+    def off(spec: dict) -> None:  # type: ignore[type-arg]
+        spec["baseline"]["time_sync"]["enabled"] = False
+    assert _ntp(_zone_rules("hybrid-prod", off)) == set()
+
+
+def test_a_time_server_in_a_cloud_zone_is_admitted_into_it_once_per_source() -> None:
+    def inside(spec: dict) -> None:  # type: ignore[type-arg]
+        # two servers in cloud-mgmt, and the spec already opens udp 123 inside that zone
+        spec["baseline"]["time_sync"]["servers"] = ["172.16.0.5", "172.16.0.6"]
+        mgmt = next(z for z in spec["zones"] if z["name"] == "cloud-mgmt")
+        mgmt.setdefault("ingress", []).append({"from": "cloud-mgmt", "protocol": "udp", "ports": [123]})
+    rules = _zone_rules("hybrid-prod", inside)
+    keys = [(r.zone, r.direction, r.protocol, r.port, r.cidr) for r in rules]
+    assert len(keys) == len(set(keys))  # each rule is one resource name
+    with_hosts = {h["zone"] for h in _environment("hybrid-prod")["hosts"]}
+    cidrs = {z["name"]: z["cidr"] for z in _environment("hybrid-prod")["zones"]}
+    assert _ntp(rules) == {
+        ("cloud-mgmt", "egress", "udp", "172.16.0.5/32"), ("cloud-mgmt", "egress", "udp", "172.16.0.6/32"),
+        ("cloud-mgmt", "egress", "udp", cidrs["cloud-mgmt"]),  # the spec's own flow
+    } | {("cloud-mgmt", "ingress", "udp", cidrs[zone]) for zone in with_hosts}

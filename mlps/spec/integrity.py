@@ -249,8 +249,39 @@ def reference_problems(data: Any) -> list[ShapeProblem]:
     return problems
 
 
+def _listed(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def cloud_server_problems(data: Any) -> list[ShapeProblem]:
+    """Every time server a cloud zone's boundary cannot admit while a host sits in one: that
+    zone's security group denies what it does not admit, and it admits IPv4 addresses (the
+    zones are IPv4 networks), not names."""
+    if not isinstance(data, dict):
+        return []
+    cloud = {z.get("name") for z in _listed(data, "zones")
+             if isinstance(z, dict) and z.get("placement") == "cloud"}
+    host = next((h for h in _listed(data, "hosts") if isinstance(h, dict) and h.get("zone") in cloud), None)
+    if host is None:
+        return []
+    where = f"host '{host.get('name')}' is in cloud zone '{host.get('zone')}', whose security group"
+    problems = []
+    for pointer, value in walk(data, ("baseline", "time_sync", "servers", "*")):
+        if not isinstance(value, str):
+            continue
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            what = "an IPv6 address" if ":" in value else "a host name"
+            problems.append(ShapeProblem(
+                pointer, f"time server {value} is {what}; {where} admits IPv4 addresses only",
+                "write the NTP server's IPv4 address (CES-AUDIT-02)"))
+    return problems
+
+
 def input_problems(data: Any) -> list[ShapeProblem]:
-    """Networks and addresses not in canonical form, repeated names and dangling bucket
-    references, in that order."""
+    """Networks and addresses not in canonical form, repeated names, dangling bucket
+    references and time servers a cloud boundary cannot admit, in that order."""
     return (cidr_problems(data) + address_problems(data) + duplicate_problems(data)
-            + reference_problems(data))
+            + reference_problems(data) + cloud_server_problems(data))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import pulumi
 
-from mlps.role_flows import role_flows
+from mlps.role_flows import role_flows, role_reaches
+from stacks.inventory import role_vars
 from stacks.model import Environment, Zone
 from stacks.providers.base import CloudNetwork, CloudProvider, SecurityRule
 
@@ -17,18 +19,26 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
     """Ingress rules for each flow into a cloud zone, egress rules for each flow out of one: the
     spec's flows, then the flows the roles' services need (:func:`mlps.role_flows.role_flows`)
     that the spec does not already open, counting the cluster nodes in the zones of cloud
-    workloads as hosts (they forward their logs like every host)."""
+    workloads as hosts (they forward their logs like every host); last, from each zone with
+    hosts, the servers the roles reach (:func:`mlps.role_flows.role_reaches`: the hospital's NTP
+    servers), to their one address, and into the cloud zone holding a server."""
     here = {z.name for z in zones}
     rules: list[SecurityRule] = []
     opened: set[tuple[str, str, str, int]] = set()
+
+    def add(zone: str, direction: str, protocol: str, port: int, cidr: str, why: str) -> None:
+        # one rule per boundary, direction, protocol, port and peer: the rule's name
+        key = (zone, direction, protocol, port, cidr)
+        if not any((r.zone, r.direction, r.protocol, r.port, r.cidr) == key for r in rules):
+            rules.append(SecurityRule(zone, direction, protocol, port, cidr, why))
 
     def admit(source: str, zone: Zone, protocol: str, port: int, why: str) -> None:
         cidr = INTERNET if source == "internet" else env.zone(source).cidr
         opened.add((source, zone.name, protocol, port))
         if zone.name in here:
-            rules.append(SecurityRule(zone.name, "ingress", protocol, port, cidr, why))
+            add(zone.name, "ingress", protocol, port, cidr, why)
         if source in here:
-            rules.append(SecurityRule(source, "egress", protocol, port, zone.cidr, why))
+            add(source, "egress", protocol, port, zone.cidr, why)
 
     for zone in env.zones:
         for flow in zone.ingress:
@@ -41,6 +51,17 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
     for need in role_flows(placed):
         if (need.source, need.zone, need.protocol, need.port) not in opened:
             admit(need.source, env.zone(need.zone), need.protocol, need.port, need.why)
+    for reach in role_reaches([(h.zone, h.roles) for h in env.hosts], role_vars(env)):
+        try:
+            address = ipaddress.IPv4Address(reach.server)
+        except ValueError:  # a name or IPv6: refused where a cloud zone has hosts (cloud_server_problems)
+            continue
+        host_net = f"{address}/32"
+        if reach.source in here:
+            add(reach.source, "egress", reach.protocol, reach.port, host_net, reach.why)
+        for zone in zones:
+            if address in ipaddress.ip_network(zone.cidr):
+                add(zone.name, "ingress", reach.protocol, reach.port, env.zone(reach.source).cidr, reach.why)
     return rules
 
 

@@ -18,6 +18,7 @@ from mlps.spec.integrity import (
     NAMED_LISTS,
     address_problems,
     cidr_problems,
+    cloud_server_problems,
     duplicate_problems,
     number_problems,
     reference_problems,
@@ -287,3 +288,30 @@ def test_absurd_numbers_refused_at_their_bound(pointer: str, bound: int) -> None
     assert [p.hint for p in over] == [f"use a value at most {bound}"]
     huge = [p for p in check_shape(_set(copy.deepcopy(BASE), pointer, 10**35)) if p.pointer == pointer]
     assert huge and "out of range" in huge[0].message
+
+
+def _with_time_server(server: str, cloud_host: bool) -> dict[str, Any]:
+    def change(data: dict[str, Any]) -> None:
+        data["baseline"]["time_sync"]["servers"] = ["10.10.0.1", server]
+        if not cloud_host:
+            data["hosts"] = [h for h in data["hosts"] if h["zone"] != "cloud-mgmt"]
+    return _spec(change)
+
+
+def test_a_time_server_name_is_refused_when_a_host_sits_in_a_cloud_zone() -> None:
+    line = _error(_with_time_server("ntp.hospital.local", cloud_host=True))
+    assert "/baseline/time_sync/servers/1" in line
+    assert "ntp.hospital.local is a host name" in line and "cloud zone 'cloud-mgmt'" in line
+    assert "write the NTP server's IPv4 address (CES-AUDIT-02)" in line
+    line = _error(_with_time_server("fd00::123", cloud_host=True))
+    assert "/baseline/time_sync/servers/1" in line and "fd00::123 is an IPv6 address" in line
+
+
+@pytest.mark.parametrize(("server", "cloud_host"), [
+    # no cloud boundary to admit them: the host's chrony resolves the name, and IPv6 is routed
+    ("ntp.hospital.local", False), ("fd00::123", False),
+    ("10.10.0.2", True),
+])
+def test_a_time_server_a_boundary_can_admit_passes(server: str, cloud_host: bool) -> None:
+    assert cloud_server_problems(_with_time_server(server, cloud_host)) == []
+    spec_from_config(_with_time_server(server, cloud_host), "spec.yaml")
