@@ -5,7 +5,8 @@ project's own role on the spec's hosts instead (object lock → the ``object_sto
 SeaweedFS with object lock; audit trail and log store → the ``log_audit_server`` role;
 managed Kubernetes → the kubeadm roles), and ``mlps synth`` writes a notice naming that part
 into the plan, which ``mlps report`` prints. A spec without the hosts the stand-in needs is
-refused before anything is built.
+refused before anything is built. What only the cloud's owner can run (``OWNER_PARTS``: the
+cloud's identity service) is no role of the project: the notice names the owner's part instead.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ class Capability(StrEnum):
     MANAGED_KUBERNETES = "managed_kubernetes"
     KMS = "kms"
     LOAD_BALANCER = "load_balancer"
+    CLOUD_IDENTITY = "cloud_identity"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     "alicloud": frozenset(Capability),
     # Swift has no object lock; OpenStack has no audit trail or log store service of its own
-    # (keystonemiddleware's CADF records go to the cloud's own logs), and Magnum is optional.
+    # (keystonemiddleware's CADF records go to the cloud's own logs), and Magnum is optional;
+    # Keystone's accounts and their password and MFA rules are the cloud owner's.
     "openstack": frozenset(
         {Capability.OBJECT_STORAGE, Capability.KMS, Capability.LOAD_BALANCER}
     ),
@@ -140,11 +143,55 @@ def compensations(env: Environment) -> list[Compensation]:
     return out
 
 
+@dataclass(frozen=True)
+class OwnerPart:
+    """What the cloud's owner operates in place of a capability the project cannot build in that
+    cloud (``part``), what it provides (``needed_by``, English and Chinese) and the control."""
+
+    part: str
+    control: str
+    needed_by: str
+    part_zh: str
+    needed_by_zh: str
+
+
+OWNER_PARTS: dict[str, dict[Capability, OwnerPart]] = {
+    "openstack": {
+        Capability.CLOUD_IDENTITY: OwnerPart(
+            "Keystone, operated by the private cloud's owner",
+            "CES-AUTH-01",
+            "the cloud accounts' password policy, login lockout, MFA and separated administrator roles",
+            "私有云运营方运维的 Keystone",
+            "云账户的口令策略、登录失败锁定、多因素鉴别与管理员三权分立",
+        ),
+    },
+}
+"""Per provider, the capabilities it lacks that its owner's own service provides."""
+
+
+def owner_notices(env: Environment) -> list[Notice]:
+    """One notice per capability the spec's cloud lacks that its owner's part provides."""
+    if env.cloud is None:
+        return []
+    provider = env.cloud.provider
+    return [
+        Notice(
+            part.control,
+            "/cloud/provider",
+            f"{provider} 不提供 {capability.value}：{part.needed_by_zh}由{part.part_zh}承担",
+            f"{provider} has no {capability.value.replace('_', ' ')}: {part.needed_by} are kept by "
+            f"{part.part}",
+        )
+        for capability, part in OWNER_PARTS.get(provider, {}).items()
+        if capability not in CAPABILITIES[provider]
+    ]
+
+
 def notices(env: Environment) -> list[Notice]:
-    """The compensations as plan notices (``findings.json``, then the report)."""
+    """The compensations and the owner's parts as plan notices (``findings.json``, then the report)."""
     provider = env.cloud.provider if env.cloud is not None else ""
     return [Notice(c.control, "/cloud/provider", c.message_zh(provider), c.message_en(provider))
-            for c in compensations(env)]
+            for c in compensations(env)] + owner_notices(env)
 
 
 def uncovered(env: Environment) -> list[str]:

@@ -105,6 +105,19 @@ class Cloud:
     audit_trail: bool = True
     kms: bool = True
     approved_images: tuple[str, ...] = ()
+    deploy_role_arn: str | None = None
+    """The role the stack assumes to deploy (``acs:ram::<account>:role/<name>``); None: ambient keys."""
+
+
+@dataclass(frozen=True)
+class Passwords:
+    """The spec's password quality and login failure handling (``baseline.password``, ``.lockout``)."""
+
+    min_length: int = 12
+    min_classes: int = 3
+    max_age_days: int = 90
+    history: int = 5
+    lockout_attempts: int = 5
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,7 @@ class Environment:
     storage_key: Secret = None
     hold_down_seconds: int = 10
     announced_prefixes: tuple[str, ...] = ()
+    passwords: Passwords = field(default_factory=Passwords)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def zone(self, name: str) -> Zone:
@@ -220,6 +234,17 @@ def _workload(d: dict[str, Any]) -> Workload:
     )
 
 
+def _passwords(baseline: dict[str, Any]) -> Passwords:
+    password = baseline.get("password", {})
+    return Passwords(
+        min_length=password.get("min_length", 12),
+        min_classes=password.get("min_classes", 3),
+        max_age_days=password.get("max_age_days", 90),
+        history=password.get("history", 5),
+        lockout_attempts=baseline.get("lockout", {}).get("attempts", 5),
+    )
+
+
 def environment(data: dict[str, Any]) -> Environment:
     """Build the typed view of one spec (``LoadedSpec.data``)."""
     k8s = data.get("kubernetes", {})
@@ -269,6 +294,7 @@ def environment(data: dict[str, Any]) -> Environment:
             audit_trail=cloud.get("audit_trail", True),
             kms=cloud.get("kms", True),
             approved_images=tuple(cloud.get("approved_images", [DEFAULT_IMAGE])),
+            deploy_role_arn=cloud.get("deploy_role_arn"),
         )
         if cloud
         else None,
@@ -278,5 +304,6 @@ def environment(data: dict[str, Any]) -> Environment:
         storage_key=storage.get("encryption_key"),
         hold_down_seconds=failover.get("hold_down_seconds", 10),
         announced_prefixes=tuple(failover.get("prefixes", [])),
+        passwords=_passwords(data.get("baseline", {})),
         raw=data,
     )

@@ -8,7 +8,8 @@ Zones, their security groups and instances carry the tag ``mlps:zone``. An ACK c
 plugin is one of its ``addons``: only Terway in shared-ENI mode (``terway-eniip``) with
 ``NetworkPolicy`` set to ``"true"`` in its config enforces NetworkPolicy; Flannel, ACK's
 default when no plugin is named, does not. The vSwitch Terway takes pod addresses from carries
-the tag ``mlps:pods`` and is the cluster's, not a zone.
+the tag ``mlps:pods`` and is the cluster's, not a zone. RAM (identity) is read by
+:mod:`policy.facts.alicloud_ram`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
     AuditTrail,
     Boundary,
@@ -275,6 +277,7 @@ def facts(graph: PlanGraph) -> Facts:
                 str(r.props.get("region") or ""),
                 mainland(str(r.props.get("region") or "")),
                 subject(r),
+                ram.assumed_role(r),
             )
             for r in graph.of_type(PROVIDER)
         ],
@@ -295,4 +298,7 @@ def facts(graph: PlanGraph) -> Facts:
         keys=[_key(r) for r in graph.of_type(KEY)],
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
         clusters=[_cluster(r) for r in graph.of_type(CLUSTER)],
+        password_policies=ram.password_policies(graph),
+        login_policies=ram.login_policies(graph),
+        admin_roles=ram.admin_roles(graph),
     )

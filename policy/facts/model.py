@@ -55,6 +55,8 @@ class Cloud:
     region: str
     mainland: bool
     subject: Subject
+    assumed_role: str | None = None
+    """The role the provider acts as (a RAM role ARN); None: whatever keys the deploying shell holds."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,44 @@ class Cluster:
     subject: Subject
 
 
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The password and login failure rules of a cloud's own accounts."""
+
+    provider: str
+    min_length: int
+    char_classes: int
+    """Character classes (lower, upper, digit, symbol) every password must contain."""
+    max_age_days: int
+    """0: passwords never expire."""
+    reuse_prevention: int
+    lockout_attempts: int
+    """Failed logins before the account locks; 0: never locks."""
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How a cloud's own accounts log in to its console."""
+
+    provider: str
+    mfa_required: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class AdminRole:
+    """A group of a cloud's administrators holding one role of 三权分立 (``system``,
+    ``security``, ``audit``) and the actions its attached policies allow and deny everywhere."""
+
+    role: str
+    name: str
+    provider: str
+    allows: tuple[str, ...]
+    denies: tuple[str, ...]
+    subject: Subject
+
+
 @dataclass
 class Facts:
     """Everything the adapters found in one plan."""
@@ -214,6 +254,9 @@ class Facts:
     keys: list[Key] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    password_policies: list[PasswordPolicy] = field(default_factory=list)
+    login_policies: list[LoginPolicy] = field(default_factory=list)
+    admin_roles: list[AdminRole] = field(default_factory=list)
 
     def extend(self, other: Facts) -> None:
         for name in self.__dataclass_fields__:

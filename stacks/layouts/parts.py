@@ -24,7 +24,7 @@ from stacks.inventory import render_inventory
 from stacks.model import Environment
 from stacks.naming import res
 from stacks.providers import CloudProvider, cloud_provider
-from stacks.providers.base import AuditTrail, CloudNetwork, ManagedKubernetes
+from stacks.providers.base import AuditTrail, CloudIdentity, CloudNetwork, ManagedKubernetes
 
 
 @dataclass
@@ -35,7 +35,8 @@ class CloudFoundation:
 
 
 def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundation:
-    """Provider, isolated network with default-deny zones, KMS key, audit trail, instances.
+    """Provider, isolated network with default-deny zones, KMS key, audit trail, cloud identity,
+    instances.
 
     A capability the cloud lacks needs hosts carrying the role that stands in for it
     (``stacks.capabilities``): without them the spec is refused here, before anything exists.
@@ -54,6 +55,8 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
     key = provider.encryption_key(parent)
     if isinstance(provider, AuditTrail):  # else the log audit servers keep it (stacks.capabilities)
         provider.audit_trail(parent)
+    if isinstance(provider, CloudIdentity):  # else the cloud's owner keeps it (stacks.capabilities)
+        provider.identity(env.passwords, parent)
     hosts = env.hosts_at("cloud")
     if hosts:
         CloudHosts(

@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.model import Bucket, Cloud, Host, Zone
+from stacks.model import Bucket, Cloud, Host, Passwords, Zone
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy`` (keys, audit log stores, locked
@@ -98,3 +98,12 @@ class ProviderFactory(Protocol):
     """A provider class: built from the spec's cloud, the environment name and the parent."""
 
     def __call__(self, cloud: Cloud, env: str, parent: pulumi.Resource) -> CloudProvider: ...
+
+
+@runtime_checkable
+class CloudIdentity(Protocol):
+    """Capability ``cloud_identity``: the cloud's own accounts follow the spec's password and
+    lockout rules, log in to the console with MFA only, and its administrators hold the three
+    separated roles (system, security, audit)."""
+
+    def identity(self, passwords: Passwords, parent: pulumi.Resource) -> None: ...

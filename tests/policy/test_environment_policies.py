@@ -5,6 +5,7 @@ control id; a capability a provider lacks is a finding naming the role standing 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from policy.policies.environment.gaps import STAND_INS_PRESENT
 from policy.policies.environment.storage import RECORD_BUCKETS_LOCKED
 from stacks.capabilities import Capability
 from stacks.providers.alicloud import tls_only_policy
+from stacks.providers.alicloud.identity import admin_policy
 
 BY_NAME = {p.name: p for p in POLICIES}
 A = "alicloud"
@@ -34,6 +36,11 @@ RULE, KEY, VM = (
     f"{A}:ecs/instance:Instance",
 )
 ARN = "acs:log:cn-shanghai:123:project/audit"
+RAM_PASSWORD = f"{A}:ram/accountPasswordPolicy:AccountPasswordPolicy"
+PREFERENCE = f"{A}:ram/securityPreference:SecurityPreference"
+GROUP, RAM_POLICY = f"{A}:ram/group:Group", f"{A}:ram/policy:Policy"
+ATTACH = f"{A}:ram/groupPolicyAttachment:GroupPolicyAttachment"
+DEPLOY_ROLE = "acs:ram::123:role/mlps-deploy"
 
 
 def r(type_: str, name: str, props: dict[str, Any], **deps: str) -> PlanResource:
@@ -70,10 +77,30 @@ def bucket(name: str, data_class: str, lock: str | None = "Locked", days: int = 
     return out
 
 
+def identity() -> list[PlanResource]:
+    """The account's RAM rules and administrator groups, as the Alibaba provider builds them."""
+    out = [
+        r(RAM_PASSWORD, "passwords", {"minimumPasswordLength": 12, "requireSymbols": False,
+                                      "maxPasswordAge": 90, "passwordReusePrevention": 5,
+                                      "maxLoginAttempts": 5}),
+        r(PREFERENCE, "preference", {"mfaOperationForLogin": "mandatory"}),
+    ]
+    for role in ("system", "security", "audit"):
+        out += [
+            r(GROUP, f"{role}-admins",
+              {"groupName": f"{role}-admins", "comments": f"mlps:admin-role={role}"}),
+            r(RAM_POLICY, f"{role}-admin",
+              {"policyName": f"{role}-admin", "policyDocument": admin_policy(role)}),
+            r(ATTACH, f"{role}-attach", {"groupName": f"{role}-admins", "policyName": f"{role}-admin"},
+              groupName=f"urn:{role}-admins", policyName=f"urn:{role}-admin"),
+        ]
+    return out
+
+
 def good() -> list[PlanResource]:
     """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone."""
     return [
-        r(PROVIDER, "ali", {"region": "cn-shanghai"}),
+        r(PROVIDER, "ali", {"region": "cn-shanghai", "assumeRole": json.dumps({"roleArn": DEPLOY_ROLE})}),
         r(
             KEY,
             "kms",
@@ -119,6 +146,7 @@ def good() -> list[PlanResource]:
             },
             systemDiskKmsKeyId="urn:kms",
         ),
+        *identity(),
     ]
 
 

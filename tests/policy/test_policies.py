@@ -245,6 +245,10 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         [r(ACK, "ack", {"addons": [{"name": "flannel"}]})],
         "ack",
     ),
+    "cloud_password_policy": (good(), changed("passwords", maxPasswordAge=0), "passwords"),
+    "cloud_login_mfa": (good(), changed("preference", mfaOperationForLogin="independent"), "preference"),
+    "cloud_admin_roles_separated": (good(), without({"audit-attach"}), "audit-admins"),
+    "provider_assumes_role": (good(), changed("ali", assumeRole=None), "ali"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

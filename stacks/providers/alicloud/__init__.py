@@ -1,6 +1,7 @@
 """Alibaba Cloud (pulumi-alicloud): mainland-China regions only.
 
-The provider is one class assembled from its parts: network, compute, storage and audit, ACK.
+The provider is one class assembled from its parts: network, compute, storage and audit, ACK,
+RAM identity.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from stacks.providers.alicloud.ack import Ack, ack_release
 from stacks.providers.alicloud.audit import Audit
 from stacks.providers.alicloud.base import KEEP
 from stacks.providers.alicloud.compute import Compute
+from stacks.providers.alicloud.identity import Identity
 from stacks.providers.alicloud.network import Network
 from stacks.providers.alicloud.storage import tls_only_policy
 
 __all__ = ["KEEP", "Alicloud", "ack_release", "tls_only_policy"]
 
 
-class Alicloud(Network, Compute, Audit, Ack):
+class Alicloud(Network, Compute, Audit, Ack, Identity):
     """CloudProvider for Alibaba Cloud."""

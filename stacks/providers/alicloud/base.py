@@ -27,9 +27,15 @@ class AlicloudBase:
         self.instance_type = config.get("instanceType") or "ecs.g7.large"
         # An image outside cloud.approved_images is refused by approved_instance_image (CLD-IMG-01).
         self.image_id = config.get("imageId") or (cloud.approved_images or (DEFAULT_IMAGE,))[0]
+        # With deploy_role_arn the stack acts as that RAM role (short-lived STS credentials),
+        # not as whoever's keys the deploying shell holds.
+        role = cloud.deploy_role_arn
         self.provider = ali.Provider(
             res(env, "alicloud"),
             region=cloud.region,
+            assume_role=ali.ProviderAssumeRoleArgs(role_arn=role, session_name=res(env, "deploy"))
+            if role
+            else None,
             opts=pulumi.ResourceOptions(parent=parent),
         )
         self.project_name = res(env, "audit")

@@ -1,0 +1,125 @@
+"""Alibaba Cloud RAM resources as neutral facts.
+
+``AccountPasswordPolicy`` holds the account's password and lockout rules, ``SecurityPreference``
+whether console login needs MFA (``mfaOperationForLogin: mandatory``, or the older
+``enforceMfaForLogin``). A RAM group is an administrator role when its comment is
+``mlps:admin-role=<role>``; what it may do is the policies a ``GroupPolicyAttachment`` gives it,
+read from their documents (only statements on every resource count). The provider acts as a RAM
+role when its ``assumeRole`` names one (the engine passes provider inputs as JSON text).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from policy.facts.model import AdminRole, LoginPolicy, PasswordPolicy, subject
+
+if TYPE_CHECKING:
+    from policy.policies.base import PlanGraph, PlanResource
+
+PACKAGE = "alicloud"
+ACCOUNT_POLICY = "alicloud:ram/accountPasswordPolicy:AccountPasswordPolicy"
+PREFERENCE = "alicloud:ram/securityPreference:SecurityPreference"
+GROUP = "alicloud:ram/group:Group"
+POLICY = "alicloud:ram/policy:Policy"
+ATTACHMENT = "alicloud:ram/groupPolicyAttachment:GroupPolicyAttachment"
+ROLE_TAG = "mlps:admin-role="
+CLASSES = (
+    "requireLowercaseCharacters",
+    "requireUppercaseCharacters",
+    "requireNumbers",
+    "requireSymbols",
+)
+"""RAM's character class switches, each true unless the plan sets it false."""
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def assumed_role(provider: PlanResource) -> str | None:
+    """The RAM role ARN the provider assumes, None when it assumes none."""
+    assume = _json(provider.props.get("assumeRole"))
+    arn = assume.get("roleArn") if isinstance(assume, dict) else None
+    return str(arn) if arn else None
+
+
+def password_policies(graph: PlanGraph) -> list[PasswordPolicy]:
+    def one(r: PlanResource) -> PasswordPolicy:
+        p = r.props
+        return PasswordPolicy(
+            provider=PACKAGE,
+            min_length=int(p.get("minimumPasswordLength", 12)),
+            char_classes=sum(p.get(c, True) is not False for c in CLASSES),
+            max_age_days=int(p.get("maxPasswordAge", 0)),
+            reuse_prevention=int(p.get("passwordReusePrevention", 0)),
+            lockout_attempts=int(p.get("maxLoginAttempts", 5)),
+            subject=subject(r),
+        )
+
+    return [one(r) for r in graph.of_type(ACCOUNT_POLICY)]
+
+
+def login_policies(graph: PlanGraph) -> list[LoginPolicy]:
+    return [
+        LoginPolicy(
+            provider=PACKAGE,
+            mfa_required=r.props.get("mfaOperationForLogin") == "mandatory"
+            or r.props.get("enforceMfaForLogin") is True,
+            subject=subject(r),
+        )
+        for r in graph.of_type(PREFERENCE)
+    ]
+
+
+def _everywhere(statement: dict[str, Any], effect: str) -> list[str]:
+    """The actions of ``statement`` when it has ``effect`` on every resource."""
+    if statement.get("Effect") != effect:
+        return []
+    resources = statement.get("Resource")
+    if "*" not in (resources if isinstance(resources, list) else [resources]):
+        return []
+    actions = statement.get("Action")
+    return [str(a) for a in (actions if isinstance(actions, list) else [actions]) if a]
+
+
+def _statements(graph: PlanGraph, attachment: PlanResource) -> list[dict[str, Any]]:
+    """The statements of the policy an attachment gives (by reference, or by its name)."""
+    name = attachment.props.get("policyName")
+    refs = set(attachment.deps.get("policyName", ()))
+    out: list[dict[str, Any]] = []
+    for policy in graph.of_type(POLICY):
+        if policy.urn in refs or (name and policy.props.get("policyName") == name):
+            document = _json(policy.props.get("policyDocument") or policy.props.get("document"))
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            out += [s for s in statements or [] if isinstance(s, dict)]
+    return out
+
+
+def admin_roles(graph: PlanGraph) -> list[AdminRole]:
+    out = []
+    for group in graph.of_type(GROUP):
+        comment = str(group.props.get("comments") or "")
+        if not comment.startswith(ROLE_TAG):
+            continue
+        name = str(group.props.get("groupName") or group.name)
+        attachments = {a.urn: a for a in graph.referencing(ATTACHMENT, "groupName", group)}
+        attachments.update({a.urn: a for a in graph.of_type(ATTACHMENT) if a.props.get("groupName") == name})
+        statements = [s for a in attachments.values() for s in _statements(graph, a)]
+        out.append(
+            AdminRole(
+                role=comment[len(ROLE_TAG) :],
+                name=name,
+                provider=PACKAGE,
+                allows=tuple(a for s in statements for a in _everywhere(s, "Allow")),
+                denies=tuple(a for s in statements for a in _everywhere(s, "Deny")),
+                subject=subject(group),
+            )
+        )
+    return out
