@@ -32,6 +32,7 @@ class Capability(StrEnum):
     KMS = "kms"
     LOAD_BALANCER = "load_balancer"
     CLOUD_IDENTITY = "cloud_identity"
+    MANAGED_BACKUP = "managed_backup"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -191,7 +192,7 @@ def notices(env: Environment) -> list[Notice]:
     """The compensations and the owner's parts as plan notices (``findings.json``, then the report)."""
     provider = env.cloud.provider if env.cloud is not None else ""
     return [Notice(c.control, "/cloud/provider", c.message_zh(provider), c.message_en(provider))
-            for c in compensations(env)] + owner_notices(env)
+            for c in compensations(env)] + owner_notices(env) + backup_notices(env)
 
 
 def uncovered(env: Environment) -> list[str]:
@@ -202,3 +203,22 @@ def uncovered(env: Environment) -> list[str]:
         f"a host with the {c.role} role" + (" in a cloud zone" if STAND_INS[c.capability].cloud_only else "")
         for c in compensations(env) if not c.hosts
     ]
+
+
+def backup_notices(env: Environment) -> list[Notice]:
+    """A cloud without managed backup: its hosts and buckets are copied by the hospital's own
+    backup (``backup.offsite``, on-prem in a cloud or hybrid layout: CLD-BAK-01)."""
+    if env.cloud is None or Capability.MANAGED_BACKUP in capabilities(env):
+        return []
+    held = [h.name for h in env.hosts_at("cloud")] + [
+        b.name for b in env.buckets if b.placement == "cloud" and not own_storage(env, b)]
+    if not held:
+        return []
+    site = env.backup.offsite_site or "the hospital's backup site"
+    what = ", ".join(held)
+    provider = env.cloud.provider
+    return [Notice(
+        "CES-BAK-01", "/backup/offsite",
+        f"{provider} 不提供 managed_backup：{what} 的备份由医院自己的备份（backup.offsite：{site}）承担",
+        f"{provider} has no managed backup: the backup of {what} is provided by the hospital's own "
+        f"backup (backup.offsite: {site})")]

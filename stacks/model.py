@@ -121,6 +121,18 @@ class Passwords:
 
 
 @dataclass(frozen=True)
+class Backup:
+    """The spec's ``backup``: local and off-site copies and how long they are kept."""
+
+    local: bool = True
+    offsite: bool = True
+    offsite_region: str | None = None
+    offsite_site: str = ""
+    rpo_hours: int = 24
+    retention_days: int = 180
+
+
+@dataclass(frozen=True)
 class Environment:
     """Everything a layout needs, with defaults applied."""
 
@@ -141,6 +153,7 @@ class Environment:
     hold_down_seconds: int = 10
     announced_prefixes: tuple[str, ...] = ()
     passwords: Passwords = field(default_factory=Passwords)
+    backup: Backup = field(default_factory=Backup)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def zone(self, name: str) -> Zone:
@@ -245,6 +258,19 @@ def _passwords(baseline: dict[str, Any]) -> Passwords:
     )
 
 
+def _backup(d: dict[str, Any]) -> Backup:
+    local = d.get("local", {})
+    offsite = d.get("offsite", {})
+    return Backup(
+        local=local.get("enabled", True),
+        offsite=offsite.get("enabled", True),
+        offsite_region=offsite.get("region"),
+        offsite_site=offsite.get("site", ""),
+        rpo_hours=d.get("rpo_hours", 24),
+        retention_days=d.get("retention_days", 180),
+    )
+
+
 def environment(data: dict[str, Any]) -> Environment:
     """Build the typed view of one spec (``LoadedSpec.data``)."""
     k8s = data.get("kubernetes", {})
@@ -305,5 +331,6 @@ def environment(data: dict[str, Any]) -> Environment:
         hold_down_seconds=failover.get("hold_down_seconds", 10),
         announced_prefixes=tuple(failover.get("prefixes", [])),
         passwords=_passwords(data.get("baseline", {})),
+        backup=_backup(data.get("backup", {})),
         raw=data,
     )

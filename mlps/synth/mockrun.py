@@ -28,6 +28,8 @@ GENERATED_OUTPUTS: dict[str, tuple[str, ...]] = {
     "random:index/randomBytes:RandomBytes": ("hex", "base64"),
 }
 """The outputs the ``random`` provider computes, per resource type the stacks register."""
+COMPUTED_IDS: dict[str, tuple[str, ...]] = {"alicloud:ecs/instance:Instance": ("systemDiskId",)}
+"""Ids the cloud assigns besides the resource's own, per type: offline ``<name>-<output>``."""
 TESTED_PULUMI = "3.272.0"
 """The Pulumi SDK release this module is tested with (requirements.lock)."""
 
@@ -100,6 +102,7 @@ class EchoMocks(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         state.update(dict.fromkeys(GENERATED_OUTPUTS.get(args.typ, ()), GENERATED))
+        state.update({k: f"{args.name}-{k}" for k in COMPUTED_IDS.get(args.typ, ())})
         return f"{args.name}-id", state
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:

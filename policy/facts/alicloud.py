@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from policy.facts import alicloud_backup
 from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
     AuditTrail,
@@ -301,4 +302,6 @@ def facts(graph: PlanGraph) -> Facts:
         password_policies=ram.password_policies(graph),
         login_policies=ram.login_policies(graph),
         admin_roles=ram.admin_roles(graph),
+        backup_plans=alicloud_backup.backup_plans(graph),
+        replications=alicloud_backup.replications(graph),
     )

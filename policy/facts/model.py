@@ -219,6 +219,18 @@ class PasswordPolicy:
 
 
 @dataclass(frozen=True)
+class BackupPlan:
+    """A backup plan of the cloud's backup service: what it backs up (an instance or a bucket, by
+    name) and for how many days (None when the plan leaves it to the provider)."""
+
+    kind: Literal["instance", "bucket"]
+    target: str
+    provider: str
+    retention_days: int | None
+    subject: Subject
+
+
+@dataclass(frozen=True)
 class LoginPolicy:
     """How a cloud's own accounts log in to its console."""
 
@@ -240,6 +252,18 @@ class AdminRole:
     subject: Subject
 
 
+@dataclass(frozen=True)
+class Replication:
+    """A bucket copied as it is written to another bucket, and the regions of both."""
+
+    source: str
+    target: str
+    provider: str
+    source_region: str
+    target_region: str
+    subject: Subject
+
+
 @dataclass
 class Facts:
     """Everything the adapters found in one plan."""
@@ -257,6 +281,8 @@ class Facts:
     password_policies: list[PasswordPolicy] = field(default_factory=list)
     login_policies: list[LoginPolicy] = field(default_factory=list)
     admin_roles: list[AdminRole] = field(default_factory=list)
+    backup_plans: list[BackupPlan] = field(default_factory=list)
+    replications: list[Replication] = field(default_factory=list)
 
     def extend(self, other: Facts) -> None:
         for name in self.__dataclass_fields__:

@@ -8,7 +8,7 @@ from stacks.capabilities import Capability, capabilities
 from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
 from stacks.components.object_storage import ObjectStorage
 from stacks.inventory import render_inventory
-from stacks.layouts.parts import cloud_cluster, cloud_foundation, host_services, onprem_cluster
+from stacks.layouts.parts import cloud_backup, cloud_cluster, cloud_foundation, host_services, onprem_cluster
 from stacks.model import Bucket, Environment, Workload
 from stacks.naming import res
 
@@ -41,6 +41,7 @@ def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
         )
     foundation = cloud_foundation(env, parent)
     logs, storage = host_services(env, parent, foundation)
+    cloud_backup(env, parent, foundation)
     if env.links:
         LinkFailover(
             res(env.name, "links"),

@@ -24,7 +24,13 @@ from stacks.inventory import render_inventory
 from stacks.model import Environment
 from stacks.naming import res
 from stacks.providers import CloudProvider, cloud_provider
-from stacks.providers.base import AuditTrail, CloudIdentity, CloudNetwork, ManagedKubernetes
+from stacks.providers.base import (
+    AuditTrail,
+    CloudIdentity,
+    CloudNetwork,
+    ManagedBackup,
+    ManagedKubernetes,
+)
 
 
 @dataclass
@@ -181,3 +187,11 @@ def cloud_cluster(
         parent,
     )
     deploy_cluster(env, "cloud", provider, parent, {}, zoned_nodes=True)
+
+
+def cloud_backup(env: Environment, parent: pulumi.Resource, cloud: CloudFoundation) -> None:
+    """The cloud's backup of the instances and buckets built so far and its off-site copies; a
+    cloud without managed backup leaves them to the hospital's own backup, which ``mlps synth``
+    notes (``stacks.capabilities.backup_notices``)."""
+    if isinstance(cloud.provider, ManagedBackup):
+        cloud.provider.backup(env.backup, cloud.key, parent)

@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.model import Bucket, Cloud, Host, Passwords, Zone
+from stacks.model import Backup, Bucket, Cloud, Host, Passwords, Zone
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy`` (keys, audit log stores, locked
@@ -92,6 +92,15 @@ class ManagedKubernetes(Protocol):
         version: str,
         parent: pulumi.Resource,
     ) -> k8s.Provider: ...
+
+
+@runtime_checkable
+class ManagedBackup(Protocol):
+    """Capability ``managed_backup``: the cloud backs up the instances and buckets the provider
+    built (``backup.local``) and copies the buckets of core and personal data to a second region
+    (``backup.offsite``)."""
+
+    def backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None: ...
 
 
 class ProviderFactory(Protocol):

@@ -97,6 +97,32 @@ def identity() -> list[PlanResource]:
     return out
 
 
+ECS_PLAN, OSS_PLAN = f"{A}:hbr/ecsBackupPlan:EcsBackupPlan", f"{A}:hbr/ossBackupPlan:OssBackupPlan"
+REPLICATION = f"{A}:oss/bucketReplication:BucketReplication"
+OFFSITE = "emr-archive-offsite"
+
+
+def backups() -> list[PlanResource]:
+    """The compliant plan's backup: its instance and record bucket in plans kept 30 years, the
+    bucket copied to a versioned bucket in a second region, encrypted under that region's key."""
+    copy = r(
+        REPLICATION,
+        "emr-copy",
+        {"bucket": "emr-archive", "destination": {"bucket": OFFSITE, "location": "oss-cn-hangzhou"}},
+    )
+    own_key = {"serverSideEncryptionRule": ("urn:kms-offsite",)}
+    target = [
+        dataclasses.replace(x, deps=own_key) if x.name == OFFSITE else x for x in bucket(OFFSITE, "core")
+    ]
+    return [
+        r(KEY, "kms-offsite", {"keySpec": "Aliyun_AES_256", "protectionLevel": "HSM"}),
+        r(ECS_PLAN, "vm-backup", {"instanceId": "vm-id", "retention": "10950"}, instanceId="urn:vm"),
+        r(OSS_PLAN, "emr-backup", {"bucket": "emr-archive", "retention": "10950"}),
+        dataclasses.replace(copy, provider="urn:ali"),
+        *target,
+    ]
+
+
 def good() -> list[PlanResource]:
     """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone."""
     return [
@@ -147,11 +173,17 @@ def good() -> list[PlanResource]:
             systemDiskKmsKeyId="urn:kms",
         ),
         *identity(),
+        *backups(),
     ]
 
 
 def without(names: set[str], plan: list[PlanResource] | None = None) -> list[PlanResource]:
     return [x for x in (plan if plan is not None else good()) if x.name not in names]
+
+
+def no_copy() -> list[PlanResource]:
+    """The compliant plan without the off-site copy (replication and target bucket)."""
+    return without({"emr-copy", *(x.name for x in bucket(OFFSITE, "core"))})
 
 
 def changed(name: str, plan: list[PlanResource] | None = None, **props: Any) -> list[PlanResource]:

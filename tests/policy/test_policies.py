@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 from mlps.controls import catalog  # noqa: E402
 from policy.crossguard import to_crossguard  # noqa: E402
 from policy.policies import POLICIES, PlanGraph, PlanResource  # noqa: E402
-from tests.policy.test_environment_policies import changed, good, without  # noqa: E402
+from tests.policy.test_environment_policies import changed, good, no_copy, without  # noqa: E402
 
 NS, NP = "kubernetes:core/v1:Namespace", "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 P = "urn:k8s-provider"
@@ -249,6 +249,8 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "cloud_login_mfa": (good(), changed("preference", mfaOperationForLogin="independent"), "preference"),
     "cloud_admin_roles_separated": (good(), without({"audit-attach"}), "audit-admins"),
     "provider_assumes_role": (good(), changed("ali", assumeRole=None), "ali"),
+    "cloud_backup_plans": (good(), without({"vm-backup"}), "vm"),
+    "offsite_bucket_copies": (good(), no_copy(), "emr-archive"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

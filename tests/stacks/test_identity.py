@@ -80,22 +80,25 @@ def test_one_group_and_policy_per_admin_role_with_explicit_denies(
 
 def test_the_provider_assumes_the_deploy_role(synthesized: dict[str, SynthResult]) -> None:
     for stack in ("cloud-dev", "hybrid-prod"):
-        (provider,) = of_type(synthesized[stack], PROVIDER)
-        assume = json.loads(provider["assumeRole"])
-        assert assume["roleArn"] == environment(synthesized[stack].spec.effective).cloud.deploy_role_arn  # type: ignore[union-attr]
-        assert assume["roleArn"].startswith("acs:ram::") and assume["sessionName"] == f"{stack}-deploy"
-        (cloud,) = collect(plan_graph(synthesized[stack].registrations, 3, None)).clouds
-        assert cloud.assumed_role == assume["roleArn"]
+        role = environment(synthesized[stack].spec.effective).cloud.deploy_role_arn  # type: ignore[union-attr]
+        assert role is not None and role.startswith("acs:ram::")
+        # the home region's provider and the off-site copies' one
+        providers = of_type(synthesized[stack], PROVIDER)
+        assert len(providers) == 2
+        for provider in providers:
+            assume = json.loads(provider["assumeRole"])
+            assert (assume["roleArn"], assume["sessionName"]) == (role, f"{stack}-deploy")
+        clouds = collect(plan_graph(synthesized[stack].registrations, 3, None)).clouds
+        assert [c.assumed_role for c in clouds] == [role, role]
 
 
 def test_without_a_deploy_role_the_plan_is_refused_at_level_3() -> None:
     spec = modified("cloud-dev", lambda d: d["cloud"].pop("deploy_role_arn"))
     result = synthesize_spec(spec, ROOT, "cloud-dev")
-    (provider,) = of_type(result, PROVIDER)
-    assert "assumeRole" not in provider
-    assert [(f.control, f.message_en.split(": ", 1)[1]) for f in result.findings] == [
-        ("CES-ACL-04", "the plan deploys to alicloud (cn-shanghai) with the deploying shell's own keys, not "
-                       "as a role (cloud.deploy_role_arn)")]
+    assert all("assumeRole" not in p for p in of_type(result, PROVIDER))
+    assert sorted((f.control, f.message_en.split(": ", 1)[1]) for f in result.findings) == [
+        ("CES-ACL-04", f"the plan deploys to alicloud ({region}) with the deploying shell's own keys, not "
+                       "as a role (cloud.deploy_role_arn)") for region in ("cn-hangzhou", "cn-shanghai")]
     assert "(provider_assumes_role)" in result.findings[0].message_en
 
 

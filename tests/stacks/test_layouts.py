@@ -124,7 +124,8 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
     assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180}
     buckets = {b["bucket"]: b for b in of_type(result, "alicloud:oss/bucket:Bucket")}
     own = {"cloud-dev-access-logs", "cloud-dev-actiontrail"}
-    assert set(buckets) == {"ankang-emr-archive", "ankang-portal-uploads", *own}
+    copies = {"ankang-emr-archive-offsite", "ankang-portal-uploads-offsite"}
+    assert set(buckets) == {"ankang-emr-archive", "ankang-portal-uploads", *own, *copies}
     assert all(b["versioning"]["status"] == "Enabled" for b in buckets.values())
     assert all(
         b["serverSideEncryptionRule"]["sseAlgorithm"] == "KMS" for n, b in buckets.items() if n not in own
@@ -134,7 +135,9 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
         for w in of_type(result, "alicloud:oss/bucketWorm:BucketWorm")
     }
     assert worms == {"ankang-emr-archive": (10950, "Locked"), "ankang-portal-uploads": (365, "Locked"),
-                     "cloud-dev-access-logs": (180, "Locked"), "cloud-dev-actiontrail": (180, "Locked")}
+                     "cloud-dev-access-logs": (180, "Locked"), "cloud-dev-actiontrail": (180, "Locked"),
+                     "ankang-emr-archive-offsite": (10950, "Locked"),
+                     "ankang-portal-uploads-offsite": (365, "Locked")}
     for guard in ("bucketPublicAccessBlock:BucketPublicAccessBlock", "bucketLogging:BucketLogging",
                   "bucketPolicy:BucketPolicy"):
         assert {g["bucket"] for g in of_type(result, f"alicloud:oss/{guard}")} == set(buckets)
@@ -154,8 +157,9 @@ def test_hybrid_keeps_core_on_prem_and_passes_line_parameters(
     cloud = {d["metadata"]["name"] for n, d in deployments.items() if "-cloud-" in n}
     onprem = {d["metadata"]["name"] for n, d in deployments.items() if "-onprem-" in n}
     assert cloud == {"registration", "payment"} and onprem == {"his", "emr", "pacs"}
-    assert [b["bucket"] for b in of_type(result, "alicloud:oss/bucket:Bucket")] == [
-        "hybrid-prod-access-logs", "hybrid-prod-actiontrail", "registration-attachments"
+    assert sorted(b["bucket"] for b in of_type(result, "alicloud:oss/bucket:Bucket")) == [
+        "hybrid-prod-access-logs", "hybrid-prod-actiontrail", "registration-attachments",
+        "registration-attachments-offsite",
     ]
     edges = next(c for c in of_type(result, COMMAND) if "--limit 'link_failover'" in c.get("create", ""))
     assert edges["environment"] == "[secret]"

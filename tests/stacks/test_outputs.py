@@ -21,7 +21,7 @@ from stacks.outputs import ca_certificate, inventory_path
 from stacks.program import EnvironmentStack, export
 
 KEPT = ("alicloud:kms/key:Key", "alicloud:log/project:Project", "alicloud:log/store:Store",
-        "alicloud:oss/bucketWorm:BucketWorm")
+        "alicloud:oss/bucketWorm:BucketWorm", "alicloud:hbr/vault:Vault")
 
 
 def _cert(ca: bool) -> tuple[str, str]:

@@ -3,14 +3,14 @@
 A per-resource policy cannot see what is missing; these can. Each reads the facts every adapter
 of :mod:`policy.facts` found and reports a missing trail, boundary or lock as a finding on the
 resource that should have had it (the cloud, the zone, the bucket). What an environment policy is
-lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`
-and :mod:`.gaps` (a capability the cloud lacks and the role standing in for it), and the cloud's
-own accounts in :mod:`.identity`.
+lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`,
+:mod:`.backup` and :mod:`.gaps` (a capability the cloud lacks and the role standing in for it), and
+the cloud's own accounts in :mod:`.identity`.
 """
 
 from __future__ import annotations
 
-from policy.policies.environment import audit, gaps, identity, network, storage
+from policy.policies.environment import audit, backup, gaps, identity, network, storage
 
 POLICIES = (
     audit.AUDIT_TRAIL_DELIVERED,
@@ -27,5 +27,7 @@ POLICIES = (
     identity.CLOUD_LOGIN_MFA,
     identity.CLOUD_ADMIN_ROLES_SEPARATED,
     identity.PROVIDER_ASSUMES_ROLE,
+    backup.CLOUD_BACKUP_PLANS,
+    backup.OFFSITE_BUCKET_COPIES,
 )
 """In registration order (the order the pack and ``mlps synth`` report them in)."""

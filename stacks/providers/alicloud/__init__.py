@@ -1,13 +1,14 @@
 """Alibaba Cloud (pulumi-alicloud): mainland-China regions only.
 
 The provider is one class assembled from its parts: network, compute, storage and audit, ACK,
-RAM identity.
+RAM identity, backup.
 """
 
 from __future__ import annotations
 
 from stacks.providers.alicloud.ack import Ack, ack_release
 from stacks.providers.alicloud.audit import Audit
+from stacks.providers.alicloud.backup import Backups
 from stacks.providers.alicloud.base import KEEP
 from stacks.providers.alicloud.compute import Compute
 from stacks.providers.alicloud.identity import Identity
@@ -17,5 +18,5 @@ from stacks.providers.alicloud.storage import tls_only_policy
 __all__ = ["KEEP", "Alicloud", "ack_release", "tls_only_policy"]
 
 
-class Alicloud(Network, Compute, Audit, Ack, Identity):
+class Alicloud(Network, Compute, Audit, Ack, Identity, Backups):
     """CloudProvider for Alibaba Cloud."""

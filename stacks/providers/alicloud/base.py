@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_alicloud as ali
 
-from stacks.model import DEFAULT_IMAGE, Cloud
+from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host
 from stacks.naming import res
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
@@ -27,20 +27,26 @@ class AlicloudBase:
         self.instance_type = config.get("instanceType") or "ecs.g7.large"
         # An image outside cloud.approved_images is refused by approved_instance_image (CLD-IMG-01).
         self.image_id = config.get("imageId") or (cloud.approved_images or (DEFAULT_IMAGE,))[0]
-        # With deploy_role_arn the stack acts as that RAM role (short-lived STS credentials),
-        # not as whoever's keys the deploying shell holds.
-        role = cloud.deploy_role_arn
-        self.provider = ali.Provider(
-            res(env, "alicloud"),
-            region=cloud.region,
-            assume_role=ali.ProviderAssumeRoleArgs(role_arn=role, session_name=res(env, "deploy"))
+        self.deploy_role = cloud.deploy_role_arn
+        self.provider = self._region_provider(res(env, "alicloud"), cloud.region, parent)
+        self.project_name = res(env, "audit")
+        self._cidrs: list[str] = []
+        self._access_logs: ali.oss.Bucket | None = None
+        self._instances: list[tuple[Host, ali.ecs.Instance]] = []
+        self._buckets: list[tuple[Bucket, ali.oss.Bucket]] = []
+
+    def _region_provider(self, name: str, region: str, parent: pulumi.Resource) -> ali.Provider:
+        """A provider for ``region``. With ``cloud.deploy_role_arn`` it acts as that RAM role
+        (short-lived STS credentials), not as whoever's keys the deploying shell holds."""
+        role = self.deploy_role
+        return ali.Provider(
+            name,
+            region=region,
+            assume_role=ali.ProviderAssumeRoleArgs(role_arn=role, session_name=res(self.env, "deploy"))
             if role
             else None,
             opts=pulumi.ResourceOptions(parent=parent),
         )
-        self.project_name = res(env, "audit")
-        self._cidrs: list[str] = []
-        self._access_logs: ali.oss.Bucket | None = None
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ class Compute(AlicloudBase):
     def instance(
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
     ) -> pulumi.Resource:
-        return ali.ecs.Instance(
+        instance = ali.ecs.Instance(
             res(self.env, "ecs", host.name),
             instance_name=res(self.env, host.name),
             host_name=host.name,
@@ -49,3 +49,5 @@ class Compute(AlicloudBase):
             tags={"mlps:roles": ",".join(host.roles) or "baseline", "mlps:zone": host.zone},
             opts=self._opts(parent),
         )
+        self._instances.append((host, instance))
+        return instance

@@ -116,4 +116,5 @@ class Storage(AlicloudBase):
                 opts=self._opts(parent, **KEEP),
             )
         self._guard(oss, bucket.name, bucket.name, self._access_log_bucket(parent).bucket, parent)
+        self._buckets.append((bucket, oss))
         return oss
