@@ -2,7 +2,8 @@
 
 A capability a provider lacks is never skipped: when the spec needs it, the layout puts the
 project's own role on the spec's hosts instead (object lock → the ``object_storage`` role,
-SeaweedFS with object lock; audit trail and log store → the ``log_audit_server`` role;
+SeaweedFS with object lock; audit trail, log store, flow logs and event alerts → the
+``log_audit_server`` role;
 managed Kubernetes → the kubeadm roles), and ``mlps synth`` writes a notice naming that part
 into the plan, which ``mlps report`` prints. A spec without the hosts the stand-in needs is
 refused before anything is built. What only the cloud's owner can run (``OWNER_PARTS``: the
@@ -33,6 +34,8 @@ class Capability(StrEnum):
     LOAD_BALANCER = "load_balancer"
     CLOUD_IDENTITY = "cloud_identity"
     MANAGED_BACKUP = "managed_backup"
+    FLOW_LOGS = "flow_logs"
+    EVENT_ALERTS = "event_alerts"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -63,6 +66,8 @@ STAND_INS: dict[Capability, StandIn] = {
     Capability.AUDIT_TRAIL: StandIn("log_audit_server", "CLD-AUDIT-01", cloud_only=False),
     Capability.MANAGED_LOG_STORE: StandIn("log_audit_server", "SMC-CEN-04", cloud_only=False),
     Capability.MANAGED_KUBERNETES: StandIn("k8s_control_plane", "K8S-HA-01", cloud_only=True),
+    Capability.FLOW_LOGS: StandIn("log_audit_server", "ABS-AUDIT-01", cloud_only=False),
+    Capability.EVENT_ALERTS: StandIn("log_audit_server", "SMC-CEN-07", cloud_only=False),
 }
 """The capabilities a layout replaces by a role when the cloud lacks them."""
 
@@ -141,6 +146,16 @@ def compensations(env: Environment) -> list[Compensation]:
         out.append(_compensation(
             env, Capability.MANAGED_KUBERNETES,
             "the Kubernetes cluster of the cloud workloads (kubeadm, with k8s_node)"))
+    if Capability.FLOW_LOGS not in have:
+        out.append(_compensation(
+            env, Capability.FLOW_LOGS,
+            "the record of the cloud network's traffic (the hosts' and routers' logs the audit "
+            "servers collect)"))
+    if env.cloud.audit_trail and Capability.EVENT_ALERTS not in have:
+        out.append(_compensation(
+            env, Capability.EVENT_ALERTS,
+            "alerting on the cloud's management events (over the CADF audit records the audit "
+            "servers receive)"))
     return out
 
 

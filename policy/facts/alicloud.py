@@ -9,7 +9,10 @@ plugin is one of its ``addons``: only Terway in shared-ENI mode (``terway-eniip`
 ``NetworkPolicy`` set to ``"true"`` in its config enforces NetworkPolicy; Flannel, ACK's
 default when no plugin is named, does not. The vSwitch Terway takes pod addresses from carries
 the tag ``mlps:pods`` and is the cluster's, not a zone. RAM (identity) is read by
-:mod:`policy.facts.alicloud_ram`.
+:mod:`policy.facts.alicloud_ram`, backup by :mod:`policy.facts.alicloud_backup`. A log store is
+encrypted with a customer key through ``encryptConf.userCmkInfo`` and indexed by a ``StoreIndex``
+naming it; a VPC flow log covers the zones of the VPC (or the one vSwitch) it names; an SLS alert
+watches the management event its label ``mlps:event`` names, over the stores its queries read.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from policy.facts import alicloud_backup
 from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
+    AlertRule,
     AuditTrail,
     Boundary,
     Bucket,
@@ -28,6 +32,7 @@ from policy.facts.model import (
     Destination,
     Facts,
     FirewallRule,
+    FlowLog,
     Instance,
     Key,
     Lock,
@@ -99,15 +104,30 @@ def _trail(r: PlanResource) -> AuditTrail:
     )
 
 
-def _store(r: PlanResource) -> LogSink:
+def _sink_name(project: Any, store: Any) -> str:
+    return f"{project}/{store}"
+
+
+def _store(graph: PlanGraph, r: PlanResource) -> LogSink:
     p = r.props
     days = p.get("retentionPeriod")
+    name = _sink_name(p.get("projectName") or p.get("project"), p.get("logstoreName") or p.get("name"))
+    encrypt = p.get("encryptConf") or {}
+    cmk = (encrypt.get("userCmkInfo") or {}).get("cmkKeyId")
+    indexes = [*graph.referencing(STORE_INDEX, "logstore", r)]
+    indexes += [
+        i
+        for i in graph.of_type(STORE_INDEX)
+        if _sink_name(i.props.get("project"), i.props.get("logstore")) == name
+    ]
     return LogSink(
-        name=f"{p.get('projectName') or p.get('project')}/{p.get('logstoreName') or p.get('name')}",
+        name=name,
         provider=PACKAGE,
         retention_days=int(days) if days is not None else None,
-        encrypted=bool((p.get("encryptConf") or {}).get("enable")),
+        encrypted=bool(encrypt.get("enable")),
         subject=subject(r),
+        key=_key_ref(graph, r, "encryptConf", cmk) if encrypt.get("enable") and cmk else None,
+        indexed=any(i.props.get("fullText") or i.props.get("fieldSearches") for i in indexes),
     )
 
 
@@ -283,11 +303,11 @@ def facts(graph: PlanGraph) -> Facts:
             for r in graph.of_type(PROVIDER)
         ],
         trails=[_trail(r) for r in graph.of_type(TRAIL)],
-        log_sinks=[_store(r) for r in graph.of_type(STORE)],
+        log_sinks=[_store(graph, r) for r in graph.of_type(STORE)],
         buckets=[_bucket(graph, r) for r in graph.of_type(BUCKET)],
         zones=[
             Zone(
-                str(_tags(r).get(ZONE_TAG) or r.props.get("vswitchName") or r.name),
+                _zone_name(r),
                 PACKAGE,
                 str(r.props.get("cidrBlock") or ""),
                 subject(r),
@@ -304,4 +324,57 @@ def facts(graph: PlanGraph) -> Facts:
         admin_roles=ram.admin_roles(graph),
         backup_plans=alicloud_backup.backup_plans(graph),
         replications=alicloud_backup.replications(graph),
+        flow_logs=[_flow_log(graph, r) for r in graph.of_type(FLOW_LOG)],
+        alert_rules=[_alert(r) for r in graph.of_type(ALERT)],
+    )
+
+
+STORE_INDEX = "alicloud:log/storeIndex:StoreIndex"
+FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
+ALERT = "alicloud:log/alert:Alert"
+EVENT_LABEL = "mlps:event"
+"""The alert label naming the management event an alert watches (``MANAGEMENT_EVENTS``)."""
+
+
+def _zone_name(switch: PlanResource) -> str:
+    return str(_tags(switch).get(ZONE_TAG) or switch.props.get("vswitchName") or switch.name)
+
+
+def _flow_log(graph: PlanGraph, r: PlanResource) -> FlowLog:
+    """A flow log covers the zones of its VPC (``resourceType`` VPC) or its one vSwitch."""
+    p = r.props
+    targets = set(r.deps.get("resourceId", ()))
+    switches = [s for s in graph.of_type(SWITCH) if POD_TAG not in _tags(s)]
+    if p.get("resourceType") == "VPC":
+        covered = [s for s in switches if targets & set(s.deps.get("vpcId", ()))]
+    elif p.get("resourceType") == "VSwitch":
+        covered = [s for s in switches if s.urn in targets]
+    else:
+        covered = []
+    store = p.get("logStoreName")
+    return FlowLog(
+        name=str(p.get("flowLogName") or r.name),
+        provider=PACKAGE,
+        zones=tuple(sorted(_zone_name(s) for s in covered)),
+        all_traffic=p.get("trafficType") == "All",
+        active=p.get("status", "Active") == "Active",
+        sink=_sink_name(p.get("projectName"), store) if store else None,
+        subject=subject(r),
+    )
+
+
+def _alert(r: PlanResource) -> AlertRule:
+    p = r.props
+    labels = [x for x in p.get("labels") or [] if isinstance(x, dict)]
+    queries = [q for q in p.get("queryLists") or [] if isinstance(q, dict)]
+    return AlertRule(
+        name=str(p.get("alertName") or r.name),
+        provider=PACKAGE,
+        events=tuple(str(x.get("value")) for x in labels if x.get("key") == EVENT_LABEL),
+        sources=tuple(
+            _sink_name(q.get("project") or p.get("projectName"), q.get("store") or q.get("logstore"))
+            for q in queries
+        ),
+        notifies=bool((p.get("policyConfiguration") or {}).get("actionPolicyId")),
+        subject=subject(r),
     )

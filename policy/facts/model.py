@@ -98,6 +98,10 @@ class LogSink:
     retention_days: int | None
     encrypted: bool
     subject: Subject
+    key: str | None = None
+    """The customer key encrypting it (a :class:`Key` id), None for provider-held encryption."""
+    indexed: bool = False
+    """Records are indexed for search and analysis."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +287,8 @@ class Facts:
     admin_roles: list[AdminRole] = field(default_factory=list)
     backup_plans: list[BackupPlan] = field(default_factory=list)
     replications: list[Replication] = field(default_factory=list)
+    flow_logs: list[FlowLog] = field(default_factory=list)
+    alert_rules: list[AlertRule] = field(default_factory=list)
 
     def extend(self, other: Facts) -> None:
         for name in self.__dataclass_fields__:
@@ -295,3 +301,44 @@ class Facts:
     def compensated(self, gap: Gap) -> bool:
         """A cloud host of the gap's provider runs the role standing in for the capability."""
         return any(i.provider == gap.provider and gap.compensated_by in i.roles for i in self.instances)
+
+
+MANAGEMENT_EVENTS = (
+    "root_login",
+    "console_login_failure",
+    "ram_change",
+    "trail_change",
+    "security_group_change",
+    "kms_key_change",
+)
+"""Management events of a cloud that must raise an alarm: the main account signing in, failed
+console sign-ins, changes to users, roles and policies, the audit trail stopped or changed,
+firewall rules changed, a key disabled or scheduled for deletion."""
+
+
+@dataclass(frozen=True)
+class FlowLog:
+    """A record of the traffic of the named zones, delivered to a log sink (``sink``, None when
+    the plan names none)."""
+
+    name: str
+    provider: str
+    zones: tuple[str, ...]
+    all_traffic: bool
+    """Accepted and dropped traffic alike."""
+    active: bool
+    sink: str | None
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """An alert over log sinks ``sources`` raised for ``events`` (of :data:`MANAGEMENT_EVENTS`);
+    ``notifies`` when it routes to a notification."""
+
+    name: str
+    provider: str
+    events: tuple[str, ...]
+    sources: tuple[str, ...]
+    notifies: bool
+    subject: Subject

@@ -28,6 +28,7 @@ from stacks.providers.base import (
     AuditTrail,
     CloudIdentity,
     CloudNetwork,
+    FlowLogsAndAlerts,
     ManagedBackup,
     ManagedKubernetes,
 )
@@ -76,13 +77,16 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
 def host_services(
     env: Environment, parent: pulumi.Resource, cloud: CloudFoundation | None
 ) -> tuple[LogAudit, ObjectStorage]:
-    """Log audit first (every other host forwards to it), then bastion and storage."""
+    """Log audit first (every other host forwards to it) with the cloud's detection beside it,
+    then bastion and storage."""
     inventory = render_inventory(env)
     logs = LogAudit(
         res(env.name, "log-audit"),
         LogAuditArgs(env, inventory, cloud.provider if cloud else None),
         pulumi.ResourceOptions(parent=parent),
     )
+    if cloud is not None:
+        cloud_detection(env, cloud, logs, parent)
     after_logs = pulumi.ResourceOptions(parent=parent, depends_on=[logs])
     if env.hosts_with("bastion"):
         Bastion(res(env.name, "bastion"), BastionArgs(env, inventory), after_logs)
@@ -195,3 +199,14 @@ def cloud_backup(env: Environment, parent: pulumi.Resource, cloud: CloudFoundati
     notes (``stacks.capabilities.backup_notices``)."""
     if isinstance(cloud.provider, ManagedBackup):
         cloud.provider.backup(env.backup, cloud.key, parent)
+
+
+def cloud_detection(
+    env: Environment, cloud: CloudFoundation, logs: LogAudit, parent: pulumi.Resource
+) -> None:
+    """Flow logs of the cloud network into the central log project and alerts on the cloud's
+    management events, where the cloud offers them (else the log audit servers stand in:
+    ``stacks.capabilities``)."""
+    if isinstance(cloud.provider, FlowLogsAndAlerts) and logs.log_project is not None:
+        cloud.provider.flow_logs(cloud.network, logs.log_project, env.log_retention_days, parent)
+        cloud.provider.event_alerts(parent)

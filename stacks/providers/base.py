@@ -103,6 +103,19 @@ class ManagedBackup(Protocol):
     def backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None: ...
 
 
+@runtime_checkable
+class FlowLogsAndAlerts(Protocol):
+    """Capabilities ``flow_logs`` and ``event_alerts``: the cloud records the traffic of the
+    environment's network into the central log project, kept the retention (at least 180 days),
+    and alerts on its own management events recorded by the audit trail."""
+
+    def flow_logs(
+        self, net: CloudNetwork, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
+    ) -> None: ...
+
+    def event_alerts(self, parent: pulumi.Resource) -> None: ...
+
+
 class ProviderFactory(Protocol):
     """A provider class: built from the spec's cloud, the environment name and the parent."""
 

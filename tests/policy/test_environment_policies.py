@@ -22,6 +22,7 @@ from policy.policies.environment.storage import RECORD_BUCKETS_LOCKED
 from stacks.capabilities import Capability
 from stacks.providers.alicloud import tls_only_policy
 from stacks.providers.alicloud.identity import admin_policy
+from tests.policy.detection_support import ENCRYPTED, detection
 
 BY_NAME = {p.name: p for p in POLICIES}
 A = "alicloud"
@@ -124,7 +125,8 @@ def backups() -> list[PlanResource]:
 
 
 def good() -> list[PlanResource]:
-    """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone."""
+    """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone, and
+    the detection of ``detection_support``."""
     return [
         r(PROVIDER, "ali", {"region": "cn-shanghai", "assumeRole": json.dumps({"roleArn": DEPLOY_ROLE})}),
         r(
@@ -144,7 +146,12 @@ def good() -> list[PlanResource]:
                 "ossBucketName": "trail-archive",
             },
         ),
-        r(STORE, "store", {"projectName": "audit", "logstoreName": "actiontrail_t", "retentionPeriod": 180}),
+        r(
+            STORE,
+            "store",
+            {"projectName": "audit", "logstoreName": "actiontrail_t", "retentionPeriod": 180, **ENCRYPTED},
+            encryptConf="urn:kms",
+        ),
         *bucket("trail-archive", "audit", days=180),
         *bucket("emr-archive", "core"),
         r(SWITCH, "vsw", {"cidrBlock": "10.0.0.0/24", "tags": {"mlps:zone": "app"}}),
@@ -174,6 +181,7 @@ def good() -> list[PlanResource]:
         ),
         *identity(),
         *backups(),
+        *detection(),
     ]
 
 

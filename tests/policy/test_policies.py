@@ -251,6 +251,10 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "provider_assumes_role": (good(), changed("ali", assumeRole=None), "ali"),
     "cloud_backup_plans": (good(), without({"vm-backup"}), "vm"),
     "offsite_bucket_copies": (good(), no_copy(), "emr-archive"),
+    "network_flow_logs": (good(), without({"flow"}), "vsw"),
+    "flow_log_retention": (good(), changed("flowlog", retentionPeriod=30), "flow"),
+    "log_stores_encrypted_indexed": (good(), without({"flowlog-index"}), "flowlog"),
+    "management_alerts": (good(), without({"alert-root_login"}), "trail"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

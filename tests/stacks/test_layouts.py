@@ -121,7 +121,7 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
     assert {i["hostName"] for i in instances} == {"bastion-1", "logaudit-1", "logaudit-2"}
     assert all(i["systemDiskEncrypted"] and i.get("internetMaxBandwidthOut", 0) == 0 for i in instances)
     stores = {s["logstoreName"]: s["retentionPeriod"] for s in of_type(result, "alicloud:log/store:Store")}
-    assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180}
+    assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180, "flowlog": 180}
     buckets = {b["bucket"]: b for b in of_type(result, "alicloud:oss/bucket:Bucket")}
     own = {"cloud-dev-access-logs", "cloud-dev-actiontrail"}
     copies = {"ankang-emr-archive-offsite", "ankang-portal-uploads-offsite"}

@@ -49,7 +49,8 @@ def test_every_provider_of_the_schema_is_built_and_has_a_capability_set() -> Non
     assert sorted(PROVIDERS) == sorted(CAPABILITIES) == sorted(enum)
     managed = {Capability.MANAGED_LOG_STORE: "log_store", Capability.AUDIT_TRAIL: "audit_trail",
                Capability.MANAGED_KUBERNETES: "kubernetes", Capability.CLOUD_IDENTITY: "identity",
-               Capability.MANAGED_BACKUP: "backup"}
+               Capability.MANAGED_BACKUP: "backup", Capability.FLOW_LOGS: "flow_logs",
+               Capability.EVENT_ALERTS: "event_alerts"}
     for name, cls in PROVIDERS.items():
         for capability, method in managed.items():
             assert (capability in CAPABILITIES[name]) == hasattr(cls, method), (name, capability)
@@ -139,11 +140,12 @@ def test_the_roles_stand_in_for_what_openstack_lacks(synthesized: dict[str, Synt
     assert plays == ["bastion", "k8s_control_plane:k8s_node", "log_audit_server", "object_storage"]
     notices = json.loads(result.files["findings.json"])["notices"]
     assert [(n["control"], n["pointer"]) for n in notices] == [
-        ("CES-AUTH-01", "/cloud/provider"), ("CES-BAK-01", "/backup/offsite"),
-        ("CES-INT-02", "/cloud/provider"), ("CLD-AUDIT-01", "/cloud/provider"),
-        ("K8S-HA-01", "/cloud/provider"), ("SMC-CEN-04", "/cloud/provider")]
-    assert "Keystone, operated by the private cloud's owner" in notices[0]["message_en"]
-    lock = notices[2]["message_en"]
+        ("ABS-AUDIT-01", "/cloud/provider"), ("CES-AUTH-01", "/cloud/provider"),
+        ("CES-BAK-01", "/backup/offsite"), ("CES-INT-02", "/cloud/provider"),
+        ("CLD-AUDIT-01", "/cloud/provider"), ("K8S-HA-01", "/cloud/provider"),
+        ("SMC-CEN-04", "/cloud/provider"), ("SMC-CEN-07", "/cloud/provider")]
+    assert "Keystone, operated by the private cloud's owner" in notices[1]["message_en"]
+    lock = notices[3]["message_en"]
     assert "object lock" in lock and "object_storage role on s3-1, s3-2, s3-3" in lock
     assert json.loads(result.files["findings.json"])["findings"] == []
 
@@ -208,7 +210,8 @@ def test_hybrid_on_openstack_builds_the_cloud_side_and_names_the_log_servers() -
     assert not [r for r in regs if r.type.startswith("alicloud:")]
     env = environment(modified("hybrid-prod", _hybrid_without_cloud_workloads).effective)
     assert [(c.control, c.hosts) for c in compensations(env)] == [
-        ("CLD-AUDIT-01", ("logaudit-1", "logaudit-2")), ("SMC-CEN-04", ("logaudit-1", "logaudit-2"))]
+        (control, ("logaudit-1", "logaudit-2"))
+        for control in ("CLD-AUDIT-01", "SMC-CEN-04", "ABS-AUDIT-01", "SMC-CEN-07")]
 
 
 def test_the_report_names_each_compensating_part(tmp_path: Path) -> None:
@@ -222,7 +225,8 @@ def test_the_report_names_each_compensating_part(tmp_path: Path) -> None:
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["summary"]["compliant"] is True
     assert sorted(n["control"] for n in data["notices"]) == [
-        "CES-AUTH-01", "CES-BAK-01", "CES-INT-02", "CLD-AUDIT-01", "K8S-HA-01", "SMC-CEN-04"]
+        "ABS-AUDIT-01", "CES-AUTH-01", "CES-BAK-01", "CES-INT-02", "CLD-AUDIT-01", "K8S-HA-01",
+        "SMC-CEN-04", "SMC-CEN-07"]
     assert "Keystone, operated by the private cloud's owner" in run.stdout
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Compensating parts" in html and "log_audit_server role on logaudit-1, logaudit-2" in html

@@ -129,7 +129,8 @@ ABSENT = {
         {(control, "pulumi:providers:openstack::private-cloud-openstack",
           f"openstack has no {what}; the project's log_audit_server role on a cloud host stands in "
           "for it, and no openstack host runs that role")
-         for control, what in (("CLD-AUDIT-01", "audit trail"), ("SMC-CEN-04", "managed log store"))},
+         for control, what in (("CLD-AUDIT-01", "audit trail"), ("SMC-CEN-04", "managed log store"),
+                               ("ABS-AUDIT-01", "flow logs"), ("SMC-CEN-07", "event alerts"))},
     ),
     "a public Swift container of records": (
         _with(PlanResource(CONTAINER, "records", "urn:records",
@@ -183,8 +184,9 @@ def test_crossguard_runs_the_openstack_adapter(synthesized: dict[str, SynthResul
     args = StackValidationArgs([Res(x) for x in graph.resources], None)  # type: ignore[arg-type]
     policy.validate(args, lambda message, urn=None: reports.append((message, urn)))  # type: ignore[union-attr]
     cloud = next(r.urn for r in graph.resources if r.type == "pulumi:providers:openstack")
-    assert sorted(m.split("]")[0] for m, urn in reports if urn == cloud) == ["[CLD-AUDIT-01", "[SMC-CEN-04"]
-    assert len(reports) == 2
+    assert sorted(m.split("]")[0] for m, urn in reports if urn == cloud) == [
+        "[ABS-AUDIT-01", "[CLD-AUDIT-01", "[SMC-CEN-04", "[SMC-CEN-07"]
+    assert len(reports) == 4
     clean = StackValidationArgs([Res(x) for x in _graph(synthesized).resources], None)  # type: ignore[arg-type]
     reports.clear()
     for name in ("zone_boundary_default_deny", "encryption_at_rest", "stand_ins_present"):

@@ -116,5 +116,8 @@ def test_audit_logs_keys_and_locked_buckets_are_protected_and_retained(
                    if r.type == "alicloud:oss/bucket:Bucket" and r.inputs["bucket"] == b.name)
         locked = b.lock_mode != "none"
         assert (reg.protect, reg.retain_on_delete) == (locked, locked)
-    loose = [r.name for r in regs if r.protect and r.type not in (*KEPT, "alicloud:oss/bucket:Bucket")]
+    sls_key = [r for r in regs if r.name.startswith(f"{stack}-sls-kms")]
+    assert len(sls_key) == 3 and all(r.protect and r.retain_on_delete for r in sls_key)
+    loose = [r.name for r in regs if r.protect and r.type not in (*KEPT, "alicloud:oss/bucket:Bucket")
+             and r not in sls_key]
     assert loose == []

@@ -4,13 +4,14 @@ A per-resource policy cannot see what is missing; these can. Each reads the fact
 of :mod:`policy.facts` found and reports a missing trail, boundary or lock as a finding on the
 resource that should have had it (the cloud, the zone, the bucket). What an environment policy is
 lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`,
-:mod:`.backup` and :mod:`.gaps` (a capability the cloud lacks and the role standing in for it), and
+:mod:`.backup`, :mod:`.gaps` (a capability the cloud lacks and the role standing in for it),
+:mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events) and
 the cloud's own accounts in :mod:`.identity`.
 """
 
 from __future__ import annotations
 
-from policy.policies.environment import audit, backup, gaps, identity, network, storage
+from policy.policies.environment import audit, backup, detection, gaps, identity, network, storage
 
 POLICIES = (
     audit.AUDIT_TRAIL_DELIVERED,
@@ -29,5 +30,9 @@ POLICIES = (
     identity.PROVIDER_ASSUMES_ROLE,
     backup.CLOUD_BACKUP_PLANS,
     backup.OFFSITE_BUCKET_COPIES,
+    detection.NETWORK_FLOW_LOGS,
+    detection.FLOW_LOG_RETENTION,
+    detection.LOG_STORES_ENCRYPTED_INDEXED,
+    detection.MANAGEMENT_ALERTS,
 )
 """In registration order (the order the pack and ``mlps synth`` report them in)."""

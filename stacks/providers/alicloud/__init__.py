@@ -1,7 +1,7 @@
 """Alibaba Cloud (pulumi-alicloud): mainland-China regions only.
 
 The provider is one class assembled from its parts: network, compute, storage and audit, ACK,
-RAM identity, backup.
+RAM identity, backup, detection.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from stacks.providers.alicloud.audit import Audit
 from stacks.providers.alicloud.backup import Backups
 from stacks.providers.alicloud.base import KEEP
 from stacks.providers.alicloud.compute import Compute
+from stacks.providers.alicloud.detection import Detection
 from stacks.providers.alicloud.identity import Identity
 from stacks.providers.alicloud.network import Network
 from stacks.providers.alicloud.storage import tls_only_policy
@@ -18,5 +19,5 @@ from stacks.providers.alicloud.storage import tls_only_policy
 __all__ = ["KEEP", "Alicloud", "ack_release", "tls_only_policy"]
 
 
-class Alicloud(Network, Compute, Audit, Ack, Identity, Backups):
+class Alicloud(Network, Compute, Audit, Ack, Identity, Backups, Detection):
     """CloudProvider for Alibaba Cloud."""

@@ -7,15 +7,26 @@ import pulumi_alicloud as ali
 
 from stacks.naming import res
 from stacks.providers.alicloud.base import KEEP
+from stacks.providers.alicloud.sls import LogStores
 from stacks.providers.alicloud.storage import Storage
 
 TRAIL_RETENTION_DAYS = 180
 """Days the audit trail's log store and archive bucket keep events (Cybersecurity Law art. 21)."""
-OFFLINE_ACCOUNT = "[account]"
-"""The account id an offline synthesis shows in ARNs (no cloud answers the account lookup)."""
+AUDIT_FIELDS = ("host", "facility", "severity", "tag")
+"""Fields of the central audit store indexed for search and analysis."""
+TRAIL_FIELDS = (
+    "event.eventName",
+    "event.serviceName",
+    "event.userIdentity.type",
+    "event.userIdentity.userName",
+    "event.sourceIpAddress",
+    "event.errorCode",
+    "event.acsRegion",
+)
+"""Fields of the ActionTrail store indexed for search and the management event alerts."""
 
 
-class Audit(Storage):
+class Audit(Storage, LogStores):
     def log_store(self, retention_days: int, parent: pulumi.Resource) -> pulumi.Output[str]:
         project = ali.log.Project(
             res(self.env, "log-project"),
@@ -23,15 +34,8 @@ class Audit(Storage):
             description=f"{self.env}: central audit logs",
             opts=self._opts(parent, **KEEP),
         )
-        ali.log.Store(
-            res(self.env, "log-store"),
-            project_name=project.project_name,
-            logstore_name="audit",
-            retention_period=retention_days,
-            shard_count=2,
-            auto_split=True,
-            append_meta=True,
-            opts=self._opts(parent, **KEEP),
+        self._log_store(
+            res(self.env, "log-store"), project.project_name, "audit", retention_days, AUDIT_FIELDS, parent
         )
         return project.project_name
 
@@ -46,21 +50,19 @@ class Audit(Storage):
             opts=self._opts(parent, **KEEP),
         )
         # ActionTrail writes into the store actiontrail_<trail name> of the project it names.
-        store = ali.log.Store(
+        store = self._log_store(
             res(self.env, "trail-store"),
-            project_name=project.project_name,
-            logstore_name=f"actiontrail_{name}",
-            retention_period=TRAIL_RETENTION_DAYS,
-            shard_count=2,
-            auto_split=True,
-            append_meta=True,
-            opts=self._opts(parent, **KEEP),
+            project.project_name,
+            f"actiontrail_{name}",
+            TRAIL_RETENTION_DAYS,
+            TRAIL_FIELDS,
+            parent,
         )
+        self._trail_store = store
         self._access_log_bucket(parent)
         archive = self._records_bucket("actiontrail", TRAIL_RETENTION_DAYS, parent)
-        account = ali.get_account_output(opts=pulumi.InvokeOutputOptions(provider=self.provider)).id
-        arn = pulumi.Output.all(account, project.project_name).apply(
-            lambda a: f"acs:log:{self.region}:{a[0] or OFFLINE_ACCOUNT}:project/{a[1]}"
+        arn = pulumi.Output.all(self._account(), project.project_name).apply(
+            lambda a: f"acs:log:{self.region}:{a[0]}:project/{a[1]}"
         )
         return ali.actiontrail.Trail(
             name,

@@ -12,6 +12,8 @@ from stacks.naming import res
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy``: audit log stores, KMS keys and
 locked buckets (``pulumi destroy`` refuses them; removed from the program, they stay in the cloud)."""
+OFFLINE_ACCOUNT = "[account]"
+"""The account id an offline synthesis shows in ARNs (no cloud answers the account lookup)."""
 
 
 class AlicloudBase:
@@ -34,6 +36,8 @@ class AlicloudBase:
         self._access_logs: ali.oss.Bucket | None = None
         self._instances: list[tuple[Host, ali.ecs.Instance]] = []
         self._buckets: list[tuple[Bucket, ali.oss.Bucket]] = []
+        self._key: pulumi.Output[str] | None = None
+        self._trail_store: ali.log.Store | None = None
 
     def _region_provider(self, name: str, region: str, parent: pulumi.Resource) -> ali.Provider:
         """A provider for ``region``. With ``cloud.deploy_role_arn`` it acts as that RAM role
@@ -50,3 +54,8 @@ class AlicloudBase:
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
+
+    def _account(self) -> pulumi.Output[str]:
+        """The account id (``OFFLINE_ACCOUNT`` when no cloud answers)."""
+        found = ali.get_account_output(opts=pulumi.InvokeOutputOptions(provider=self.provider)).id
+        return found.apply(lambda a: a or OFFLINE_ACCOUNT)

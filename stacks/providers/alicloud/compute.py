@@ -25,6 +25,7 @@ class Compute(AlicloudBase):
             deletion_protection="Enabled",
             opts=self._opts(parent, **KEEP),
         )
+        self._key = key.id
         return key.id
 
     def instance(

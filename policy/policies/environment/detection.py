@@ -1,0 +1,130 @@
+"""Detection policies: the cloud network's traffic recorded and kept, the log stores encrypted and
+indexed, the cloud's management events alarmed.
+
+A cloud lacking flow logs or event alerts (a :class:`~policy.facts.model.Gap`) is judged by
+``stand_ins_present`` instead: the ``log_audit_server`` role stands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policy.facts.model import MANAGEMENT_EVENTS, Cloud, Facts, FlowLog
+from policy.policies.environment.audit import MIN_RETENTION_DAYS, _trails, _where
+from policy.policies.environment.base import EnvironmentPolicy, Found
+from stacks.capabilities import Capability
+
+
+def _recording(log: FlowLog) -> bool:
+    return log.active and log.all_traffic
+
+
+def _flow_logs(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in facts.clouds:
+        if facts.gap(cloud.provider, Capability.FLOW_LOGS) is not None:
+            continue
+        logs = [f for f in facts.flow_logs if f.provider == cloud.provider and _recording(f)]
+        covered = {z for f in logs for z in f.zones}
+        for zone in facts.zones:
+            if zone.provider == cloud.provider and zone.name not in covered:
+                yield (
+                    zone.subject,
+                    ("ABS-AUDIT-01", f"no active flow log records all traffic of zone {zone.name}"),
+                )
+
+
+def _flow_log_retention(facts: Facts, level: int) -> Iterator[Found]:
+    for log in facts.flow_logs:
+        sink = next((s for s in facts.log_sinks if s.provider == log.provider and s.name == log.sink), None)
+        kept = (sink.retention_days or 0) if sink is not None else 0
+        if kept >= MIN_RETENTION_DAYS:
+            continue
+        held = "a store the plan does not build" if sink is None else f"{log.sink}, kept {kept} days"
+        yield (
+            log.subject,
+            (
+                "SMC-CEN-04",
+                f"flow log {log.name} delivers to {held}, not one kept {MIN_RETENTION_DAYS} days or more",
+            ),
+        )
+
+
+def _log_stores(facts: Facts, level: int) -> Iterator[Found]:
+    for sink in facts.log_sinks:
+        if not sink.encrypted or sink.key is None:
+            yield (
+                sink.subject,
+                ("CLD-KMS-01", f"log store {sink.name} is not encrypted with the hospital's KMS key"),
+            )
+        if not sink.indexed:
+            yield (
+                sink.subject,
+                (
+                    "SMC-CEN-05",
+                    f"log store {sink.name} has no index: its records cannot be searched or analysed",
+                ),
+            )
+
+
+def _alerts(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in facts.clouds:
+        if any(facts.gap(cloud.provider, c) for c in (Capability.EVENT_ALERTS, Capability.AUDIT_TRAIL)):
+            continue
+        trails = _trails(facts, cloud)
+        if not trails:
+            yield cloud.subject, ("SMC-CEN-07", _missing(cloud, "no enabled audit trail", MANAGEMENT_EVENTS))
+        for t in trails:
+            stores = {d.name for d in t.destinations if d.kind == "log_store"}
+            raised = {
+                e
+                for a in facts.alert_rules
+                if a.provider == cloud.provider and a.notifies and stores & set(a.sources)
+                for e in a.events
+            }
+            missing = tuple(e for e in MANAGEMENT_EVENTS if e not in raised)
+            if missing:
+                yield t.subject, ("SMC-CEN-07", _missing(cloud, f"audit trail {t.name}", missing))
+
+
+def _missing(cloud: Cloud, source: str, events: tuple[str, ...]) -> str:
+    return (
+        f"no alert notifies anyone of {', '.join(events)} on {_where(cloud)} "
+        f"(read from {source})"
+    )
+
+
+NETWORK_FLOW_LOGS = EnvironmentPolicy(
+    name="network_flow_logs",
+    description="Every cloud zone's traffic, accepted and dropped, is recorded by an active flow log.",
+    controls=("ABS-AUDIT-01",),
+    levels=(2, 3, 4),
+    check=_flow_logs,
+)
+
+FLOW_LOG_RETENTION = EnvironmentPolicy(
+    name="flow_log_retention",
+    description=f"Flow logs deliver to a log store kept at least {MIN_RETENTION_DAYS} days.",
+    controls=("SMC-CEN-04",),
+    levels=(3, 4),
+    check=_flow_log_retention,
+)
+
+LOG_STORES_ENCRYPTED_INDEXED = EnvironmentPolicy(
+    name="log_stores_encrypted_indexed",
+    description="Every cloud log store is encrypted with the hospital's KMS key and indexed for analysis.",
+    controls=("CLD-KMS-01", "SMC-CEN-05"),
+    levels=(3, 4),
+    check=_log_stores,
+)
+
+MANAGEMENT_ALERTS = EnvironmentPolicy(
+    name="management_alerts",
+    description=(
+        "Alerts on the audit trail's log store notify on every required management event: main "
+        "account sign-in, failed sign-ins, RAM changes, trail changes, security group changes, key "
+        "disabled or deleted."
+    ),
+    controls=("SMC-CEN-07",),
+    levels=(3, 4),
+    check=_alerts,
+)

@@ -1,0 +1,110 @@
+"""Detection policies over neutral facts: flow logs of every cloud zone kept 180 days, log stores
+encrypted with the hospital's key and indexed, alerts on the management events; each passing,
+failing and absent, and none where the cloud lacks the capability (the stand-in is judged)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from policy.facts import collect
+from policy.facts.model import MANAGEMENT_EVENTS, Cloud, Facts, Gap, Subject
+from policy.policies import PlanGraph, PlanResource
+from policy.policies.environment.detection import (
+    FLOW_LOG_RETENTION,
+    LOG_STORES_ENCRYPTED_INDEXED,
+    MANAGEMENT_ALERTS,
+    NETWORK_FLOW_LOGS,
+)
+from stacks.capabilities import Capability
+from tests.policy.detection_support import alert
+from tests.policy.test_environment_policies import changed, good, run, without
+
+ALL = ", ".join(MANAGEMENT_EVENTS)
+CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
+    ("network_flow_logs", good(), []),
+    ("network_flow_logs", without({"flow"}), [
+        ("vsw", "ABS-AUDIT-01", "no active flow log records all traffic of zone app")]),
+    ("network_flow_logs", changed("flow", trafficType="Drop"), [
+        ("vsw", "ABS-AUDIT-01", "no active flow log records all traffic of zone app")]),
+    ("network_flow_logs", changed("flow", status="Inactive"), [
+        ("vsw", "ABS-AUDIT-01", "no active flow log records all traffic of zone app")]),
+    ("flow_log_retention", good(), []),
+    ("flow_log_retention", changed("flowlog", retentionPeriod=30), [
+        ("flow", "SMC-CEN-04", "flow log flow delivers to audit/flowlog, kept 30 days, not one kept 180 "
+         "days or more")]),
+    ("flow_log_retention", without({"flowlog"}), [
+        ("flow", "SMC-CEN-04", "flow log flow delivers to a store the plan does not build, not one kept "
+         "180 days or more")]),
+    ("log_stores_encrypted_indexed", good(), []),
+    ("log_stores_encrypted_indexed", changed("store", encryptConf={"enable": False}), [
+        ("store", "CLD-KMS-01",
+         "log store audit/actiontrail_t is not encrypted with the hospital's KMS key")]),
+    ("log_stores_encrypted_indexed", changed("flowlog", encryptConf={"enable": True}), [
+        ("flowlog", "CLD-KMS-01", "log store audit/flowlog is not encrypted with the hospital's KMS key")]),
+    ("log_stores_encrypted_indexed", without({"store-index"}), [
+        ("store", "SMC-CEN-05", "log store audit/actiontrail_t has no index: its records cannot be "
+         "searched or analysed")]),
+    ("management_alerts", good(), []),
+    ("management_alerts", without({"alert-root_login", "alert-kms_key_change"}), [
+        ("trail", "SMC-CEN-07", "no alert notifies anyone of root_login, kms_key_change on alicloud "
+         "(cn-shanghai) (read from audit trail t)")]),
+    ("management_alerts", [*without({"alert-ram_change"}), alert("ram_change", action=None)], [
+        ("trail", "SMC-CEN-07", "no alert notifies anyone of ram_change on alicloud (cn-shanghai) "
+         "(read from audit trail t)")]),
+    ("management_alerts", [*without({"alert-trail_change"}), alert("trail_change", store="audit/other")], [
+        ("trail", "SMC-CEN-07", "no alert notifies anyone of trail_change on alicloud (cn-shanghai) "
+         "(read from audit trail t)")]),
+    ("management_alerts", without({"trail"}), [
+        ("ali", "SMC-CEN-07", f"no alert notifies anyone of {ALL} on alicloud (cn-shanghai) (read from "
+         "no enabled audit trail)")]),
+]
+
+
+@pytest.mark.parametrize(("name", "plan", "expected"), CASES,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CASES)])
+def test_detection_policy_reports_exactly(
+    name: str, plan: list[PlanResource], expected: list[tuple[str, str, str]]
+) -> None:
+    assert run(name, plan) == expected
+
+
+def test_the_adapter_states_coverage_key_index_and_events() -> None:
+    facts = collect(PlanGraph(good()))
+    (flow,) = facts.flow_logs
+    assert (flow.zones, flow.all_traffic, flow.active, flow.sink) == (("app",), True, True, "audit/flowlog")
+    sinks = {s.name: s for s in facts.log_sinks}
+    assert {n: (s.key, s.indexed) for n, s in sinks.items()} == {
+        "audit/actiontrail_t": ("urn:kms", True), "audit/flowlog": ("urn:kms", True)}
+    assert sorted(e for a in facts.alert_rules for e in a.events) == sorted(MANAGEMENT_EVENTS)
+    assert all(a.notifies and a.sources == ("audit/actiontrail_t",) for a in facts.alert_rules)
+
+
+def _with_deps(plan: list[PlanResource], name: str, **deps: str) -> list[PlanResource]:
+    return [dataclasses.replace(x, deps={**x.deps, **{k: (v,) for k, v in deps.items()}})
+            if x.name == name else x for x in plan]
+
+
+def test_a_vpc_flow_log_covers_every_zone_of_its_vpc_but_not_the_pod_vswitch() -> None:
+    pods = PlanResource("alicloud:vpc/switch:Switch", "pods", "urn:pods",
+                        {"cidrBlock": "10.1.0.0/16", "tags": {"mlps:pods": "true"}}, "p",
+                        {"vpcId": ("urn:vpc",)})
+    plan = _with_deps([*changed("flow", resourceType="VPC"), pods], "flow", resourceId="urn:vpc")
+    (flow,) = collect(PlanGraph(plan)).flow_logs
+    assert flow.zones == ()
+    plan = _with_deps(plan, "vsw", vpcId="urn:vpc")
+    (flow,) = collect(PlanGraph(plan)).flow_logs
+    assert flow.zones == ("app",)
+    assert run("network_flow_logs", plan) == []
+
+
+def test_a_cloud_lacking_flow_logs_and_alerts_is_left_to_the_stand_in() -> None:
+    facts = Facts(
+        clouds=[Cloud("other", "cn-north", True, Subject("pulumi:providers:other::o", "urn:o"))],
+        gaps=[Gap("other", c, "log_audit_server") for c in (Capability.FLOW_LOGS, Capability.EVENT_ALERTS)],
+        zones=[dataclasses.replace(z, provider="other") for z in collect(PlanGraph(good())).zones],
+    )
+    for policy in (NETWORK_FLOW_LOGS, FLOW_LOG_RETENTION, LOG_STORES_ENCRYPTED_INDEXED, MANAGEMENT_ALERTS):
+        assert list(policy.check(facts, 3)) == []
+    assert list(NETWORK_FLOW_LOGS.check(dataclasses.replace(facts, gaps=[]), 3))
