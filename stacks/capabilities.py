@@ -7,7 +7,9 @@ SeaweedFS with object lock; audit trail, log store, flow logs and event alerts �
 managed Kubernetes → the kubeadm roles), and ``mlps synth`` writes a notice naming that part
 into the plan, which ``mlps report`` prints. A spec without the hosts the stand-in needs is
 refused before anything is built. What only the cloud's owner can run (``OWNER_PARTS``: the
-cloud's identity service) is no role of the project: the notice names the owner's part instead.
+cloud's identity service) is no role of the project: the notice names the owner's part instead;
+the cloud end of dedicated lines a cloud cannot build is the carrier's own termination, with the
+``link_failover`` role on the hospital's edge (``line_notices``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Capability(StrEnum):
     MANAGED_BACKUP = "managed_backup"
     FLOW_LOGS = "flow_logs"
     EVENT_ALERTS = "event_alerts"
+    DEDICATED_LINES = "dedicated_lines"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -207,7 +210,7 @@ def notices(env: Environment) -> list[Notice]:
     """The compensations and the owner's parts as plan notices (``findings.json``, then the report)."""
     provider = env.cloud.provider if env.cloud is not None else ""
     return [Notice(c.control, "/cloud/provider", c.message_zh(provider), c.message_en(provider))
-            for c in compensations(env)] + owner_notices(env) + backup_notices(env)
+            for c in compensations(env)] + owner_notices(env) + backup_notices(env) + line_notices(env)
 
 
 def uncovered(env: Environment) -> list[str]:
@@ -237,3 +240,21 @@ def backup_notices(env: Environment) -> list[Notice]:
         f"{provider} 不提供 managed_backup：{what} 的备份由医院自己的备份（backup.offsite：{site}）承担",
         f"{provider} has no managed backup: the backup of {what} is provided by the hospital's own "
         f"backup (backup.offsite: {site})")]
+
+
+def line_notices(env: Environment) -> list[Notice]:
+    """A cloud without dedicated lines of its own (Express Connect) for a spec with ``links``: each
+    line ends at the carrier's own termination in the cloud, and the hospital's edge routers run
+    the ``link_failover`` role (BGP with BFD) over it."""
+    if env.cloud is None or not env.links or Capability.DEDICATED_LINES in capabilities(env):
+        return []
+    lines = ", ".join(f"{link.name} ({link.carrier})" for link in env.links)
+    edges = [h.name for h in env.hosts_with("link_failover")]
+    where = ", ".join(edges) or "no host"
+    provider = env.cloud.provider
+    return [Notice(
+        "CNS-REDUN-01", "/links",
+        f"{provider} 不提供 dedicated_lines：专线 {lines} 的云端由运营商自己的专线终端承担，"
+        f"医院侧由主机 {'、'.join(edges) or '无主机'} 上的 link_failover 角色（BGP + BFD）承担",
+        f"{provider} has no dedicated lines: the cloud end of {lines} is the carrier's own line "
+        f"termination, and the hospital end the link_failover role (BGP with BFD) on {where}")]

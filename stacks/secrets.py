@@ -7,6 +7,7 @@ variable a component hands to Ansible is the role variable that uses it, declare
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
@@ -51,7 +52,7 @@ def secret_value(
     return pulumi.Output.secret(generated)
 
 
-def secret_map(values: dict[str, pulumi.Input[Any]]) -> pulumi.Output[dict[str, Any]]:
+def secret_map(values: Mapping[str, pulumi.Input[Any]]) -> pulumi.Output[dict[str, Any]]:
     """One secret Output holding a mapping (empty included) of secret values."""
     if not values:
         return pulumi.Output.secret({})

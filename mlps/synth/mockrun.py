@@ -28,7 +28,12 @@ GENERATED_OUTPUTS: dict[str, tuple[str, ...]] = {
     "random:index/randomBytes:RandomBytes": ("hex", "base64"),
 }
 """The outputs the ``random`` provider computes, per resource type the stacks register."""
-COMPUTED_IDS: dict[str, tuple[str, ...]] = {"alicloud:ecs/instance:Instance": ("systemDiskId",)}
+COMPUTED_IDS: dict[str, tuple[str, ...]] = {
+    "alicloud:ecs/instance:Instance": ("systemDiskId",),
+    "alicloud:cen/transitRouter:TransitRouter": ("transitRouterId",),
+    "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable": ("transitRouterRouteTableId",),
+    "alicloud:cen/transitRouterVbrAttachment:TransitRouterVbrAttachment": ("transitRouterAttachmentId",),
+}
 """Ids the cloud assigns besides the resource's own, per type: offline ``<name>-<output>``."""
 TESTED_PULUMI = "3.272.0"
 """The Pulumi SDK release this module is tested with (requirements.lock)."""

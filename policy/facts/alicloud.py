@@ -8,8 +8,9 @@ Zones, their security groups and instances carry the tag ``mlps:zone``. An ACK c
 plugin is one of its ``addons``: only Terway in shared-ENI mode (``terway-eniip``) with
 ``NetworkPolicy`` set to ``"true"`` in its config enforces NetworkPolicy; Flannel, ACK's
 default when no plugin is named, does not. The vSwitch Terway takes pod addresses from carries
-the tag ``mlps:pods`` and is the cluster's, not a zone. RAM (identity) is read by
-:mod:`policy.facts.alicloud_ram`, backup by :mod:`policy.facts.alicloud_backup`. A log store is
+the tag ``mlps:pods`` and is the cluster's, not a zone, as are the transit router's own vSwitches
+(tag ``mlps:transit``). RAM (identity) is read by :mod:`policy.facts.alicloud_ram`, backup by
+:mod:`policy.facts.alicloud_backup`, dedicated lines by :mod:`policy.facts.alicloud_lines`. A log store is
 encrypted with a customer key through ``encryptConf.userCmkInfo`` and indexed by a ``StoreIndex``
 naming it; a VPC flow log covers the zones of the VPC (or the one vSwitch) it names; an SLS alert
 watches the management event its label ``mlps:event`` names, over the stores its queries read.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policy.facts import alicloud_backup
+from policy.facts import alicloud_backup, alicloud_lines
 from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
     AlertRule,
@@ -64,6 +65,8 @@ NETWORK_PLUGINS = ("terway-eniip", "terway-eni", "flannel")
 """ACK addons that are the cluster's network plugin."""
 ENFORCING_PLUGIN = "terway-eniip"
 POD_TAG = "mlps:pods"
+TRANSIT_TAG = "mlps:transit"
+"""Tags of vSwitches that are no zone: the pods' addresses, the transit router's own vSwitches."""
 TRAIL_STORE_PREFIX = "actiontrail_"
 """ActionTrail writes into the log store ``actiontrail_<trail name>`` of the project it names."""
 ZONE_TAG = "mlps:zone"
@@ -313,7 +316,7 @@ def facts(graph: PlanGraph) -> Facts:
                 subject(r),
             )
             for r in graph.of_type(SWITCH)
-            if POD_TAG not in _tags(r)
+            if _zone_switch(r)
         ],
         boundaries=[_boundary(graph, r) for r in graph.of_type(GROUP)],
         keys=[_key(r) for r in graph.of_type(KEY)],
@@ -326,6 +329,7 @@ def facts(graph: PlanGraph) -> Facts:
         replications=alicloud_backup.replications(graph),
         flow_logs=[_flow_log(graph, r) for r in graph.of_type(FLOW_LOG)],
         alert_rules=[_alert(r) for r in graph.of_type(ALERT)],
+        dedicated_lines=alicloud_lines.dedicated_lines(graph),
     )
 
 
@@ -336,6 +340,10 @@ EVENT_LABEL = "mlps:event"
 """The alert label naming the management event an alert watches (``MANAGEMENT_EVENTS``)."""
 
 
+def _zone_switch(switch: PlanResource) -> bool:
+    return not {POD_TAG, TRANSIT_TAG} & set(_tags(switch))
+
+
 def _zone_name(switch: PlanResource) -> str:
     return str(_tags(switch).get(ZONE_TAG) or switch.props.get("vswitchName") or switch.name)
 
@@ -344,7 +352,7 @@ def _flow_log(graph: PlanGraph, r: PlanResource) -> FlowLog:
     """A flow log covers the zones of its VPC (``resourceType`` VPC) or its one vSwitch."""
     p = r.props
     targets = set(r.deps.get("resourceId", ()))
-    switches = [s for s in graph.of_type(SWITCH) if POD_TAG not in _tags(s)]
+    switches = [s for s in graph.of_type(SWITCH) if _zone_switch(s)]
     if p.get("resourceType") == "VPC":
         covered = [s for s in switches if targets & set(s.deps.get("vpcId", ()))]
     elif p.get("resourceType") == "VSwitch":

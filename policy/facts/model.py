@@ -289,6 +289,7 @@ class Facts:
     replications: list[Replication] = field(default_factory=list)
     flow_logs: list[FlowLog] = field(default_factory=list)
     alert_rules: list[AlertRule] = field(default_factory=list)
+    dedicated_lines: list[DedicatedLine] = field(default_factory=list)
 
     def extend(self, other: Facts) -> None:
         for name in self.__dataclass_fields__:
@@ -341,4 +342,21 @@ class AlertRule:
     events: tuple[str, ...]
     sources: tuple[str, ...]
     notifies: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class DedicatedLine:
+    """The cloud end of a dedicated line to the hospital: the carrier's circuit, whether its border
+    router runs BGP with the hospital's edge, how fast BFD detects a failure (interval × multiplier,
+    None without BFD), whether the cloud health-checks it and whether the border router is
+    attached to the transit router joining it to the environment's network."""
+
+    name: str
+    provider: str
+    carrier: str
+    bgp: bool
+    bfd_ms: int | None
+    health_check: bool
+    attached: bool
     subject: Subject

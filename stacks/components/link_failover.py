@@ -25,14 +25,15 @@ class LinkFailover(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LinkFailoverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:network:LinkFailover", name, None, opts)
-        passwords: dict[str, pulumi.Input[str]] = {
+        self.passwords: dict[str, pulumi.Output[str]] = {
             link.name: secret_value(link.password, f"{name}-{link.name}-bgp-password", self)
             for link in args.env.links
         }
+        """Each line's BGP password, by line name: the one secret both ends of the line use."""
         AnsiblePlay(
             f"{name}-edges",
             AnsiblePlayArgs(limit="link_failover", inventory=args.inventory,
-                            secret_vars={PASSWORDS_VAR: secret_map(passwords)}),
+                            secret_vars={PASSWORDS_VAR: secret_map(self.passwords)}),
             pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs(

@@ -8,7 +8,14 @@ from stacks.capabilities import Capability, capabilities
 from stacks.components.link_failover import LinkFailover, LinkFailoverArgs
 from stacks.components.object_storage import ObjectStorage
 from stacks.inventory import render_inventory
-from stacks.layouts.parts import cloud_backup, cloud_cluster, cloud_foundation, host_services, onprem_cluster
+from stacks.layouts.parts import (
+    cloud_backup,
+    cloud_cluster,
+    cloud_foundation,
+    cloud_lines,
+    host_services,
+    onprem_cluster,
+)
 from stacks.model import Bucket, Environment, Workload
 from stacks.naming import res
 
@@ -43,11 +50,12 @@ def build(env: Environment, parent: pulumi.ComponentResource) -> ObjectStorage:
     logs, storage = host_services(env, parent, foundation)
     cloud_backup(env, parent, foundation)
     if env.links:
-        LinkFailover(
+        links = LinkFailover(
             res(env.name, "links"),
             LinkFailoverArgs(env, render_inventory(env)),
             pulumi.ResourceOptions(parent=parent, depends_on=[logs]),
         )
+        cloud_lines(env, parent, foundation, links.passwords)
     onprem_cluster(env, parent, logs, storage)
     cloud_cluster(env, parent, foundation, logs, storage)
     return storage

@@ -28,6 +28,7 @@ from stacks.providers.base import (
     AuditTrail,
     CloudIdentity,
     CloudNetwork,
+    DedicatedLines,
     FlowLogsAndAlerts,
     ManagedBackup,
     ManagedKubernetes,
@@ -210,3 +211,16 @@ def cloud_detection(
     if isinstance(cloud.provider, FlowLogsAndAlerts) and logs.log_project is not None:
         cloud.provider.flow_logs(cloud.network, logs.log_project, env.log_retention_days, parent)
         cloud.provider.event_alerts(parent)
+
+
+def cloud_lines(
+    env: Environment,
+    parent: pulumi.Resource,
+    cloud: CloudFoundation,
+    passwords: dict[str, pulumi.Output[str]],
+) -> None:
+    """The cloud end of the spec's dedicated lines, with each line's BGP password from the
+    hospital end (``passwords``); a cloud without them leaves the cloud end to the carrier's own
+    line termination, which ``mlps synth`` notes (``stacks.capabilities.line_notices``)."""
+    if isinstance(cloud.provider, DedicatedLines):
+        cloud.provider.dedicated_lines(cloud.network, env.links, passwords, parent)

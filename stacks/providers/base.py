@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.model import Backup, Bucket, Cloud, Host, Passwords, Zone
+from stacks.model import Backup, Bucket, Cloud, Host, Link, Passwords, Zone
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy`` (keys, audit log stores, locked
@@ -129,3 +129,19 @@ class CloudIdentity(Protocol):
     separated roles (system, security, audit)."""
 
     def identity(self, passwords: Passwords, parent: pulumi.Resource) -> None: ...
+
+
+@runtime_checkable
+class DedicatedLines(Protocol):
+    """Capability ``dedicated_lines``: the cloud end of the spec's dedicated lines, each a circuit
+    of its carrier into a border router peering by BGP with BFD with the hospital's edge (the
+    line's BGP password from ``passwords``, by line name), both routers attached to one transit
+    router with the environment's network, the primary line preferred."""
+
+    def dedicated_lines(
+        self,
+        net: CloudNetwork,
+        links: tuple[Link, ...],
+        passwords: dict[str, pulumi.Output[str]],
+        parent: pulumi.Resource,
+    ) -> None: ...

@@ -124,9 +124,36 @@ def backups() -> list[PlanResource]:
     ]
 
 
+CIRCUIT = f"{A}:expressconnect/physicalConnection:PhysicalConnection"
+VBR = f"{A}:expressconnect/virtualBorderRouter:VirtualBorderRouter"
+BGP_GROUP, BGP_PEER = f"{A}:vpc/bgpGroup:BgpGroup", f"{A}:vpc/bgpPeer:BgpPeer"
+HEALTH_CHECK = f"{A}:cen/vbrHealthCheck:VbrHealthCheck"
+VBR_ATTACHMENT = f"{A}:cen/transitRouterVbrAttachment:TransitRouterVbrAttachment"
+BFD = {"minRxInterval": 300, "minTxInterval": 300, "detectMultiplier": 3}
+
+
+def line(name: str, operator: str, carrier: str) -> list[PlanResource]:
+    """One dedicated line's cloud end: circuit, border router with BFD 300 ms × 3, BGP with BFD,
+    a health check and the attachment to the transit router."""
+    return [
+        r(CIRCUIT, name, {"physicalConnectionName": name, "lineOperator": operator}),
+        r(VBR, f"{name}-vbr", {**BFD, "tags": {"mlps:carrier": carrier}}, physicalConnectionId=f"urn:{name}"),
+        r(BGP_GROUP, f"{name}-bgp", {"peerAsn": 65010, "authKey": "[secret]"}, routerId=f"urn:{name}-vbr"),
+        r(BGP_PEER, f"{name}-bgp-peer", {"enableBfd": True}, bgpGroupId=f"urn:{name}-bgp"),
+        r(HEALTH_CHECK, f"{name}-health-check", {"healthCheckInterval": 2, "healthyThreshold": 3},
+          vbrInstanceId=f"urn:{name}-vbr"),
+        r(VBR_ATTACHMENT, f"{name}-attachment", {"transitRouterId": "tr"}, vbrId=f"urn:{name}-vbr"),
+    ]
+
+
+def lines() -> list[PlanResource]:
+    """The compliant plan's two dedicated lines, China Telecom and China Unicom."""
+    return [*line("line-ct", "CT", "china-telecom"), *line("line-cu", "CU", "china-unicom")]
+
+
 def good() -> list[PlanResource]:
-    """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone, and
-    the detection of ``detection_support``."""
+    """A compliant plan: trail into a 180-day store and a locked archive, one guarded zone, the
+    detection of ``detection_support`` and two dedicated lines."""
     return [
         r(PROVIDER, "ali", {"region": "cn-shanghai", "assumeRole": json.dumps({"roleArn": DEPLOY_ROLE})}),
         r(
@@ -182,6 +209,7 @@ def good() -> list[PlanResource]:
         *identity(),
         *backups(),
         *detection(),
+        *lines(),
     ]
 
 

@@ -255,6 +255,9 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "flow_log_retention": (good(), changed("flowlog", retentionPeriod=30), "flow"),
     "log_stores_encrypted_indexed": (good(), without({"flowlog-index"}), "flowlog"),
     "management_alerts": (good(), without({"alert-root_login"}), "trail"),
+    "dedicated_lines_redundant": (
+        good(), changed("line-cu-vbr", tags={"mlps:carrier": "china-telecom"}), "ali"),
+    "line_failover_detection": (good(), without({"line-ct-health-check"}), "line-ct"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

@@ -50,7 +50,7 @@ def test_every_provider_of_the_schema_is_built_and_has_a_capability_set() -> Non
     managed = {Capability.MANAGED_LOG_STORE: "log_store", Capability.AUDIT_TRAIL: "audit_trail",
                Capability.MANAGED_KUBERNETES: "kubernetes", Capability.CLOUD_IDENTITY: "identity",
                Capability.MANAGED_BACKUP: "backup", Capability.FLOW_LOGS: "flow_logs",
-               Capability.EVENT_ALERTS: "event_alerts"}
+               Capability.EVENT_ALERTS: "event_alerts", Capability.DEDICATED_LINES: "dedicated_lines"}
     for name, cls in PROVIDERS.items():
         for capability, method in managed.items():
             assert (capability in CAPABILITIES[name]) == hasattr(cls, method), (name, capability)

@@ -5,13 +5,14 @@ of :mod:`policy.facts` found and reports a missing trail, boundary or lock as a 
 resource that should have had it (the cloud, the zone, the bucket). What an environment policy is
 lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`,
 :mod:`.backup`, :mod:`.gaps` (a capability the cloud lacks and the role standing in for it),
-:mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events) and
-the cloud's own accounts in :mod:`.identity`.
+:mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events),
+the cloud's own accounts in :mod:`.identity` and the cloud end of the dedicated lines in
+:mod:`.lines`.
 """
 
 from __future__ import annotations
 
-from policy.policies.environment import audit, backup, detection, gaps, identity, network, storage
+from policy.policies.environment import audit, backup, detection, gaps, identity, lines, network, storage
 
 POLICIES = (
     audit.AUDIT_TRAIL_DELIVERED,
@@ -34,5 +35,7 @@ POLICIES = (
     detection.FLOW_LOG_RETENTION,
     detection.LOG_STORES_ENCRYPTED_INDEXED,
     detection.MANAGEMENT_ALERTS,
+    lines.DEDICATED_LINES_REDUNDANT,
+    lines.LINE_FAILOVER_DETECTION,
 )
 """In registration order (the order the pack and ``mlps synth`` report them in)."""

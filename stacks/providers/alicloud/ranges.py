@@ -25,3 +25,19 @@ def free_cidr(candidates: tuple[str, ...], used: list[str]) -> str:
         if not any(ipaddress.ip_network(c).overlaps(t) for t in taken):
             return c
     raise ValueError("no free range for the cluster's pods and services")
+
+
+def last_free_subnets(network: str, used: list[str], prefix: int, count: int) -> list[str]:
+    """``count`` subnets of length ``prefix`` from the top of ``network`` overlapping none of
+    ``used`` (the transit router's own vSwitches, apart from the zones)."""
+    taken = [ipaddress.ip_network(c) for c in used]
+    net = ipaddress.IPv4Network(network)
+    size = 2 ** (32 - prefix)
+    free: list[str] = []
+    for i in reversed(range(net.num_addresses // size)):
+        candidate = ipaddress.IPv4Network((int(net.network_address) + i * size, prefix))
+        if not any(candidate.overlaps(t) for t in taken):
+            free.append(str(candidate))
+            if len(free) == count:
+                return free
+    raise ValueError(f"{network} has no {count} free /{prefix} beside the zones {used}")

@@ -1,0 +1,83 @@
+"""Dedicated line policies (GB/T 22239-2019 8.1.2.1: redundant communication lines, failover): the
+cloud end of a hybrid plan's lines is redundant and detects a failed line within a second.
+
+Only clouds with dedicated lines of their own (capability ``dedicated_lines``) are judged, and
+only a plan building at least one line: a hybrid spec has two (CNS-REDUN-01's spec rule), a cloud
+layout none. On another cloud the carrier's own termination ends each line, which ``mlps synth``
+states as a notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policy.facts.model import DedicatedLine, Facts
+from policy.policies.environment.base import EnvironmentPolicy, Found
+from stacks.capabilities import CAPABILITIES, Capability
+
+MIN_LINES = 2
+MAX_DETECTION_MS = 1000
+"""CNS-FAILOVER-01: BFD detects a failed line within a second (interval × multiplier)."""
+
+
+def _lines(facts: Facts, provider: str) -> list[DedicatedLine]:
+    if Capability.DEDICATED_LINES not in CAPABILITIES.get(provider, frozenset()):
+        return []
+    return [line for line in facts.dedicated_lines if line.provider == provider]
+
+
+def _redundant(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in facts.clouds:
+        lines = _lines(facts, cloud.provider)
+        if not lines:
+            continue
+        for line in lines:
+            if not line.attached:
+                yield line.subject, (
+                    "CNS-REDUN-01", f"line {line.name} has no border router attached to the transit router")
+        carriers = sorted({line.carrier for line in lines if line.attached})
+        if len(carriers) < MIN_LINES:
+            yield cloud.subject, (
+                "CNS-REDUN-01",
+                f"{len(carriers)} carrier(s) reach the transit router ({', '.join(carriers) or 'none'}): "
+                f"a hybrid plan needs {MIN_LINES} attached lines of distinct carriers",
+            )
+
+
+def _detection(facts: Facts, level: int) -> Iterator[Found]:
+    providers = dict.fromkeys(cloud.provider for cloud in facts.clouds)
+    for line in (x for p in providers for x in _lines(facts, p)):
+        if not line.bgp:
+            yield line.subject, ("CNS-FAILOVER-01", f"line {line.name} runs no BGP with the hospital's edge")
+        if line.bfd_ms is None:
+            yield line.subject, ("CNS-FAILOVER-01", f"line {line.name} runs no BFD")
+        elif line.bfd_ms > MAX_DETECTION_MS:
+            yield line.subject, (
+                "CNS-FAILOVER-01",
+                f"line {line.name} detects a failure in {line.bfd_ms} ms, more than {MAX_DETECTION_MS}",
+            )
+        if not line.health_check:
+            yield line.subject, ("CNS-FAILOVER-01", f"line {line.name} has no health check")
+
+
+DEDICATED_LINES_REDUNDANT = EnvironmentPolicy(
+    name="dedicated_lines_redundant",
+    description=(
+        f"A hybrid plan's cloud end has {MIN_LINES} or more dedicated lines of distinct carriers, each "
+        "with a border router attached to the transit router."
+    ),
+    controls=("CNS-REDUN-01",),
+    levels=(3, 4),
+    check=_redundant,
+)
+
+LINE_FAILOVER_DETECTION = EnvironmentPolicy(
+    name="line_failover_detection",
+    description=(
+        f"Each dedicated line runs BGP with BFD detecting a failure within {MAX_DETECTION_MS} ms and "
+        "is health-checked by the cloud."
+    ),
+    controls=("CNS-FAILOVER-01",),
+    levels=(3, 4),
+    check=_detection,
+)
