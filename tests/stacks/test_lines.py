@@ -188,3 +188,21 @@ def test_openstack_names_the_carrier_termination_and_the_edge_role_instead() -> 
     assert "line-ct (中国电信), line-cu (中国联通)" in notice.message_en
     assert line_notices(environment(example("hybrid-prod").data)) == []
     assert line_notices(environment(example("private-cloud").data)) == []
+
+
+def test_a_line_cut_off_the_transit_router_is_one_finding_on_it_and_one_on_the_cloud(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    """The plan holds two provider configurations (home and off-site regions): the cloud end of
+    the lines is still judged once."""
+    from mlps.controls import catalog
+    from mlps.synth.checks import plan_graph, run_policies
+
+    result = synthesized["hybrid-prod"]
+    cloud = environment(result.spec.effective).cloud
+    assert cloud is not None
+    regs = [r for r in result.registrations
+            if not (r.type == VBR_ATTACHMENT and r.name == "hybrid-prod-line-cu-attachment")]
+    findings = run_policies(plan_graph(regs, 3, cloud.approved_images), catalog()).findings
+    assert sorted((f.control, f.pointer.rsplit("::", 1)[1]) for f in findings) == [
+        ("CNS-REDUN-01", "hybrid-prod-alicloud"), ("CNS-REDUN-01", "hybrid-prod-line-cu")]

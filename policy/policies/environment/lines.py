@@ -27,7 +27,9 @@ def _lines(facts: Facts, provider: str) -> list[DedicatedLine]:
 
 
 def _redundant(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    # one judgement per cloud, not per provider configuration (an off-site region is a second one)
+    first = {cloud.provider: cloud for cloud in reversed(facts.clouds)}
+    for cloud in (first[p] for p in dict.fromkeys(c.provider for c in facts.clouds)):
         lines = _lines(facts, cloud.provider)
         if not lines:
             continue
