@@ -32,6 +32,8 @@ LEVEL_SCHEMA: dict[str, Any] = {"type": "integer", "enum": [2, 3, 4]}
 IMAGES_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1},
                                  "uniqueItems": True}
 """``approvedImages``: the spec's ``cloud.approved_images`` (approved_instance_image)."""
+RPO_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1}
+"""``rpoHours``: the spec's ``backup.rpo_hours`` (cloud_backup_plans)."""
 _LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
 
@@ -69,14 +71,15 @@ def describe(policy: PlanPolicy | EnvironmentPolicy, level: int) -> str:
     return f"{policy.description} [{meta['framework']} {where}; severity {meta['severity']}]"
 
 
-def configured(config: Any, default: int) -> tuple[int, tuple[str, ...] | None]:
-    """The level and approved images a policy's pack config sets (``default`` level otherwise)."""
+def configured(config: Any, default: int) -> tuple[int, tuple[str, ...] | None, int | None]:
+    """The level, approved images and RPO a policy's pack config sets (``default`` level otherwise)."""
     config = config or {}
     level = config.get("level", default)
     if level not in (2, 3, 4):
         raise ValueError(f"policy pack config level={level!r}: set it to 2, 3 or 4")
     images = config.get("approvedImages")
-    return int(level), tuple(images) if images is not None else None
+    rpo = config.get("rpoHours")
+    return int(level), tuple(images) if images is not None else None, int(rpo) if rpo is not None else None
 
 
 def to_crossguard(
@@ -86,12 +89,16 @@ def to_crossguard(
     policies report what is missing on the resource that should have carried it)."""
     enforcement = _LEVELS[policy.enforcement(level)]
     description = describe(policy, level)
-    schema: dict[str, Any] = {"properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA}}
+    schema: dict[str, Any] = {
+        "properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA, "rpoHours": RPO_SCHEMA}
+    }
     if isinstance(policy, EnvironmentPolicy) or policy.needs_graph:
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-            at, images = configured(args.get_config(), level)
-            graph = PlanGraph([_resource(r) for r in args.resources], level=at, approved_images=images)
+            at, images, rpo = configured(args.get_config(), level)
+            graph = PlanGraph(
+                [_resource(r) for r in args.resources], level=at, approved_images=images, rpo_hours=rpo
+            )
             for resource, (control, text) in policy.run(graph):
                 report(_message(control, text), resource.urn)
 
@@ -107,8 +114,9 @@ def to_crossguard(
         if args.resource_type not in policy.types:
             return
         resource = _resource(args)
-        at, images = configured(args.get_config(), level)
-        for control, text in policy.check(resource, PlanGraph([resource], level=at, approved_images=images)):
+        at, images, rpo = configured(args.get_config(), level)
+        graph = PlanGraph([resource], level=at, approved_images=images, rpo_hours=rpo)
+        for control, text in policy.check(resource, graph):
             report(_message(control, text), None)
 
     return ResourceValidationPolicy(

@@ -20,7 +20,10 @@ class PlanCheck:
 
 
 def plan_graph(
-    regs: list[Registration], level: int, approved_images: tuple[str, ...] | None = None
+    regs: list[Registration],
+    level: int,
+    approved_images: tuple[str, ...] | None = None,
+    rpo_hours: int | None = None,
 ) -> PlanGraph:
     """The policies' view of the mocked registrations and of what the spec approves."""
     return PlanGraph(
@@ -31,6 +34,7 @@ def plan_graph(
         ],
         level=level,
         approved_images=approved_images,
+        rpo_hours=rpo_hours,
     )
 
 

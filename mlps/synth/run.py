@@ -57,7 +57,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     if env.kubernetes.enabled and env.kubernetes.audit_log:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
     approved = env.cloud.approved_images if env.cloud is not None else None
-    check = run_policies(plan_graph(regs, spec.level, approved), catalog())
+    check = run_policies(plan_graph(regs, spec.level, approved, env.backup.rpo_hours), catalog())
     notices = capability_notices(env)
     files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked, notices)
     return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory, notices)

@@ -225,13 +225,19 @@ class PasswordPolicy:
 @dataclass(frozen=True)
 class BackupPlan:
     """A backup plan of the cloud's backup service: what it backs up (an instance or a bucket, by
-    name) and for how many days (None when the plan leaves it to the provider)."""
+    name), for how many days, whether it runs and how often, and the RPO it must meet."""
 
     kind: Literal["instance", "bucket"]
     target: str
     provider: str
     retention_days: int | None
+    """None when the plan states no whole number of days."""
     subject: Subject
+    enabled: bool
+    interval_hours: float | None
+    """Hours between two runs; None when the plan's schedule repeats at no readable interval."""
+    rpo_hours: int | None
+    """The spec's ``backup.rpo_hours`` the plan must meet (None: the plan does not say)."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,10 @@ class Replication:
     source_region: str
     target_region: str
     subject: Subject
+    writes_only: bool
+    """Only writes are replicated: a deletion at the source does not reach the target."""
+    built_as_copy: bool
+    """The plan builds the target as the copy of the source (it says so, ``mlps:copy-of``)."""
 
 
 @dataclass

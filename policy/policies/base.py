@@ -46,6 +46,8 @@ class PlanGraph:
     level: int = 3
     approved_images: tuple[str, ...] | None = None
     """The spec's ``cloud.approved_images`` (None: the plan's spec declares none)."""
+    rpo_hours: int | None = None
+    """The spec's ``backup.rpo_hours`` (None: not given to the policies)."""
     by_type: dict[str, list[PlanResource]] = field(default_factory=dict)
     _namespaced: dict[tuple[str, str, str], list[PlanResource]] = field(default_factory=dict)
     _refs: dict[tuple[str, str], dict[str, list[PlanResource]]] = field(default_factory=dict)

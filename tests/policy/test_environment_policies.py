@@ -99,26 +99,36 @@ def identity() -> list[PlanResource]:
 
 
 ECS_PLAN, OSS_PLAN = f"{A}:hbr/ecsBackupPlan:EcsBackupPlan", f"{A}:hbr/ossBackupPlan:OssBackupPlan"
+VAULT = f"{A}:hbr/vault:Vault"
 REPLICATION = f"{A}:oss/bucketReplication:BucketReplication"
 OFFSITE = "emr-archive-offsite"
 
 
 def backups() -> list[PlanResource]:
-    """The compliant plan's backup: its instance and record bucket in plans kept 30 years, the
-    bucket copied to a versioned bucket in a second region, encrypted under that region's key."""
+    """The compliant plan's backup: its instance and record bucket in running plans every 4 hours
+    (the vault's RPO) kept 30 years, the bucket copied, writes only, to a versioned bucket built as
+    its copy in a second region, encrypted under that region's key."""
     copy = r(
         REPLICATION,
         "emr-copy",
-        {"bucket": "emr-archive", "destination": {"bucket": OFFSITE, "location": "oss-cn-hangzhou"}},
+        {"bucket": "emr-archive", "destination": {"bucket": OFFSITE, "location": "oss-cn-hangzhou"},
+         "action": "PUT"},
     )
     own_key = {"serverSideEncryptionRule": ("urn:kms-offsite",)}
     target = [
-        dataclasses.replace(x, deps=own_key) if x.name == OFFSITE else x for x in bucket(OFFSITE, "core")
+        dataclasses.replace(
+            x, deps=own_key, props={**x.props, "tags": {**x.props["tags"], "mlps:copy-of": "emr-archive"}}
+        )
+        if x.name == OFFSITE
+        else x
+        for x in bucket(OFFSITE, "core")
     ]
+    plan = {"vaultId": "vault-id", "schedule": "I|1735664400|PT4H", "retention": "10950"}
     return [
         r(KEY, "kms-offsite", {"keySpec": "Aliyun_AES_256", "protectionLevel": "HSM"}),
-        r(ECS_PLAN, "vm-backup", {"instanceId": "vm-id", "retention": "10950"}, instanceId="urn:vm"),
-        r(OSS_PLAN, "emr-backup", {"bucket": "emr-archive", "retention": "10950"}),
+        r(VAULT, "vault", {"encryptType": "KMS", "tags": {"mlps:rpo-hours": "4"}}),
+        r(ECS_PLAN, "vm-backup", {"instanceId": "vm-id", **plan}, instanceId="urn:vm", vaultId="urn:vault"),
+        r(OSS_PLAN, "emr-backup", {"bucket": "emr-archive", **plan}, vaultId="urn:vault"),
         dataclasses.replace(copy, provider="urn:ali"),
         *target,
     ]

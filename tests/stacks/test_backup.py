@@ -1,6 +1,7 @@
 """Backup on the cloud side (GB/T 22239-2019 8.1.4.9): every Alibaba Cloud instance and bucket in
 an HBR plan into a KMS-encrypted vault, system disks snapshotted, core and personal buckets copied
-to a second mainland region; a cloud without managed backup is named in a notice."""
+to a second mainland region and kept on destroy; a cloud without managed backup is named in a
+notice."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 from synthfix import modified, of_type
 
+from mlps.synth.checks import plan_graph
 from mlps.synth.mockrun import Registration, run_program
 from mlps.synth.run import SynthResult
+from policy.policies.environment.backup import CLOUD_BACKUP_PLANS
 from stacks.capabilities import backup_notices
 from stacks.model import environment
 from stacks.program import EnvironmentStack
@@ -44,6 +47,7 @@ def test_every_cloud_instance_and_bucket_is_backed_up_every_rpo_into_a_kms_vault
     env = environment(result.spec.effective)
     (vault,) = [r for r in result.registrations if r.type == VAULT]
     assert (vault.inputs["encryptType"], vault.inputs["kmsKeyId"]) == ("KMS", "cloud-dev-kms-id")
+    assert vault.inputs["tags"] == {"mlps:rpo-hours": "4"}
     assert vault.inputs["wormEnabled"] is True and vault.protect and vault.retain_on_delete
     hosts = [h.name for h in env.hosts_at("cloud")]
     plans = {p["instanceId"]: p for p in of_type(result, ECS_PLAN)}
@@ -86,6 +90,7 @@ def test_core_and_personal_buckets_are_copied_as_written_to_a_second_mainland_re
         assert replication["destination"] == {"bucket": f"{source}-offsite", "location": "oss-cn-hangzhou"}
         assert (replication["action"], replication["rtc"]) == ("PUT", {"enabled": True})
         assert replication["syncRole"] == "cloud-dev-oss-replication"
+        assert copy.inputs["tags"]["mlps:copy-of"] == source
     (key,) = [r for r in regs if r.name == "cloud-dev-kms-offsite"]
     assert key.provider.endswith("::cloud-dev-alicloud-offsite") and key.protect
     (policy,) = [r for r in regs if r.name == "cloud-dev-ram-oss-replication-policy"]
@@ -116,6 +121,23 @@ def _no_backup(data: dict[str, Any]) -> None:
     data["backup"]["offsite"]["enabled"] = False
 
 
+def _unlocked_uploads_rpo_six(data: dict[str, Any]) -> None:
+    data["object_storage"]["buckets"][1]["object_lock"]["mode"] = "none"
+    data["backup"]["rpo_hours"] = 6
+
+
+def test_the_copy_of_an_unlocked_bucket_and_its_key_outlive_a_destroy() -> None:
+    regs = _build("cloud-dev", _unlocked_uploads_rpo_six)
+    copy = _named(regs, BUCKET)["cloud-dev-oss-ankang-portal-uploads-offsite"]
+    assert copy.protect and copy.retain_on_delete
+    assert "ankang-portal-uploads-offsite" not in {w.inputs["bucket"] for w in regs if w.type == WORM}
+    key = _named(regs, "alicloud:kms/key:Key")["cloud-dev-kms-offsite"]
+    assert key.protect and key.retain_on_delete
+    (vault,) = [r for r in regs if r.type == VAULT]
+    assert vault.inputs["tags"] == {"mlps:rpo-hours": "6"}
+    assert {p.inputs["schedule"] for p in regs if p.type in (ECS_PLAN, OSS_PLAN)} == {"I|1735664400|PT6H"}
+
+
 def test_the_spec_names_the_offsite_region_or_the_pair_of_the_cloud_region() -> None:
     regs = _build("cloud-dev", _offsite_in_beijing)
     assert _named(regs, PROVIDER)["cloud-dev-alicloud-offsite"].inputs["region"] == "cn-beijing"
@@ -142,3 +164,13 @@ def test_a_cloud_without_managed_backup_names_the_hospitals_own_backup(
     assert "openstack has no managed backup" in notice["message_en"]
     assert "backup.offsite: 滨江市第二人民医院灾备机房" in notice["message_en"]
     assert backup_notices(environment(synthesized["cloud-dev"].spec.effective)) == []
+
+
+def test_the_plans_are_judged_against_the_rpo_synth_hands_the_policies(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    result = synthesized["cloud-dev"]
+    assert not [f for f in result.findings if f.control.startswith("CES-BAK")]
+    stricter = plan_graph(result.registrations, 3, None, 2)
+    found = [message for _, (_, message) in CLOUD_BACKUP_PLANS.run(stricter)]
+    assert found and all(m.endswith("runs every 4 hours, longer than the RPO of 2 hours") for m in found)

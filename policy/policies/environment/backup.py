@@ -1,17 +1,20 @@
-"""Backup policies (GB/T 22239-2019 8.1.4.9): every cloud instance and bucket in a backup plan
-kept long enough, every bucket of core or personal data copied to another mainland region.
+"""Backup policies (GB/T 22239-2019 8.1.4.9): every cloud instance and bucket in a running backup
+plan meeting the spec's RPO and kept long enough, every bucket of core or personal data copied to
+another mainland region.
 
 Only clouds offering managed backup (``stacks.capabilities``) are judged: on another cloud the
 hospital's own backup copies the hosts and buckets, which the plan cannot show and ``mlps synth``
 states as a notice. The audit archive buckets are records themselves, kept under a locked
-retention (CES-AUDIT-03), and an off-site copy is the backup of its source.
+retention (CES-AUDIT-03), and an off-site copy is the backup of its source: a bucket is one only
+when the plan builds it as the copy of a bucket it builds and replicates that bucket into it.
+Each instance, bucket and plan gets at most one finding, however many clouds the plan builds in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.facts.model import Bucket, Facts, mainland
+from policy.facts.model import BackupPlan, Bucket, Facts, Replication, mainland
 from policy.policies.environment.base import EnvironmentPolicy, Found
 from stacks.capabilities import CAPABILITIES, Capability
 
@@ -26,7 +29,40 @@ def _managed(provider: str) -> bool:
 
 
 def _copies(facts: Facts) -> set[tuple[str, str]]:
-    return {(r.provider, r.target) for r in facts.replications}
+    """(provider, bucket) of the off-site copies the plan builds: tagged as the copy of a bucket
+    the plan builds, which replicates into it."""
+    built = {(b.provider, b.name) for b in facts.buckets}
+    return {
+        (r.provider, r.target)
+        for r in facts.replications
+        if r.built_as_copy and {(r.provider, r.source), (r.provider, r.target)} <= built
+    }
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
+
+
+def _plan_problems(plan: BackupPlan) -> list[str]:
+    """Why ``plan`` does not keep its instance or bucket backed up (empty: it does)."""
+    problems = []
+    if not plan.enabled:
+        problems.append("is disabled")
+    if plan.retention_days is None:
+        problems.append("states no retention in whole days")
+    elif plan.retention_days < MIN_BACKUP_DAYS:
+        problems.append(f"keeps backups {plan.retention_days} days, fewer than {MIN_BACKUP_DAYS}")
+    if plan.interval_hours is None:
+        problems.append("repeats at no readable interval")
+    elif plan.rpo_hours is None:
+        problems.append(
+            f"runs every {_hours(plan.interval_hours)}, but no RPO (backup.rpo_hours) is given to judge it by"
+        )
+    elif plan.interval_hours > plan.rpo_hours:
+        problems.append(
+            f"runs every {_hours(plan.interval_hours)}, longer than the RPO of {_hours(plan.rpo_hours)}"
+        )
+    return problems
 
 
 def _backed_up(facts: Facts, level: int) -> Iterator[Found]:
@@ -41,15 +77,26 @@ def _backed_up(facts: Facts, level: int) -> Iterator[Found]:
         if (b.provider, "bucket", b.name) not in plans:
             yield b.subject, ("CES-BAK-01", f"bucket {b.name} is in no backup plan")
     for p in facts.backup_plans:
-        if p.retention_days is not None and p.retention_days < MIN_BACKUP_DAYS:
-            yield (
-                p.subject,
-                (
-                    "CES-BAK-01",
-                    f"the backup plan of {p.kind} {p.target} keeps backups {p.retention_days} days, "
-                    f"fewer than {MIN_BACKUP_DAYS}",
-                ),
-            )
+        problems = _plan_problems(p)
+        if problems:
+            yield p.subject, ("CES-BAK-01", f"the backup plan of {p.kind} {p.target} {'; '.join(problems)}")
+
+
+def _replication_problems(facts: Facts, r: Replication) -> list[str]:
+    """Why replication ``r`` is no sound copy of its source (empty: it is one)."""
+    problems = []
+    if r.target_region == r.source_region or not mainland(r.target_region):
+        problems.append(
+            f"its copy {r.target} is in {r.target_region or 'no region'}, not another mainland region"
+        )
+    if not r.writes_only:
+        problems.append(f"its copy {r.target} receives deletions too (replication action not PUT)")
+    target = next((b for b in facts.buckets if b.provider == r.provider and b.name == r.target), None)
+    if target is None:
+        problems.append(f"its copy {r.target} is not built by the plan")
+    elif not (target.versioning and target.encrypted):
+        problems.append(f"its copy {r.target} is not versioned and encrypted")
+    return problems
 
 
 def _copy_problems(facts: Facts, bucket: Bucket) -> list[str]:
@@ -61,17 +108,10 @@ def _copy_problems(facts: Facts, bucket: Bucket) -> list[str]:
         return ["it is copied to no other region"]
     problems = []
     for r in replications:
-        if r.target_region == r.source_region or not mainland(r.target_region):
-            problems.append(f"its copy {r.target} is in {r.target_region or 'no region'}, "
-                            "not another mainland region")
-            continue
-        target = next((b for b in facts.buckets if b.provider == r.provider and b.name == r.target), None)
-        if target is None:
-            problems.append(f"its copy {r.target} is not built by the plan")
-        elif not (target.versioning and target.encrypted):
-            problems.append(f"its copy {r.target} is not versioned and encrypted")
-        else:
+        found = _replication_problems(facts, r)
+        if not found:
             return []
+        problems += found
     return problems
 
 
@@ -91,7 +131,8 @@ def _offsite(facts: Facts, level: int) -> Iterator[Found]:
 CLOUD_BACKUP_PLANS = EnvironmentPolicy(
     name="cloud_backup_plans",
     description=(
-        f"Every cloud instance and bucket is in a backup plan keeping backups {MIN_BACKUP_DAYS} days or more."
+        "Every cloud instance and bucket is in a running backup plan repeating within the spec's RPO "
+        f"and keeping backups {MIN_BACKUP_DAYS} days or more."
     ),
     controls=("CES-BAK-01",),
     levels=(2, 3, 4),
@@ -101,8 +142,8 @@ CLOUD_BACKUP_PLANS = EnvironmentPolicy(
 OFFSITE_BUCKET_COPIES = EnvironmentPolicy(
     name="offsite_bucket_copies",
     description=(
-        "Every bucket of core or personal data is copied as written to a versioned, encrypted "
-        "bucket in another mainland region."
+        "Every bucket of core or personal data is copied as written, writes only, to a versioned, "
+        "encrypted bucket in another mainland region."
     ),
     controls=("CES-BAK-02",),
     levels=(2, 3, 4),

@@ -29,6 +29,8 @@ OFFSITE_REGIONS: dict[str, str] = {
 """The second region of each mainland region, far enough for a regional disaster."""
 COPIED = ("core", "personal")
 """Data classes whose buckets are copied to the second region."""
+RPO_TAG = "mlps:rpo-hours"
+"""The vault's tag stating the spec's ``backup.rpo_hours`` its plans must meet."""
 
 
 def offsite_region(region: str, wanted: str | None) -> str:
@@ -82,8 +84,8 @@ class Backups(AlicloudBase):
             self._offsite_copies(copies, offsite_region(self.region, backup.offsite_region), key, parent)
 
     def _local_backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None:
-        """A plan per instance and bucket into a KMS-encrypted immutable vault, every RPO, kept
-        ``backup.retention_days``; system disks snapshotted on the same rhythm."""
+        """A plan per instance and bucket into a KMS-encrypted immutable vault (tagged with the RPO),
+        every RPO, kept ``backup.retention_days``; system disks snapshotted on the same rhythm."""
         vault = ali.hbr.Vault(
             res(self.env, "hbr-vault"),
             vault_name=res(self.env, "backup"),
@@ -92,6 +94,7 @@ class Backups(AlicloudBase):
             kms_key_id=key,
             worm_enabled=True,
             description=f"{self.env}: backups of the cloud instances and buckets",
+            tags={RPO_TAG: str(backup.rpo_hours)},
             opts=self._opts(parent, **KEEP),
         )
         days = str(backup.retention_days)
@@ -151,7 +154,8 @@ class Backups(AlicloudBase):
     ) -> None:
         """Each bucket replicated as written (RTC: within minutes) to ``<bucket>-offsite`` in
         ``region``: versioned, encrypted under a key of that region, locked like its source,
-        guarded. Only writes are replicated, so a deletion at the source leaves the copy."""
+        guarded, tagged ``mlps:copy-of`` and kept (KEEP) like its key, so destroying the stack
+        leaves the copies. Only writes are replicated, so a deletion at the source leaves the copy."""
         provider = self._region_provider(res(self.env, "alicloud", "offsite"), region, parent)
 
         def opts(**kw: object) -> pulumi.ResourceOptions:
@@ -173,7 +177,6 @@ class Backups(AlicloudBase):
         role = self._replication_role(targets, (source_key, key.id), region, parent)
         for bucket, oss in copies:
             name = targets[bucket.name]
-            locked = bucket.lock_mode != "none"
             target = ali.oss.Bucket(
                 res(self.env, "oss", name),
                 bucket=name,
@@ -183,9 +186,9 @@ class Backups(AlicloudBase):
                 ),
                 redundancy_type="ZRS" if bucket.replicas > 1 else "LRS",
                 tags={"mlps:data-class": bucket.data_class, "mlps:copy-of": bucket.name},
-                opts=opts(**(KEEP if locked else {})),
+                opts=opts(**KEEP),
             )
-            if locked:
+            if bucket.lock_mode != "none":
                 ali.oss.BucketWorm(
                     res(self.env, "oss", name, "worm"),
                     bucket=target.bucket,
