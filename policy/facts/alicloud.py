@@ -13,7 +13,9 @@ the tag ``mlps:pods`` and is the cluster's, not a zone, as are the transit route
 :mod:`policy.facts.alicloud_backup`, dedicated lines by :mod:`policy.facts.alicloud_lines`. A log store is
 encrypted with a customer key through ``encryptConf.userCmkInfo`` and indexed by a ``StoreIndex``
 naming it; a VPC flow log covers the zones of the VPC (or the one vSwitch) it names; an SLS alert
-watches the management event its label ``mlps:event`` names, over the stores its queries read.
+watches the management events its queries select (``stacks.providers.alicloud.events``), over the
+stores they read, fires on a severity condition and is muted by any ``muteUntil``: a plan cannot
+know when it is applied, so no mute is judged to have lapsed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from policy.facts.model import (
     mainland,
     subject,
 )
+from stacks.providers.alicloud.events import events_of
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -336,8 +339,6 @@ def facts(graph: PlanGraph) -> Facts:
 STORE_INDEX = "alicloud:log/storeIndex:StoreIndex"
 FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
 ALERT = "alicloud:log/alert:Alert"
-EVENT_LABEL = "mlps:event"
-"""The alert label naming the management event an alert watches (``MANAGEMENT_EVENTS``)."""
 
 
 def _zone_switch(switch: PlanResource) -> bool:
@@ -371,18 +372,28 @@ def _flow_log(graph: PlanGraph, r: PlanResource) -> FlowLog:
     )
 
 
+def _muted(until: Any) -> bool:
+    """Any ``muteUntil`` but 0 mutes (one the plan cannot read as a number too)."""
+    try:
+        return int(until or 0) != 0
+    except (TypeError, ValueError):
+        return True
+
+
 def _alert(r: PlanResource) -> AlertRule:
     p = r.props
-    labels = [x for x in p.get("labels") or [] if isinstance(x, dict)]
     queries = [q for q in p.get("queryLists") or [] if isinstance(q, dict)]
+    severities = [s for s in p.get("severityConfigurations") or [] if isinstance(s, dict)]
     return AlertRule(
         name=str(p.get("alertName") or r.name),
         provider=PACKAGE,
-        events=tuple(str(x.get("value")) for x in labels if x.get("key") == EVENT_LABEL),
+        events=tuple(dict.fromkeys(e for q in queries for e in events_of(str(q.get("query") or "")))),
         sources=tuple(
             _sink_name(q.get("project") or p.get("projectName"), q.get("store") or q.get("logstore"))
             for q in queries
         ),
         notifies=bool((p.get("policyConfiguration") or {}).get("actionPolicyId")),
+        conditioned=any((s.get("evalCondition") or {}).get("condition") for s in severities),
+        muted=_muted(p.get("muteUntil")),
         subject=subject(r),
     )

@@ -99,7 +99,8 @@ class LogSink:
     encrypted: bool
     subject: Subject
     key: str | None = None
-    """The customer key encrypting it (a :class:`Key` id), None for provider-held encryption."""
+    """The customer key encrypting it (a :class:`Key` id when the plan builds the key, else the key
+    as written), None for provider-held encryption."""
     indexed: bool = False
     """Records are indexed for search and analysis."""
 
@@ -321,10 +322,13 @@ MANAGEMENT_EVENTS = (
     "trail_change",
     "security_group_change",
     "kms_key_change",
+    "flow_log_change",
+    "log_store_change",
 )
 """Management events of a cloud that must raise an alarm: the main account signing in, failed
-console sign-ins, changes to users, roles and policies, the audit trail stopped or changed,
-firewall rules changed, a key disabled or scheduled for deletion."""
+console sign-ins, changes to users, groups, roles, policies and sign-in settings, the audit trail
+stopped or changed, firewall rules changed, a key disabled or scheduled for deletion, a flow log
+stopped or deleted, a log store or log project deleted."""
 
 
 @dataclass(frozen=True)
@@ -344,14 +348,18 @@ class FlowLog:
 
 @dataclass(frozen=True)
 class AlertRule:
-    """An alert over log sinks ``sources`` raised for ``events`` (of :data:`MANAGEMENT_EVENTS`);
-    ``notifies`` when it routes to a notification."""
+    """An alert over log sinks ``sources`` whose queries select ``events`` (of
+    :data:`MANAGEMENT_EVENTS`); ``notifies`` when it routes to a notification (an action policy
+    the hospital keeps, not one the plan builds), ``conditioned`` when a severity condition makes
+    it fire, ``muted`` when its notifications are silenced until some time."""
 
     name: str
     provider: str
     events: tuple[str, ...]
     sources: tuple[str, ...]
     notifies: bool
+    conditioned: bool
+    muted: bool
     subject: Subject
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from policy.facts.model import MANAGEMENT_EVENTS
 from policy.policies import PlanResource
+from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES
 
 A = "alicloud"
 STORE, INDEX = f"{A}:log/store:Store", f"{A}:log/storeIndex:StoreIndex"
@@ -30,17 +31,22 @@ def _index(name: str, project: str, store: str) -> PlanResource:
     return _r(INDEX, name, props, logstore=f"urn:{store}")
 
 
-def alert(event: str, store: str = "audit/actiontrail_t", action: str | None = "oncall") -> PlanResource:
+def alert(
+    event: str, store: str = "audit/actiontrail_t", action: str | None = "oncall", **props: Any
+) -> PlanResource:
+    """The alert on ``event`` with its query of ``MANAGEMENT_EVENT_NAMES``; ``props`` override."""
     project, _, logstore = store.partition("/")
+    query = MANAGEMENT_EVENT_NAMES[event].query()
     return _r(
         ALERT,
         f"alert-{event}",
         {
             "alertName": f"alert-{event}",
             "projectName": project,
-            "queryLists": [{"project": project, "store": logstore, "query": "*"}],
-            "labels": [{"key": "mlps:event", "value": event}],
+            "queryLists": [{"project": project, "store": logstore, "query": query}],
+            "severityConfigurations": [{"severity": 8, "evalCondition": {"condition": "events > 0"}}],
             "policyConfiguration": {"alertPolicyId": "sls.builtin.dynamic", "actionPolicyId": action},
+            **props,
         },
     )
 

@@ -1,6 +1,8 @@
 """Detection policies over neutral facts: flow logs of every cloud zone kept 180 days, log stores
-encrypted with the hospital's key and indexed, alerts on the management events; each passing,
-failing and absent, and none where the cloud lacks the capability (the stand-in is judged)."""
+encrypted with the hospital's key and indexed, alerts on the management events judged by what
+their queries select, whether they fire and whether they are muted; each passing, failing and
+absent, judged once per provider, and none where the cloud lacks the capability (the stand-in is
+judged)."""
 
 from __future__ import annotations
 
@@ -18,10 +20,22 @@ from policy.policies.environment.detection import (
     NETWORK_FLOW_LOGS,
 )
 from stacks.capabilities import Capability
-from tests.policy.detection_support import alert
-from tests.policy.test_environment_policies import changed, good, run, without
+from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES, events_of
+from tests.policy.detection_support import STORE, alert
+from tests.policy.test_environment_policies import PROVIDER, changed, good, r, run, without
 
 ALL = ", ".join(MANAGEMENT_EVENTS)
+RAM = "no alert notifies anyone of ram_change on alicloud (cn-shanghai) (read from audit trail t)"
+
+
+def _ram_alert(**props: object) -> list[PlanResource]:
+    """The compliant plan whose RAM alert is changed by ``props``."""
+    return [*without({"alert-ram_change"}), alert("ram_change", **props)]
+
+
+def _ram_query(query: str) -> list[PlanResource]:
+    return _ram_alert(queryLists=[{"project": "audit", "store": "actiontrail_t", "query": query}])
+
 CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("network_flow_logs", good(), []),
     ("network_flow_logs", without({"flow"}), [
@@ -43,6 +57,12 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
          "log store audit/actiontrail_t is not encrypted with the hospital's KMS key")]),
     ("log_stores_encrypted_indexed", changed("flowlog", encryptConf={"enable": True}), [
         ("flowlog", "CLD-KMS-01", "log store audit/flowlog is not encrypted with the hospital's KMS key")]),
+    ("log_stores_encrypted_indexed", [*without({"flowlog"}), r(
+        STORE, "flowlog",
+        {"projectName": "audit", "logstoreName": "flowlog", "retentionPeriod": 180,
+         "encryptConf": {"enable": True, "userCmkInfo": {"cmkKeyId": "key-of-someone-else"}}})], [
+        ("flowlog", "CLD-KMS-01",
+         "log store audit/flowlog is encrypted with key key-of-someone-else, not one the plan builds")]),
     ("log_stores_encrypted_indexed", without({"store-index"}), [
         ("store", "SMC-CEN-05", "log store audit/actiontrail_t has no index: its records cannot be "
          "searched or analysed")]),
@@ -50,9 +70,27 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("management_alerts", without({"alert-root_login", "alert-kms_key_change"}), [
         ("trail", "SMC-CEN-07", "no alert notifies anyone of root_login, kms_key_change on alicloud "
          "(cn-shanghai) (read from audit trail t)")]),
-    ("management_alerts", [*without({"alert-ram_change"}), alert("ram_change", action=None)], [
-        ("trail", "SMC-CEN-07", "no alert notifies anyone of ram_change on alicloud (cn-shanghai) "
-         "(read from audit trail t)")]),
+    ("management_alerts", _ram_alert(action=None), [
+        ("alert-ram_change", "SMC-CEN-07",
+         "alert alert-ram_change routes to no action policy (the hospital's on-call policy)"),
+        ("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_alert(severityConfigurations=[]), [
+        ("alert-ram_change", "SMC-CEN-07",
+         "alert alert-ram_change has no severity condition, so it never fires"),
+        ("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_alert(muteUntil=4102444800), [
+        ("alert-ram_change", "SMC-CEN-07",
+         "alert alert-ram_change is muted (muteUntil): its notifications are silenced"),
+        ("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_query("__never__"), [("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_query(
+        "event.serviceName: Ram and (event.eventName: Create* or event.eventName: Delete*)"), [
+        ("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_query(MANAGEMENT_EVENT_NAMES["ram_change"].query().replace(
+        "event.eventName: AddUserToGroup", "not event.eventName: AddUserToGroup")), [
+        ("trail", "SMC-CEN-07", RAM)]),
+    ("management_alerts", _ram_query(MANAGEMENT_EVENT_NAMES["ram_change"].query().replace(
+        " or event.eventName: UnbindMFADevice", "")), [("trail", "SMC-CEN-07", RAM)]),
     ("management_alerts", [*without({"alert-trail_change"}), alert("trail_change", store="audit/other")], [
         ("trail", "SMC-CEN-07", "no alert notifies anyone of trail_change on alicloud (cn-shanghai) "
          "(read from audit trail t)")]),
@@ -70,6 +108,24 @@ def test_detection_policy_reports_exactly(
     assert run(name, plan) == expected
 
 
+def test_every_management_event_has_event_names_and_its_query_selects_it_alone() -> None:
+    assert tuple(MANAGEMENT_EVENT_NAMES) == MANAGEMENT_EVENTS
+    for event, e in MANAGEMENT_EVENT_NAMES.items():
+        assert events_of(e.query()) == (event,)
+    ram = set(MANAGEMENT_EVENT_NAMES["ram_change"].names)
+    assert {"AddUserToGroup", "RemoveUserFromGroup", "SetPasswordPolicy", "SetSecurityPreference",
+            "UnbindMFADevice", "CreatePolicyVersion", "SetDefaultPolicyVersion", "AttachPolicyToGroup",
+            "AttachPolicyToUser", "AttachPolicyToRole"} <= ram
+
+
+def test_a_second_provider_configuration_judges_zones_and_alerts_once() -> None:
+    offsite = r(PROVIDER, "ali-offsite", {"region": "cn-beijing"})
+    assert run("network_flow_logs", [*without({"flow"}), offsite]) == [
+        ("vsw", "ABS-AUDIT-01", "no active flow log records all traffic of zone app")]
+    plan = [*without({"alert-ram_change"}), offsite]
+    assert run("management_alerts", plan) == [("trail", "SMC-CEN-07", RAM)]
+
+
 def test_the_adapter_states_coverage_key_index_and_events() -> None:
     facts = collect(PlanGraph(good()))
     (flow,) = facts.flow_logs
@@ -78,7 +134,8 @@ def test_the_adapter_states_coverage_key_index_and_events() -> None:
     assert {n: (s.key, s.indexed) for n, s in sinks.items()} == {
         "audit/actiontrail_t": ("urn:kms", True), "audit/flowlog": ("urn:kms", True)}
     assert sorted(e for a in facts.alert_rules for e in a.events) == sorted(MANAGEMENT_EVENTS)
-    assert all(a.notifies and a.sources == ("audit/actiontrail_t",) for a in facts.alert_rules)
+    assert all(a.notifies and a.conditioned and not a.muted and a.sources == ("audit/actiontrail_t",)
+               for a in facts.alert_rules)
 
 
 def _with_deps(plan: list[PlanResource], name: str, **deps: str) -> list[PlanResource]:

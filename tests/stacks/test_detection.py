@@ -1,7 +1,8 @@
 """Detection on Alibaba Cloud under the mock runtime: a flow log of the VPC into a kept, encrypted,
 indexed store, every audit log store encrypted with the environment's key through the SLS role
-and indexed, an alert per management event on the ActionTrail store routed to the on-call policy;
-and the facts the policies read from that plan."""
+and indexed (the ActionTrail store on every key of its JSON field ``event`` the alerts read), an
+alert per management event on the ActionTrail store routed to the on-call policy; and the facts
+and findings the policies read from that plan."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from mlps.synth.mockrun import Registration, run_program
 from mlps.synth.run import PROJECT, SynthResult
 from policy.facts import collect
 from policy.facts.model import MANAGEMENT_EVENTS
+from policy.policies.environment.detection import NETWORK_FLOW_LOGS
 from stacks.program import build
 from stacks.providers.alicloud.detection import EVENT_LABEL, MANAGEMENT_ALERTS
+from stacks.providers.alicloud.events import TRAIL_JSON_FIELD, trail_keys
 
 STORE = "alicloud:log/store:Store"
 INDEX = "alicloud:log/storeIndex:StoreIndex"
@@ -97,6 +100,19 @@ def test_each_management_event_raises_an_alert_on_the_trail_store(
     assert "ScheduleKeyDeletion" in alerts["kms_key_change"]["queryLists"][0]["query"]
 
 
+def test_the_trail_store_index_covers_every_key_the_alerts_query(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    result = synthesized["cloud-dev"]
+    [index] = [i for i in of_type(result, INDEX) if i["logstore"] == "actiontrail_cloud-dev-trail"]
+    [event] = [f for f in index["fieldSearches"] if f["name"] == TRAIL_JSON_FIELD]
+    assert event["type"] == "json"
+    indexed = {k["name"] for k in event["jsonKeys"]}
+    queries = [q["query"] for a in _alerts(_regs(synthesized)).values() for q in a["queryLists"]]
+    queried = {k for q in queries for k in trail_keys(q)}
+    assert {"eventName", "serviceName", "userIdentity.type", "errorCode"} <= queried <= indexed
+
+
 def test_the_action_policy_comes_from_the_stack_config() -> None:
     spec = example("cloud-dev")
     regs = run_program(lambda: build(spec), PROJECT, "cloud-dev", {"mlps:alertActionPolicy": "his-duty"})
@@ -113,3 +129,17 @@ def test_the_plan_facts_show_every_zone_flow_logged_and_every_store_keyed(
     [key] = [k for k in facts.keys if k.subject.pointer.endswith("::cloud-dev-kms")]
     assert all(s.key == key.id and s.indexed for s in facts.log_sinks)
     assert {e for a in facts.alert_rules for e in a.events} == set(MANAGEMENT_EVENTS)
+    assert all(a.notifies and a.conditioned and not a.muted for a in facts.alert_rules)
+
+
+def test_a_plan_without_its_flow_log_is_reported_once_per_zone(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    result = synthesized["cloud-dev"]
+    graph = plan_graph([r for r in result.registrations if r.type != FLOW_LOG], level=3)
+    facts = collect(graph)
+    assert len({c.subject for c in facts.clouds}) > len({c.provider for c in facts.clouds})
+    findings = list(NETWORK_FLOW_LOGS.run(graph))
+    assert sorted(m for _, (_, m) in findings) == sorted(
+        f"no active flow log records all traffic of zone {z.name}" for z in facts.zones
+    )

@@ -2,14 +2,16 @@
 indexed, the cloud's management events alarmed.
 
 A cloud lacking flow logs or event alerts (a :class:`~policy.facts.model.Gap`) is judged by
-``stand_ins_present`` instead: the ``log_audit_server`` role stands in.
+``stand_ins_present`` instead: the ``log_audit_server`` role stands in. Zones, trails and alerts
+are judged once per provider, however many provider configurations (regions) the plan uses. The
+action policy an alert notifies through is the hospital's own: the plan only names it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.facts.model import MANAGEMENT_EVENTS, Cloud, Facts, FlowLog
+from policy.facts.model import MANAGEMENT_EVENTS, AlertRule, Cloud, Facts, FlowLog
 from policy.policies.environment.audit import MIN_RETENTION_DAYS, _trails, _where
 from policy.policies.environment.base import EnvironmentPolicy, Found
 from stacks.capabilities import Capability
@@ -19,8 +21,16 @@ def _recording(log: FlowLog) -> bool:
     return log.active and log.all_traffic
 
 
-def _flow_logs(facts: Facts, level: int) -> Iterator[Found]:
+def _providers(facts: Facts) -> list[Cloud]:
+    """The first cloud of each provider: a second configuration (another region) is the same cloud."""
+    first: dict[str, Cloud] = {}
     for cloud in facts.clouds:
+        first.setdefault(cloud.provider, cloud)
+    return list(first.values())
+
+
+def _flow_logs(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in _providers(facts):
         if facts.gap(cloud.provider, Capability.FLOW_LOGS) is not None:
             continue
         logs = [f for f in facts.flow_logs if f.provider == cloud.provider and _recording(f)]
@@ -51,10 +61,19 @@ def _flow_log_retention(facts: Facts, level: int) -> Iterator[Found]:
 
 def _log_stores(facts: Facts, level: int) -> Iterator[Found]:
     for sink in facts.log_sinks:
+        keys = {k.id for k in facts.keys if k.provider == sink.provider}
         if not sink.encrypted or sink.key is None:
             yield (
                 sink.subject,
                 ("CLD-KMS-01", f"log store {sink.name} is not encrypted with the hospital's KMS key"),
+            )
+        elif sink.key not in keys:
+            yield (
+                sink.subject,
+                (
+                    "CLD-KMS-01",
+                    f"log store {sink.name} is encrypted with key {sink.key}, not one the plan builds",
+                ),
             )
         if not sink.indexed:
             yield (
@@ -66,20 +85,30 @@ def _log_stores(facts: Facts, level: int) -> Iterator[Found]:
             )
 
 
+def _defects(alert: AlertRule) -> list[str]:
+    """Why an alert never tells anyone: no action policy, no severity condition, muted."""
+    return [
+        *([] if alert.notifies else ["routes to no action policy (the hospital's on-call policy)"]),
+        *([] if alert.conditioned else ["has no severity condition, so it never fires"]),
+        *(["is muted (muteUntil): its notifications are silenced"] if alert.muted else []),
+    ]
+
+
 def _alerts(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    for cloud in _providers(facts):
         if any(facts.gap(cloud.provider, c) for c in (Capability.EVENT_ALERTS, Capability.AUDIT_TRAIL)):
             continue
+        alerts = [a for a in facts.alert_rules if a.provider == cloud.provider]
+        for a in alerts:
+            for defect in _defects(a):
+                yield a.subject, ("SMC-CEN-07", f"alert {a.name} {defect}")
         trails = _trails(facts, cloud)
         if not trails:
             yield cloud.subject, ("SMC-CEN-07", _missing(cloud, "no enabled audit trail", MANAGEMENT_EVENTS))
         for t in trails:
             stores = {d.name for d in t.destinations if d.kind == "log_store"}
             raised = {
-                e
-                for a in facts.alert_rules
-                if a.provider == cloud.provider and a.notifies and stores & set(a.sources)
-                for e in a.events
+                e for a in alerts if not _defects(a) and stores & set(a.sources) for e in a.events
             }
             missing = tuple(e for e in MANAGEMENT_EVENTS if e not in raised)
             if missing:
@@ -120,9 +149,11 @@ LOG_STORES_ENCRYPTED_INDEXED = EnvironmentPolicy(
 MANAGEMENT_ALERTS = EnvironmentPolicy(
     name="management_alerts",
     description=(
-        "Alerts on the audit trail's log store notify on every required management event: main "
-        "account sign-in, failed sign-ins, RAM changes, trail changes, security group changes, key "
-        "disabled or deleted."
+        "Alerts on the audit trail's log store, whose queries select every required management "
+        "event (main account sign-in, failed sign-ins, RAM changes, trail changes, security group "
+        "changes, key disabled or deleted, flow log stopped or deleted, log store or project "
+        "deleted), fire on a severity condition, are not muted and notify through the hospital's "
+        "action policy."
     ),
     controls=("SMC-CEN-07",),
     levels=(3, 4),

@@ -7,6 +7,7 @@ import pulumi_alicloud as ali
 
 from stacks.naming import res
 from stacks.providers.alicloud.base import KEEP
+from stacks.providers.alicloud.events import TRAIL_JSON_FIELD
 from stacks.providers.alicloud.sls import LogStores
 from stacks.providers.alicloud.storage import Storage
 
@@ -14,16 +15,17 @@ TRAIL_RETENTION_DAYS = 180
 """Days the audit trail's log store and archive bucket keep events (Cybersecurity Law art. 21)."""
 AUDIT_FIELDS = ("host", "facility", "severity", "tag")
 """Fields of the central audit store indexed for search and analysis."""
-TRAIL_FIELDS = (
-    "event.eventName",
-    "event.serviceName",
-    "event.userIdentity.type",
-    "event.userIdentity.userName",
-    "event.sourceIpAddress",
-    "event.errorCode",
-    "event.acsRegion",
+TRAIL_KEYS = (
+    "eventName",
+    "serviceName",
+    "userIdentity.type",
+    "userIdentity.userName",
+    "sourceIpAddress",
+    "errorCode",
+    "acsRegion",
 )
-"""Fields of the ActionTrail store indexed for search and the management event alerts."""
+"""Keys of the ActionTrail records' JSON field ``event`` indexed for search and the management
+event alerts (every key their queries read)."""
 
 
 class Audit(Storage, LogStores):
@@ -55,8 +57,9 @@ class Audit(Storage, LogStores):
             project.project_name,
             f"actiontrail_{name}",
             TRAIL_RETENTION_DAYS,
-            TRAIL_FIELDS,
+            (),
             parent,
+            json_keys=(TRAIL_JSON_FIELD, TRAIL_KEYS),
         )
         self._trail_store = store
         self._access_log_bucket(parent)

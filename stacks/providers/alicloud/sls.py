@@ -88,9 +88,11 @@ class LogStores(AlicloudBase):
         days: int,
         fields: tuple[str, ...],
         parent: pulumi.Resource,
+        json_keys: tuple[str, tuple[str, ...]] | None = None,
     ) -> ali.log.Store:
         """Log store ``logstore`` (resource ``name``) kept ``days``, encrypted with the
-        environment's KMS key through the SLS role, indexed in full text and on ``fields``."""
+        environment's KMS key through the SLS role, indexed in full text, on the text ``fields``
+        and on the keys of a JSON field (``json_keys``: the field and its keys)."""
         role = self._sls_key_role(parent)
         store = ali.log.Store(
             name,
@@ -111,14 +113,25 @@ class LogStores(AlicloudBase):
             ),
             opts=self._opts(parent, **KEEP),
         )
+        searches = [
+            ali.log.StoreIndexFieldSearchArgs(name=f, type="text", enable_analytics=True) for f in fields
+        ]
+        if json_keys is not None:
+            field, keys = json_keys
+            searches.append(
+                ali.log.StoreIndexFieldSearchArgs(
+                    name=field,
+                    type="json",
+                    enable_analytics=True,
+                    json_keys=[ali.log.StoreIndexFieldSearchJsonKeyArgs(name=k, type="text") for k in keys],
+                )
+            )
         ali.log.StoreIndex(
             f"{name}-index",
             project=store.project_name,
             logstore=store.logstore_name,
             full_text=ali.log.StoreIndexFullTextArgs(case_sensitive=False, include_chinese=True),
-            field_searches=[
-                ali.log.StoreIndexFieldSearchArgs(name=f, type="text", enable_analytics=True) for f in fields
-            ],
+            field_searches=searches,
             opts=self._opts(parent),
         )
         return store
