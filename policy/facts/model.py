@@ -306,6 +306,14 @@ class Facts:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
+    def accounts(self) -> list[Cloud]:
+        """The first cloud of each provider: a second configuration of it (another region, e.g.
+        for off-site copies) is the same account, judged once."""
+        first: dict[str, Cloud] = {}
+        for cloud in self.clouds:
+            first.setdefault(cloud.provider, cloud)
+        return list(first.values())
+
     def gap(self, provider: str, capability: Capability) -> Gap | None:
         """The gap ``provider`` declares for ``capability`` (None: the provider has it)."""
         return next((g for g in self.gaps if g.provider == provider and g.capability == capability), None)

@@ -31,7 +31,7 @@ def _where(cloud: Cloud) -> str:
 
 
 def _audit_trail(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    for cloud in facts.accounts():
         if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         trails = _trails(facts, cloud)
@@ -58,7 +58,7 @@ def _audit_trail(facts: Facts, level: int) -> Iterator[Found]:
 
 
 def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    for cloud in facts.accounts():
         if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         trails = _trails(facts, cloud)
@@ -92,7 +92,7 @@ def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
 
 
 def _audit_archive(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    for cloud in facts.accounts():
         if facts.gap(cloud.provider, Capability.AUDIT_TRAIL) is not None:
             continue
         for t in _trails(facts, cloud):

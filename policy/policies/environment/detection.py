@@ -21,16 +21,8 @@ def _recording(log: FlowLog) -> bool:
     return log.active and log.all_traffic
 
 
-def _providers(facts: Facts) -> list[Cloud]:
-    """The first cloud of each provider: a second configuration (another region) is the same cloud."""
-    first: dict[str, Cloud] = {}
-    for cloud in facts.clouds:
-        first.setdefault(cloud.provider, cloud)
-    return list(first.values())
-
-
 def _flow_logs(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in _providers(facts):
+    for cloud in facts.accounts():
         if facts.gap(cloud.provider, Capability.FLOW_LOGS) is not None:
             continue
         logs = [f for f in facts.flow_logs if f.provider == cloud.provider and _recording(f)]
@@ -95,7 +87,7 @@ def _defects(alert: AlertRule) -> list[str]:
 
 
 def _alerts(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in _providers(facts):
+    for cloud in facts.accounts():
         if any(facts.gap(cloud.provider, c) for c in (Capability.EVENT_ALERTS, Capability.AUDIT_TRAIL)):
             continue
         alerts = [a for a in facts.alert_rules if a.provider == cloud.provider]

@@ -34,7 +34,7 @@ needed only for cloud workloads, which the spec checks: K8S-HA-01)."""
 
 
 def _stand_ins(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in facts.clouds:
+    for cloud in facts.accounts():
         for gap in facts.gaps:
             if gap.provider != cloud.provider or gap.capability not in PLAN_STAND_INS:
                 continue

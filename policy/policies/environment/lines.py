@@ -27,9 +27,7 @@ def _lines(facts: Facts, provider: str) -> list[DedicatedLine]:
 
 
 def _redundant(facts: Facts, level: int) -> Iterator[Found]:
-    # one judgement per cloud, not per provider configuration (an off-site region is a second one)
-    first = {cloud.provider: cloud for cloud in reversed(facts.clouds)}
-    for cloud in (first[p] for p in dict.fromkeys(c.provider for c in facts.clouds)):
+    for cloud in facts.accounts():
         lines = _lines(facts, cloud.provider)
         if not lines:
             continue
@@ -47,8 +45,7 @@ def _redundant(facts: Facts, level: int) -> Iterator[Found]:
 
 
 def _detection(facts: Facts, level: int) -> Iterator[Found]:
-    providers = dict.fromkeys(cloud.provider for cloud in facts.clouds)
-    for line in (x for p in providers for x in _lines(facts, p)):
+    for line in (x for cloud in facts.accounts() for x in _lines(facts, cloud.provider)):
         if not line.bgp:
             yield line.subject, ("CNS-FAILOVER-01", f"line {line.name} runs no BGP with the hospital's edge")
         if line.bfd_ms is None:
