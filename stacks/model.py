@@ -121,6 +121,14 @@ class Passwords:
 
 
 @dataclass(frozen=True)
+class Admin:
+    """One named administrator of ``admins[]`` and the role of 三权分立 they hold."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Backup:
     """The spec's ``backup``: local and off-site copies and how long they are kept."""
 
@@ -153,6 +161,7 @@ class Environment:
     hold_down_seconds: int = 10
     announced_prefixes: tuple[str, ...] = ()
     passwords: Passwords = field(default_factory=Passwords)
+    admins: tuple[Admin, ...] = ()
     backup: Backup = field(default_factory=Backup)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -331,6 +340,7 @@ def environment(data: dict[str, Any]) -> Environment:
         hold_down_seconds=failover.get("hold_down_seconds", 10),
         announced_prefixes=tuple(failover.get("prefixes", [])),
         passwords=_passwords(data.get("baseline", {})),
+        admins=tuple(Admin(name=a["name"], role=a["role"]) for a in data.get("admins", [])),
         backup=_backup(data.get("backup", {})),
         raw=data,
     )

@@ -4,8 +4,10 @@
 whether console login needs MFA (``mfaOperationForLogin: mandatory``, or the older
 ``enforceMfaForLogin``). A RAM group is an administrator role when its comment is
 ``mlps:admin-role=<role>``; what it may do is the policies a ``GroupPolicyAttachment`` gives it,
-read from their documents (only statements on every resource count). The provider acts as a RAM
-role when its ``assumeRole`` names one (the engine passes provider inputs as JSON text).
+read from their documents: only statements on every resource count, an Allow by ``NotAction`` as
+allowing everything (``*``), a Deny only when it names its actions and has no ``Condition``. Its
+members are the users a ``UserGroupAttachment`` or ``GroupMembership`` puts in it. The provider
+acts as a RAM role when its ``assumeRole`` names one (the engine passes provider inputs as JSON text).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ PREFERENCE = "alicloud:ram/securityPreference:SecurityPreference"
 GROUP = "alicloud:ram/group:Group"
 POLICY = "alicloud:ram/policy:Policy"
 ATTACHMENT = "alicloud:ram/groupPolicyAttachment:GroupPolicyAttachment"
+USER_ATTACHMENT = "alicloud:ram/userGroupAttachment:UserGroupAttachment"
+MEMBERSHIP = "alicloud:ram/groupMembership:GroupMembership"
 ROLE_TAG = "mlps:admin-role="
 CLASSES = (
     "requireLowercaseCharacters",
@@ -78,15 +82,29 @@ def login_policies(graph: PlanGraph) -> list[LoginPolicy]:
     ]
 
 
+def _listed(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+
+
+def _every(resource: str) -> bool:
+    """``resource`` names every resource (``*``, ``acs:*:*:*:*``)."""
+    head, *rest = resource.split(":")
+    return resource == "*" or (head == "acs" and bool(rest) and all(p == "*" for p in rest))
+
+
 def _everywhere(statement: dict[str, Any], effect: str) -> list[str]:
-    """The actions of ``statement`` when it has ``effect`` on every resource."""
+    """The actions of ``statement`` when it has ``effect`` on every resource. An Allow by
+    ``NotAction`` allows ``*``, one by ``NotResource`` counts as on every resource; a Deny under a
+    ``Condition``, by ``NotAction`` or by ``NotResource`` holds nowhere for sure."""
     if statement.get("Effect") != effect:
         return []
-    resources = statement.get("Resource")
-    if "*" not in (resources if isinstance(resources, list) else [resources]):
+    everywhere = any(_every(r) for r in _listed(statement.get("Resource")))
+    if effect == "Deny":
+        sure = everywhere and not {"Condition", "NotResource"} & statement.keys()
+        return _listed(statement.get("Action")) if sure else []
+    if not (everywhere or "NotResource" in statement):
         return []
-    actions = statement.get("Action")
-    return [str(a) for a in (actions if isinstance(actions, list) else [actions]) if a]
+    return ["*"] if "NotAction" in statement else _listed(statement.get("Action"))
 
 
 def _statements(graph: PlanGraph, attachment: PlanResource) -> list[dict[str, Any]]:
@@ -102,6 +120,21 @@ def _statements(graph: PlanGraph, attachment: PlanResource) -> list[dict[str, An
     return out
 
 
+def _related(graph: PlanGraph, type_: str, group: PlanResource, name: str) -> list[PlanResource]:
+    """The resources of ``type_`` naming ``group`` (by reference, or by its name)."""
+    found = {a.urn: a for a in graph.referencing(type_, "groupName", group)}
+    found.update({a.urn: a for a in graph.of_type(type_) if a.props.get("groupName") == name})
+    return list(found.values())
+
+
+def _members(graph: PlanGraph, group: PlanResource, name: str) -> tuple[str, ...]:
+    users = [u for a in _related(graph, USER_ATTACHMENT, group, name)
+             for u in _listed(a.props.get("userName"))]
+    users += [u for m in _related(graph, MEMBERSHIP, group, name)
+              for u in _listed(m.props.get("userNames"))]
+    return tuple(sorted(set(users)))
+
+
 def admin_roles(graph: PlanGraph) -> list[AdminRole]:
     out = []
     for group in graph.of_type(GROUP):
@@ -109,9 +142,7 @@ def admin_roles(graph: PlanGraph) -> list[AdminRole]:
         if not comment.startswith(ROLE_TAG):
             continue
         name = str(group.props.get("groupName") or group.name)
-        attachments = {a.urn: a for a in graph.referencing(ATTACHMENT, "groupName", group)}
-        attachments.update({a.urn: a for a in graph.of_type(ATTACHMENT) if a.props.get("groupName") == name})
-        statements = [s for a in attachments.values() for s in _statements(graph, a)]
+        statements = [s for a in _related(graph, ATTACHMENT, group, name) for s in _statements(graph, a)]
         out.append(
             AdminRole(
                 role=comment[len(ROLE_TAG) :],
@@ -119,6 +150,7 @@ def admin_roles(graph: PlanGraph) -> list[AdminRole]:
                 provider=PACKAGE,
                 allows=tuple(a for s in statements for a in _everywhere(s, "Allow")),
                 denies=tuple(a for s in statements for a in _everywhere(s, "Deny")),
+                members=_members(graph, group, name),
                 subject=subject(group),
             )
         )

@@ -253,13 +253,15 @@ class LoginPolicy:
 @dataclass(frozen=True)
 class AdminRole:
     """A group of a cloud's administrators holding one role of 三权分立 (``system``,
-    ``security``, ``audit``) and the actions its attached policies allow and deny everywhere."""
+    ``security``, ``audit``), the actions its attached policies allow and deny everywhere (``*``:
+    everything) and the users in it."""
 
     role: str
     name: str
     provider: str
     allows: tuple[str, ...]
     denies: tuple[str, ...]
+    members: tuple[str, ...]
     subject: Subject
 
 

@@ -64,7 +64,7 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
     if isinstance(provider, AuditTrail):  # else the log audit servers keep it (stacks.capabilities)
         provider.audit_trail(parent)
     if isinstance(provider, CloudIdentity):  # else the cloud's owner keeps it (stacks.capabilities)
-        provider.identity(env.passwords, parent)
+        provider.identity(env.passwords, env.admins, parent)
     hosts = env.hosts_at("cloud")
     if hosts:
         CloudHosts(

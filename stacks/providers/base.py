@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.model import Backup, Bucket, Cloud, Host, Link, Passwords, Zone
+from stacks.model import Admin, Backup, Bucket, Cloud, Host, Link, Passwords, Zone
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy`` (keys, audit log stores, locked
@@ -126,9 +126,9 @@ class ProviderFactory(Protocol):
 class CloudIdentity(Protocol):
     """Capability ``cloud_identity``: the cloud's own accounts follow the spec's password and
     lockout rules, log in to the console with MFA only, and its administrators hold the three
-    separated roles (system, security, audit)."""
+    separated roles (system, security, audit), each of ``admins`` a member of their role's group."""
 
-    def identity(self, passwords: Passwords, parent: pulumi.Resource) -> None: ...
+    def identity(self, passwords: Passwords, admins: tuple[Admin, ...], parent: pulumi.Resource) -> None: ...
 
 
 @runtime_checkable

@@ -41,6 +41,7 @@ RAM_PASSWORD = f"{A}:ram/accountPasswordPolicy:AccountPasswordPolicy"
 PREFERENCE = f"{A}:ram/securityPreference:SecurityPreference"
 GROUP, RAM_POLICY = f"{A}:ram/group:Group", f"{A}:ram/policy:Policy"
 ATTACH = f"{A}:ram/groupPolicyAttachment:GroupPolicyAttachment"
+MEMBER = f"{A}:ram/userGroupAttachment:UserGroupAttachment"
 DEPLOY_ROLE = "acs:ram::123:role/mlps-deploy"
 
 
@@ -79,7 +80,8 @@ def bucket(name: str, data_class: str, lock: str | None = "Locked", days: int = 
 
 
 def identity() -> list[PlanResource]:
-    """The account's RAM rules and administrator groups, as the Alibaba provider builds them."""
+    """The account's RAM rules and administrator groups with one member each, as the Alibaba
+    provider builds them."""
     out = [
         r(RAM_PASSWORD, "passwords", {"minimumPasswordLength": 12, "requireSymbols": False,
                                       "maxPasswordAge": 90, "passwordReusePrevention": 5,
@@ -94,6 +96,8 @@ def identity() -> list[PlanResource]:
               {"policyName": f"{role}-admin", "policyDocument": admin_policy(role)}),
             r(ATTACH, f"{role}-attach", {"groupName": f"{role}-admins", "policyName": f"{role}-admin"},
               groupName=f"urn:{role}-admins", policyName=f"urn:{role}-admin"),
+            r(MEMBER, f"{role}-member", {"groupName": f"{role}-admins", "userName": f"{role}-person"},
+              groupName=f"urn:{role}-admins"),
         ]
     return out
 

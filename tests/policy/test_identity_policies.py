@@ -1,19 +1,23 @@
 """Cloud identity policies over neutral facts: the compliant plan passes; a weak password policy,
-login without MFA, an administrator group missing a deny and a provider with ambient keys fail
-with their control ids; a plan without the RAM resources fails on the cloud; a cloud whose owner
-keeps the accounts is not judged."""
+login without MFA, an administrator group missing a deny (or holding it only under a condition
+or on some resources), allowing everything, without member or sharing one with another role, and
+a provider with ambient keys fail with their control ids; a plan without the RAM resources fails
+on the cloud, once per account however many regions it configures; a cloud whose owner keeps the
+accounts is not judged."""
 
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 
 import pytest
 
 from policy.facts import collect
 from policy.facts.model import PasswordPolicy
 from policy.policies import PlanGraph, PlanResource
-from stacks.providers.alicloud.identity import admin_policy
-from tests.policy.test_environment_policies import BY_NAME, changed, good, r, without
+from policy.policies.environment.identity import ADMIN_DENIES
+from stacks.providers.alicloud.identity import ADMIN_ROLES, admin_policy
+from tests.policy.test_environment_policies import BY_NAME, MEMBER, PROVIDER, changed, good, r, without
 
 IDENTITY = (
     "cloud_password_policy", "cloud_login_mfa", "cloud_admin_roles_separated", "provider_assumes_role",
@@ -40,6 +44,8 @@ def test_the_facts_read_the_ram_resources() -> None:
     roles = {a.role: a for a in facts.admin_roles}
     assert sorted(roles) == ["audit", "security", "system"]
     assert "ram:*" in roles["system"].denies and "log:Get*" in roles["audit"].allows
+    assert [roles[n].members for n in ("system", "security", "audit")] == [
+        ("system-person",), ("security-person",), ("audit-person",)]
     assert facts.clouds[0].assumed_role == "acs:ram::123:role/mlps-deploy"
 
 
@@ -108,8 +114,8 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
             (
                 "audit-admins",
                 "CES-ACL-04",
-                "the audit administrator group audit-admins does not deny log:UpdateLogStore, "
-                "log:DeleteLogStore, log:DeleteProject",
+                "the audit administrator group audit-admins does not deny log:CreateLogStore, "
+                "log:UpdateLogStore, log:DeleteLogStore, log:DeleteProject",
             )
         ],
     ),
@@ -123,9 +129,26 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
             (
                 "system-admins",
                 "CES-ACL-04",
-                "the system administrator group system-admins allows *; does not deny ram:CreateUser, "
-                "ram:AttachPolicyToGroup, actiontrail:UpdateTrail, actiontrail:StopLogging, "
-                "actiontrail:DeleteTrail",
+                "the system administrator group system-admins allows *; does not deny "
+                + ", ".join(ADMIN_DENIES["system"]),
+            )
+        ],
+    ),
+    (
+        "cloud_admin_roles_separated",
+        without({"audit-member"}),
+        [("audit-admins", "CES-ACL-04", "the audit administrator group audit-admins has no member")],
+    ),
+    (
+        "cloud_admin_roles_separated",
+        [*good(), r(MEMBER, "also-audit", {"groupName": "audit-admins", "userName": "system-person"},
+                    groupName="urn:audit-admins")],
+        [
+            (
+                "audit-admins",
+                "CES-ACL-04",
+                "user system-person holds more than one administrator role: system (system-admins), "
+                "audit (audit-admins)",
             )
         ],
     ),
@@ -159,3 +182,83 @@ def test_a_ram_switch_left_out_counts_as_on() -> None:
     plan = [r("alicloud:ram/accountPasswordPolicy:AccountPasswordPolicy", "p", {})]
     (facts,) = collect(PlanGraph(plan)).password_policies
     assert isinstance(facts, PasswordPolicy) and facts.char_classes == 4 and facts.max_age_days == 0
+
+
+def _document(role: str, deny: list[str], **extra: object) -> str:
+    """``role``'s policy document with ``deny`` as its Deny statement, that statement extended by
+    ``extra``."""
+    allow = ADMIN_ROLES[role][0]
+    return json.dumps({"Statement": [{"Effect": "Allow", "Action": allow, "Resource": "*"},
+                                     {"Effect": "Deny", "Action": deny, "Resource": "*", **extra}]})
+
+
+def _problems(role: str, document: str) -> list[tuple[str, str]]:
+    plan = changed(f"{role}-admin", policyDocument=document)
+    return [(c, m) for _, c, m in run("cloud_admin_roles_separated", plan)]
+
+
+@pytest.mark.parametrize(
+    ("role", "deny"), [(role, d) for role, (_, denies) in ADMIN_ROLES.items() for d in denies]
+)
+def test_every_deny_the_stack_writes_is_required(role: str, deny: str) -> None:
+    denies = ADMIN_ROLES[role][1]
+    missing = [a for a in ADMIN_DENIES[role] if fnmatchcase(a.lower(), deny.lower())
+               and not any(fnmatchcase(a.lower(), d.lower()) for d in denies if d != deny)]
+    assert missing
+    assert _problems(role, _document(role, [d for d in denies if d != deny])) == [
+        ("CES-ACL-04", f"the {role} administrator group {role}-admins does not deny " + ", ".join(missing))]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"Condition": {"IpAddress": {"acs:SourceIp": "192.0.2.1/32"}}},
+     {"Resource": "acs:ram:*:*:policy/security-admin"},
+     {"Resource": ["acs:ram:*:*:group/security-admins", "acs:ram:*:*:policy/security-admin"]},
+     {"NotResource": "acs:ram:*:*:user/someone"}],
+    ids=["condition", "one-resource", "admin-resources", "not-resource"],
+)
+def test_a_deny_short_of_every_resource_or_request_counts_for_nothing(extra: dict[str, object]) -> None:
+    document = _document("security", ADMIN_ROLES["security"][1], **extra)
+    assert _problems("security", document) == [
+        ("CES-ACL-04", "the security administrator group security-admins does not deny "
+                       + ", ".join(ADMIN_DENIES["security"]))]
+
+
+def test_a_deny_on_every_resource_spelled_out_counts() -> None:
+    document = _document("security", ADMIN_ROLES["security"][1], Resource=["acs:*:*:*:*"])
+    assert _problems("security", document) == []
+
+
+@pytest.mark.parametrize(
+    ("allow", "shown"),
+    [({"Action": "*:*", "Resource": "*"}, "*:*"),
+     ({"Action": ["*"], "Resource": "acs:*:*:*:*"}, "*"),
+     ({"NotAction": "ram:*", "Resource": "*"}, "*"),
+     ({"NotAction": ["kms:*"], "NotResource": "acs:kms:*:*:*"}, "*")],
+    ids=["star-colon-star", "every-resource-spelled-out", "not-action", "not-action-not-resource"],
+)
+def test_an_allow_of_everything_is_found_however_written(allow: dict[str, object], shown: str) -> None:
+    deny = {"Effect": "Deny", "Action": ADMIN_ROLES["audit"][1], "Resource": "*"}
+    document = json.dumps({"Statement": [{"Effect": "Allow", **allow}, deny]})
+    assert _problems("audit", document) == [
+        ("CES-ACL-04", f"the audit administrator group audit-admins allows {shown}")]
+
+
+def test_members_may_come_from_a_group_membership() -> None:
+    plan = [
+        *without({"system-member"}),
+        r("alicloud:ram/groupMembership:GroupMembership", "system-members",
+          {"groupName": "system-admins", "userNames": ["a", "b"]}),
+    ]
+    (system,) = [a for a in collect(PlanGraph(plan)).admin_roles if a.role == "system"]
+    assert system.members == ("a", "b")
+    assert run("cloud_admin_roles_separated", plan) == []
+
+
+def test_an_account_configured_in_two_regions_is_judged_once() -> None:
+    role = json.dumps({"roleArn": "r"})
+    offsite = r(PROVIDER, "ali-offsite", {"region": "cn-hangzhou", "assumeRole": role})
+    plan = [*without({"passwords", "preference", "audit-admins"}), offsite]
+    assert [(p, c) for p in IDENTITY for (_, c, _) in run(p, plan)] == [
+        ("cloud_password_policy", "CES-AUTH-01"), ("cloud_password_policy", "CES-AUTH-03"),
+        ("cloud_login_mfa", "CES-AUTH-06"), ("cloud_admin_roles_separated", "CES-ACL-04")]

@@ -1,6 +1,7 @@
 """RAM under the mock runtime: the account's password policy follows the spec's baseline, console
-login needs MFA, one group and policy per administrator role with explicit denies, no access key,
-the provider acting as the spec's deploy role; OpenStack's accounts named as its owner's part."""
+login needs MFA, one group and policy per administrator role with explicit denies, a user per
+named administrator in their role's group, no access key or console password, the provider
+acting as the spec's deploy role; OpenStack's accounts named as its owner's part."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from synthfix import ROOT, modified, of_type
 from mlps.synth.checks import plan_graph
 from mlps.synth.run import SynthResult, synthesize_spec
 from policy.facts import collect
+from policy.policies import POLICIES
 from stacks.capabilities import CAPABILITIES, Capability, notices
 from stacks.model import environment
 
@@ -20,6 +22,7 @@ PREFERENCE = "alicloud:ram/securityPreference:SecurityPreference"
 GROUP = "alicloud:ram/group:Group"
 POLICY = "alicloud:ram/policy:Policy"
 ATTACHMENT = "alicloud:ram/groupPolicyAttachment:GroupPolicyAttachment"
+USER, MEMBER = "alicloud:ram/user:User", "alicloud:ram/userGroupAttachment:UserGroupAttachment"
 PROVIDER = "pulumi:providers:alicloud"
 
 
@@ -54,7 +57,29 @@ def test_console_login_needs_mfa_and_no_access_key_exists(synthesized: dict[str,
     (preference,) = of_type(result, PREFERENCE)
     assert preference["mfaOperationForLogin"] == "mandatory"
     assert preference["allowUserToManageAccessKeys"] is False
-    assert not [r for r in result.registrations if r.type.startswith("alicloud:ram/accessKey")]
+    assert not [r for r in result.registrations
+                if r.type.startswith(("alicloud:ram/accessKey", "alicloud:ram/loginProfile"))]
+
+
+def test_an_account_in_two_regions_without_mfa_is_one_finding(synthesized: dict[str, SynthResult]) -> None:
+    registrations = [r for r in synthesized["cloud-dev"].registrations if r.type != PREFERENCE]
+    graph = plan_graph(registrations, 3, None)
+    assert len([c for c in collect(graph).clouds if c.provider == "alicloud"]) == 2
+    assert [c for p in POLICIES for _, (c, _) in p.run(graph) if c == "CES-AUTH-06"] == ["CES-AUTH-06"]
+
+
+def test_each_named_administrator_is_a_user_in_their_role_group(synthesized: dict[str, SynthResult]) -> None:
+    for stack in ("cloud-dev", "hybrid-prod"):
+        result = synthesized[stack]
+        admins = environment(result.spec.effective).admins
+        assert {(u["name"], u["displayName"]) for u in of_type(result, USER)} == {
+            (f"{stack}-{a.name}", a.name) for a in admins}
+        assert {(m["groupName"], m["userName"]) for m in of_type(result, MEMBER)} == {
+            (f"{stack}-{a.role}-admins", f"{stack}-{a.name}") for a in admins}
+        roles = collect(plan_graph(result.registrations, 3, None)).admin_roles
+        assert {r.role: r.members for r in roles} == {
+            role: tuple(sorted(f"{stack}-{a.name}" for a in admins if a.role == role))
+            for role in ("system", "security", "audit")}
 
 
 def test_one_group_and_policy_per_admin_role_with_explicit_denies(
@@ -70,7 +95,10 @@ def test_one_group_and_policy_per_admin_role_with_explicit_denies(
     assert attached == {(f"cloud-dev-{r}-admins", f"cloud-dev-{r}-admin", "Custom")
                         for r in ("system", "security", "audit")}
     assert {"ram:*", "actiontrail:*"} <= set(policies["cloud-dev-system-admin"]["Deny"])
-    assert {"log:Delete*", "actiontrail:Delete*"} <= set(policies["cloud-dev-security-admin"]["Deny"])
+    assert {"vpc:*FlowLog*", "oss:DeleteBucketReplication"} <= set(policies["cloud-dev-system-admin"]["Deny"])
+    security = set(policies["cloud-dev-security-admin"]["Deny"])
+    assert {"log:Delete*", "actiontrail:Delete*", "ram:AttachPolicyTo*", "ram:DetachPolicyFrom*",
+            "ram:CreatePolicyVersion", "ram:SetDefaultPolicyVersion", "kms:ScheduleKeyDeletion"} <= security
     audit = set(policies["cloud-dev-audit-admin"]["Deny"])
     assert {"actiontrail:Update*", "log:Update*", "log:Delete*"} <= audit
     assert all("*" not in s["Allow"] for s in policies.values())

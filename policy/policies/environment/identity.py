@@ -35,22 +35,46 @@ RULES = {
     4: PasswordRules(12, 3, 90, 5, 5),
 }
 
+GRANTS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToGroup", "ram:AttachPolicyToRole",
+          "ram:DetachPolicyFromUser", "ram:DetachPolicyFromGroup", "ram:DetachPolicyFromRole",
+          "ram:CreatePolicyVersion", "ram:SetDefaultPolicyVersion", "ram:DeletePolicyVersion",
+          "ram:AddUserToGroup", "ram:RemoveUserFromGroup", "ram:UpdateRole")
+CREDENTIALS = ("ram:CreateAccessKey", "ram:CreateLoginProfile", "ram:UpdateLoginProfile",
+               "ram:UnbindMFADevice")
 ADMIN_DENIES: dict[str, tuple[str, ...]] = {
     "system": ("ram:CreateUser", "ram:AttachPolicyToGroup", "actiontrail:UpdateTrail",
-               "actiontrail:StopLogging", "actiontrail:DeleteTrail"),
+               "actiontrail:StopLogging", "actiontrail:DeleteTrail", "vpc:DeleteFlowLog",
+               "vpc:DeactiveFlowLog", "oss:DeleteBucketReplication", "oss:PutBucketReplication"),
     "security": ("log:DeleteLogStore", "log:DeleteProject", "actiontrail:DeleteTrail",
-                 "actiontrail:StopLogging"),
-    "audit": ("actiontrail:UpdateTrail", "actiontrail:StopLogging", "actiontrail:DeleteTrail",
-              "log:UpdateLogStore", "log:DeleteLogStore", "log:DeleteProject"),
+                 "actiontrail:StopLogging", "oss:DeleteObject", "oss:DeleteBucket", *GRANTS,
+                 *CREDENTIALS, "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:SetDeletionProtection"),
+    "audit": ("actiontrail:CreateTrail", "actiontrail:UpdateTrail", "actiontrail:StartLogging",
+              "actiontrail:StopLogging", "actiontrail:DeleteTrail", "log:CreateLogStore",
+              "log:UpdateLogStore", "log:DeleteLogStore", "log:DeleteProject", "ram:CreateUser",
+              "ram:AttachPolicyToGroup"),
 }
 """Per administrator role, actions it must be denied on every resource: the system administrator
-touches neither accounts nor the audit trail, the security administrator deletes no log, the
-audit administrator changes neither the trail nor the log stores."""
+touches neither accounts nor the audit trail, nor the flow logs and off-site copies; the
+security administrator deletes no log, destroys no key and changes nobody's rights or
+credentials (``GRANTS``, ``CREDENTIALS``: else it could undo its own denies, or grant a fresh
+user or role what it is denied, or sign in as another administrator); the audit administrator
+changes neither the trail nor the log stores, nor anyone's rights."""
+EVERYTHING = ("*", "*:*")
+"""Actions allowing everything."""
 
 
 def judged(cloud: Cloud) -> bool:
     """The plan builds ``cloud``'s identity (its provider has ``cloud_identity``)."""
     return Capability.CLOUD_IDENTITY in CAPABILITIES.get(cloud.provider, frozenset(Capability))
+
+
+def accounts(facts: Facts) -> list[Cloud]:
+    """One judged cloud per provider: its account's identity is one, however many regions the
+    plan configures it for (the first configuration stands for it)."""
+    first: dict[str, Cloud] = {}
+    for cloud in filter(judged, facts.clouds):
+        first.setdefault(cloud.provider, cloud)
+    return list(first.values())
 
 
 def _where(cloud: Cloud) -> str:
@@ -74,7 +98,7 @@ def _weak(p: PasswordPolicy, rules: PasswordRules) -> list[str]:
 
 def _passwords(facts: Facts, level: int) -> Iterator[Found]:
     rules = RULES.get(level, RULES[2])
-    for cloud in filter(judged, facts.clouds):
+    for cloud in accounts(facts):
         policies = [p for p in facts.password_policies if p.provider == cloud.provider]
         if not policies:
             where = _where(cloud)
@@ -93,7 +117,7 @@ def _passwords(facts: Facts, level: int) -> Iterator[Found]:
 
 
 def _mfa(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in filter(judged, facts.clouds):
+    for cloud in accounts(facts):
         logins = [p for p in facts.login_policies if p.provider == cloud.provider]
         if not logins:
             yield cloud.subject, ("CES-AUTH-06", f"no login policy of {_where(cloud)} makes MFA mandatory")
@@ -103,18 +127,20 @@ def _mfa(facts: Facts, level: int) -> Iterator[Found]:
 
 
 def _unseparated(role: AdminRole) -> list[str]:
-    problems = [f"allows {a}" for a in role.allows if a == "*"]
+    problems = [f"allows {a}" for a in role.allows if a in EVERYTHING]
     missing = [
         action for action in ADMIN_DENIES.get(role.role, ())
         if not any(fnmatchcase(action.lower(), d.lower()) for d in role.denies)
     ]
     if missing:
         problems.append("does not deny " + ", ".join(missing))
+    if not role.members:
+        problems.append("has no member")
     return problems
 
 
 def _admin_roles(facts: Facts, level: int) -> Iterator[Found]:
-    for cloud in filter(judged, facts.clouds):
+    for cloud in accounts(facts):
         roles = [r for r in facts.admin_roles if r.provider == cloud.provider]
         for name in ADMIN_DENIES:
             if not any(r.role == name for r in roles):
@@ -122,12 +148,22 @@ def _admin_roles(facts: Facts, level: int) -> Iterator[Found]:
                     "CES-ACL-04",
                     f"no group of {_where(cloud)} holds the {name} administrator role",
                 )
+        held: dict[str, list[AdminRole]] = {}
         for role in roles:
             problems = _unseparated(role)
             if problems:
                 yield role.subject, (
                     "CES-ACL-04",
                     f"the {role.role} administrator group {role.name} " + "; ".join(problems),
+                )
+            for user in role.members:
+                held.setdefault(user, []).append(role)
+        for user, groups in held.items():
+            if len({g.role for g in groups}) > 1:
+                yield groups[-1].subject, (
+                    "CES-ACL-04",
+                    f"user {user} holds more than one administrator role: "
+                    + ", ".join(f"{g.role} ({g.name})" for g in groups),
                 )
 
 
@@ -163,8 +199,10 @@ CLOUD_LOGIN_MFA = EnvironmentPolicy(
 CLOUD_ADMIN_ROLES_SEPARATED = EnvironmentPolicy(
     name="cloud_admin_roles_separated",
     description=(
-        "The cloud has one administrator group per role of 三权分立, each denied what the other "
-        "roles guard (accounts and trail, log deletion, trail and log changes)."
+        "The cloud has one administrator group per role of 三权分立 with at least one member, no "
+        "user in two of them, each group denied what the other roles guard (accounts, trail, flow "
+        "logs and off-site copies; log deletion, key destruction, rights and credentials; trail "
+        "and log changes)."
     ),
     controls=("CES-ACL-04",),
     levels=(3, 4),
