@@ -70,11 +70,8 @@ def judged(cloud: Cloud) -> bool:
 
 def accounts(facts: Facts) -> list[Cloud]:
     """One judged cloud per provider: its account's identity is one, however many regions the
-    plan configures it for (the first configuration stands for it)."""
-    first: dict[str, Cloud] = {}
-    for cloud in filter(judged, facts.clouds):
-        first.setdefault(cloud.provider, cloud)
-    return list(first.values())
+    plan configures it for."""
+    return list(filter(judged, facts.accounts()))
 
 
 def _where(cloud: Cloud) -> str:
