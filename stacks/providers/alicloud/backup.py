@@ -11,7 +11,7 @@ import pulumi_alicloud as ali
 
 from stacks.model import Backup, Bucket
 from stacks.naming import res
-from stacks.providers.alicloud.base import KEEP, AlicloudBase
+from stacks.providers.alicloud.base import KEEP, AlicloudBase, hsm_key, service_trust
 from stacks.providers.alicloud.storage import tls_only_policy
 
 PLAN_START = 1735664400
@@ -161,17 +161,10 @@ class Backups(AlicloudBase):
         def opts(**kw: object) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=parent, provider=provider, **kw)  # type: ignore[arg-type]
 
-        key = ali.kms.Key(
+        key = hsm_key(
             res(self.env, "kms", "offsite"),
-            description=f"{self.env}: encryption at rest of the off-site copies",
-            key_usage="ENCRYPT/DECRYPT",
-            key_spec="Aliyun_AES_256",
-            protection_level="HSM",
-            automatic_rotation="Enabled",
-            rotation_interval="8760h",
-            pending_window_in_days=30,
-            deletion_protection="Enabled",
-            opts=opts(**KEEP),
+            f"{self.env}: encryption at rest of the off-site copies",
+            opts(**KEEP),
         )
         targets = {b.name: f"{b.name}-offsite" for b, _ in copies}
         role = self._replication_role(targets, (source_key, key.id), region, parent)
@@ -251,19 +244,7 @@ class Backups(AlicloudBase):
         role = ali.ram.Role(
             res(self.env, "ram", "oss-replication"),
             role_name=name,
-            assume_role_policy_document=json.dumps(
-                {
-                    "Version": "1",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": ["oss.aliyuncs.com"]},
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy_document=service_trust("oss.aliyuncs.com"),
             description=f"{self.env}: OSS cross-region replication to the off-site copies",
             opts=self._opts(parent),
         )

@@ -3,6 +3,8 @@ the options its resources take."""
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_alicloud as ali
 
@@ -14,6 +16,29 @@ KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 locked buckets (``pulumi destroy`` refuses them; removed from the program, they stay in the cloud)."""
 OFFLINE_ACCOUNT = "[account]"
 """The account id an offline synthesis shows in ARNs (no cloud answers the account lookup)."""
+
+
+def service_trust(service: str) -> str:
+    """The trust policy of a RAM role only the cloud service ``service`` may assume."""
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": [service]}}
+    return json.dumps({"Version": "1", "Statement": [statement]}, sort_keys=True)
+
+
+def hsm_key(name: str, description: str, opts: pulumi.ResourceOptions) -> ali.kms.Key:
+    """A KMS key in the hardware module, rotated yearly, protected from deletion (kept: KEEP in
+    ``opts``)."""
+    return ali.kms.Key(
+        name,
+        description=description,
+        key_usage="ENCRYPT/DECRYPT",
+        key_spec="Aliyun_AES_256",
+        protection_level="HSM",
+        automatic_rotation="Enabled",
+        rotation_interval="8760h",
+        pending_window_in_days=30,
+        deletion_protection="Enabled",
+        opts=opts,
+    )
 
 
 class AlicloudBase:

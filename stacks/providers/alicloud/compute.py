@@ -7,23 +7,16 @@ import pulumi_alicloud as ali
 
 from stacks.model import Host
 from stacks.naming import res
-from stacks.providers.alicloud.base import KEEP, AlicloudBase
+from stacks.providers.alicloud.base import KEEP, AlicloudBase, hsm_key
 from stacks.providers.base import CloudNetwork
 
 
 class Compute(AlicloudBase):
     def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]:
-        key = ali.kms.Key(
+        key = hsm_key(
             res(self.env, "kms"),
-            description=f"{self.env}: encryption at rest (buckets, disks, Secrets, logs)",
-            key_usage="ENCRYPT/DECRYPT",
-            key_spec="Aliyun_AES_256",
-            protection_level="HSM",
-            automatic_rotation="Enabled",
-            rotation_interval="8760h",
-            pending_window_in_days=30,
-            deletion_protection="Enabled",
-            opts=self._opts(parent, **KEEP),
+            f"{self.env}: encryption at rest (buckets, disks, Secrets, logs)",
+            self._opts(parent, **KEEP),
         )
         self._key = key.id
         return key.id

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_alicloud as ali
 
 from stacks.naming import res
-from stacks.providers.alicloud.base import KEEP, AlicloudBase
+from stacks.providers.alicloud.base import KEEP, AlicloudBase, service_trust
 
 KMS_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 """What SLS does with the key to encrypt a store's data (bring-your-own-key)."""
@@ -27,19 +27,7 @@ class LogStores(AlicloudBase):
         role = ali.ram.Role(
             name,
             role_name=name,
-            assume_role_policy_document=json.dumps(
-                {
-                    "Version": "1",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": ["log.aliyuncs.com"]},
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy_document=service_trust("log.aliyuncs.com"),
             description=f"{self.env}: SLS encrypts the audit log stores with the environment's key",
             opts=self._opts(parent, **KEEP),
         )
