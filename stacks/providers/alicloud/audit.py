@@ -64,7 +64,7 @@ class Audit(Storage, LogStores):
         self._trail_store = store
         self._access_log_bucket(parent)
         archive = self._records_bucket("actiontrail", TRAIL_RETENTION_DAYS, parent)
-        arn = pulumi.Output.all(self._account(), project.project_name).apply(
+        arn = pulumi.Output.all(self._account, project.project_name).apply(
             lambda a: f"acs:log:{self.region}:{a[0]}:project/{a[1]}"
         )
         return ali.actiontrail.Trail(

@@ -4,6 +4,7 @@ the options its resources take."""
 from __future__ import annotations
 
 import json
+from functools import cached_property
 
 import pulumi
 import pulumi_alicloud as ali
@@ -80,7 +81,8 @@ class AlicloudBase:
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
 
+    @cached_property
     def _account(self) -> pulumi.Output[str]:
-        """The account id (``OFFLINE_ACCOUNT`` when no cloud answers)."""
+        """The account id (``OFFLINE_ACCOUNT`` when no cloud answers), looked up once."""
         found = ali.get_account_output(opts=pulumi.InvokeOutputOptions(provider=self.provider)).id
         return found.apply(lambda a: a or OFFLINE_ACCOUNT)

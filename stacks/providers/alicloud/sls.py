@@ -31,7 +31,7 @@ class LogStores(AlicloudBase):
             description=f"{self.env}: SLS encrypts the audit log stores with the environment's key",
             opts=self._opts(parent, **KEEP),
         )
-        document = pulumi.Output.all(self._account(), key).apply(
+        document = pulumi.Output.all(self._account, key).apply(
             lambda a: json.dumps(
                 {
                     "Version": "1",
@@ -95,7 +95,7 @@ class LogStores(AlicloudBase):
                 encrypt_type="default",
                 user_cmk_info=ali.log.StoreEncryptConfUserCmkInfoArgs(
                     cmk_key_id=self._encryption_key_id(),
-                    arn=pulumi.Output.concat("acs:ram::", self._account(), ":role/", role.role_name),
+                    arn=pulumi.Output.concat("acs:ram::", self._account, ":role/", role.role_name),
                     region_id=self.region,
                 ),
             ),
