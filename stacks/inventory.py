@@ -12,12 +12,13 @@ from typing import Any
 import yaml
 
 from mlps.normalise import fold, normal_address
-from mlps.roles import every_host
+from mlps.roles import every_host, service
 from mlps.roles import names as role_names
 from stacks.capabilities import own_storage
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
 from stacks.known_hosts import CONNECTION_VARS
 from stacks.model import Environment
+from stacks.spec_variables import carried_vars
 
 UNSAFE_TAG = "!unsafe"
 
@@ -37,7 +38,7 @@ def public_spec(env: Environment) -> dict[str, Any]:
 
 
 def _baseline_vars(env: Environment) -> dict[str, Any]:
-    """The spec's host baseline choices that the baseline role takes as variables."""
+    """The baseline role's variables that the spec's fields do not carry one to one."""
     spec = env.raw.get("baseline", {})
     out: dict[str, Any] = {
         "baseline_level": env.level,
@@ -46,8 +47,6 @@ def _baseline_vars(env: Environment) -> dict[str, Any]:
         "baseline_intrusion_detection": spec.get("intrusion_detection", True),
         "baseline_tmp_on_tmpfs": spec.get("residual_information", {}).get("tmp_on_tmpfs", True),
     }
-    if "idle_timeout_seconds" in spec:
-        out["baseline_idle_timeout_seconds"] = spec["idle_timeout_seconds"]
     time_sync = spec.get("time_sync", {})
     out["baseline_time_sync_enabled"] = time_sync.get("enabled", True)
     out["baseline_time_servers"] = list(time_sync.get("servers", []))
@@ -57,11 +56,25 @@ def _baseline_vars(env: Environment) -> dict[str, Any]:
         {k: a[k] for k in ("name", "role", "ssh_public_key", "full_name") if k in a}
         for a in env.raw.get("admins", [])
     ]
-    controller = spec.get("ssh", {}).get("controller_sources", [])
-    if controller:
-        # CES-ACL-02: declared, never detected; root by key from these addresses only.
-        out["baseline_firewall_controller_sources"] = list(controller)
+    # CES-ACL-02: the controller's addresses are declared (ssh.controller_sources), never detected.
     return out
+
+
+def _s3_clients(env: Environment) -> list[str]:
+    """ABS-ACL-01: the networks of the zones whose spec flows reach the storage hosts' zones on
+    the S3 port (the object storage's own table admits these besides its own zone). A flow from
+    the internet is not among them: the store never serves S3 to the outside."""
+    port = service("object_storage", "s3").port
+    stores = {h.zone for h in env.hosts_with("object_storage")}
+    by_name = {z.name: z for z in env.zones}
+    nets = {
+        by_name[flow.source].cidr
+        for zone in env.zones if zone.name in stores
+        for flow in zone.ingress
+        if flow.protocol == "tcp" and port in flow.ports and flow.source in by_name
+        and flow.source not in stores
+    }
+    return sorted(nets)
 
 
 def _identities(env: Environment) -> list[dict[str, Any]]:
@@ -106,7 +119,7 @@ def role_vars(env: Environment) -> dict[str, dict[str, Any]]:
     """Each role's variables from the spec (role name -> variables)."""
     # The name each audit server's certificate carries is its inventory name (mlps pki).
     servers = [{"host": h.address, "name": h.name} for h in env.hosts_with("log_audit_server")]
-    return {
+    derived: dict[str, dict[str, Any]] = {
         "baseline": _baseline_vars(env),
         "log_forwarder": {"log_forwarder_servers": servers},
         "log_audit_server": {"log_audit_server_retention_days": env.log_retention_days},
@@ -126,6 +139,7 @@ def role_vars(env: Environment) -> dict[str, dict[str, Any]]:
                 if own_storage(env, b)
             ],
             "object_storage_identities": _identities(env),
+            "object_storage_s3_allowed_cidrs": _s3_clients(env),
         },
         "k8s_control_plane": {
             "k8s_control_plane_audit_policy": render_audit_policy(),
@@ -134,6 +148,9 @@ def role_vars(env: Environment) -> dict[str, dict[str, Any]]:
             "k8s_control_plane_version": env.kubernetes.version,
         },
     }
+    for role, variables in carried_vars(env.raw).items():
+        derived.setdefault(role, {}).update(variables)
+    return derived
 
 
 class DuplicateHost(ValueError):
@@ -216,7 +233,24 @@ def _construct_unsafe(loader: yaml.SafeLoader, node: yaml.Node) -> Unsafe:
     return Unsafe(loader.construct_scalar(node))
 
 
-_Dumper.add_representer(Unsafe, lambda d, v: d.represent_scalar(UNSAFE_TAG, str(v)))
+_STR = "tag:yaml.org,2002:str"
+_TEMPLATE_MARKS = ("{{", "{%", "{#")
+
+
+def _represent_unsafe(dumper: yaml.SafeDumper, value: Unsafe) -> yaml.ScalarNode:
+    """``!unsafe`` text, except text that plain YAML reads as another type ('no', '1.30', '0644',
+    'null'): Ansible resolves a ``!unsafe`` scalar as if it were plain whatever its quotes, so
+    such text would reach the roles as False, 1.3, 420 or None. It is written as a quoted string
+    instead; text of that shape holds no template delimiter, so Ansible has nothing to run."""
+    text = str(value)
+    plain_tag = dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if plain_tag != _STR and not any(
+            mark in text for mark in _TEMPLATE_MARKS):
+        return dumper.represent_scalar(_STR, text, style="'")
+    return dumper.represent_scalar(UNSAFE_TAG, text)
+
+
+_Dumper.add_representer(Unsafe, _represent_unsafe)
 _Loader.add_constructor(UNSAFE_TAG, _construct_unsafe)
 
 

@@ -122,6 +122,58 @@ def test_ssh_is_open_from_the_bastion_and_closed_from_anywhere_else(
     assert lab.run("zone-router", probe, check=False).returncode != 0
 
 
+def _zone_cidr(zone: str) -> str:
+    return next(str(z["cidr"]) for z in spec()["zones"] if z["name"] == zone)
+
+
+def _address(name: str) -> str:
+    return next(str(h["address"]) for h in spec()["hosts"] if h["name"] == name)
+
+
+def _connects(lab: Lab, target: str, port: int, source_zone: str) -> bool:
+    """A TCP connection to ``target``:``port`` from the router's own address in ``source_zone``
+    (no host of that zone exists; the router forwards without filtering and its output is open,
+    so only the target's firewalls decide)."""
+    probe = (
+        "import ipaddress, socket, subprocess\n"
+        f"net = ipaddress.ip_network('{_zone_cidr(source_zone)}')\n"
+        "shown = subprocess.run(['ip', '-4', '-o', 'addr', 'show'], capture_output=True, text=True).stdout\n"
+        "mine = [line.split()[3].split('/')[0] for line in shown.splitlines()]\n"
+        "src = next(a for a in mine if ipaddress.ip_address(a) in net)\n"
+        f"socket.create_connection(('{target}', {port}), timeout=5, source_address=(src, 0))\n"
+    )
+    return lab.run("zone-router", "python3 -", check=False, input=probe).returncode == 0
+
+
+def test_s3_is_open_to_the_pacs_zone_and_closed_to_the_office(
+        built: tuple[Lab, list[PlaybookRun]]) -> None:
+    """The spec's flow core -> storage 8333 passes the client's output chain, the storage host's
+    input chain and the object storage's own table; no other zone gets through."""
+    lab = built[0]
+    s3 = _address("s3-1")
+    direct = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{s3}/8333'"
+    assert lab.run("k8s-node-1", direct, check=False).returncode == 0
+    assert _connects(lab, s3, 8333, "core")
+    assert not _connects(lab, s3, 8333, "office")
+    assert not _connects(lab, s3, 8333, "dmz")
+
+
+def test_from_the_office_only_the_bastion_takes_ssh(built: tuple[Lab, list[PlaybookRun]]) -> None:
+    lab = built[0]
+    assert _connects(lab, _address("bastion-1"), 22, "office")
+    for host in ("k8s-cp-1", "s3-1", "logaudit-1"):
+        assert not _connects(lab, _address(host), 22, "office"), host
+
+
+def test_a_kubernetes_peer_cannot_bypass_the_bastion(built: tuple[Lab, list[PlaybookRun]]) -> None:
+    """Kubernetes members admit each other on every port, but SSH is dropped before that rule:
+    a compromised node cannot open SSH to a control-plane host."""
+    lab = built[0]
+    target = _address("k8s-cp-1")
+    probe = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{target}/22'"
+    assert lab.run("k8s-node-1", probe, check=False).returncode != 0
+
+
 def _breaks() -> list[tuple[str, str, str, str, str]]:
     """One thing broken per role, on a different host each: (host, role, command, control, words
     of the failing check). The hosts are not repaired: this runs last on a throwaway lab."""

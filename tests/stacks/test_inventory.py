@@ -41,7 +41,13 @@ def test_every_string_of_the_inventory_is_unsafe(stack: str, synthesized: dict[s
     scalars = _value_scalars(root)
     data = load_inventory(text)
     own = [v for v in CONNECTION_VARS.values() if isinstance(v, str)]
-    plain = [s.value for s in scalars if s.tag == STR]
+    resolver = yaml.resolver.Resolver()
+    # Text plain YAML reads as another type ('no', '1.30') is written quoted and untagged, so
+    # that Ansible keeps it a string; it holds no template delimiter.
+    typed = [s.value for s in scalars if s.tag == STR
+             and resolver.resolve(yaml.ScalarNode, s.value, (True, False)) != STR]
+    assert not [t for t in typed if "{" in t]
+    plain = [s.value for s in scalars if s.tag == STR and s.value not in typed]
     assert plain == own, "strings Ansible would template"
     assert any(s.tag == UNSAFE_TAG for s in scalars)
     spec = data["all"]["vars"]["mlps_spec"]
@@ -78,6 +84,27 @@ def test_the_same_text_untagged_does_run(tmp_path: Path) -> None:
     plain.write_text(yaml.safe_dump(yaml.safe_load(yaml.safe_dump(_plain(data)))))
     run_playbook(PLAY, plain, quiet=True)
     assert marker.exists()
+
+
+TYPES = Path(__file__).resolve().parent / "playbooks" / "spec_types.yml"
+
+
+def test_spec_text_shaped_like_other_types_reaches_ansible_as_text(tmp_path: Path) -> None:
+    """Ansible resolves a ``!unsafe`` scalar as if plain, quotes or not: written tagged, 'no'
+    would reach the roles as False and '0644' as 420."""
+
+    def change(data: dict[str, Any]) -> None:
+        for zone, text in zip(data["zones"], ("0644", "no", "1.30", "null"), strict=False):
+            zone["description"] = text
+
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(synthesize_spec(modified("onprem-lab", change), ROOT, "onprem-lab").files["inventory.yml"])
+    run = run_playbook(TYPES, inventory, quiet=True)
+    assert run.ok, run.output[-3000:]
+    tagged = inventory.read_text().replace("description: '", "description: !unsafe '").replace(
+        "baseline_ssh_permit_root_login: 'no'", "baseline_ssh_permit_root_login: !unsafe 'no'")
+    inventory.write_text(tagged)
+    assert not run_playbook(TYPES, inventory, quiet=True).ok, "the tagged text kept its type"
 
 
 @pytest.mark.parametrize("tagged", [True, False])

@@ -174,36 +174,6 @@ def test_verify_passes_a_closed_output_chain_and_fails_an_open_one() -> None:
     assert set(missing.values()) == {"fail"}
 
 
-BASTION_TABLE = """table inet mlps_filter {
-\tset mgmt_ssh_v4 {
-\t\ttype ipv4_addr
-\t\tflags interval
-\t\telements = { 10.99.0.1, 10.99.0.200 }
-\t}
-
-\tchain input {
-\t\ttype filter hook input priority filter; policy drop;
-\t\ttcp dport 22 ip saddr @mgmt_ssh_v4 ct state new accept
-%s\t}
-
-\tchain output {
-\t\ttype filter hook output priority filter; policy drop;
-\t\tip daddr { 10.99.0.2, 10.99.0.3 } tcp dport 22 ct state new accept comment "bastion to the hosts"
-\t}
-}
-"""
-
-
-def test_the_bastions_outbound_ssh_is_not_taken_for_open_inbound_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
-    exp = {"firewall_enabled": True, "ssh_port": 22, "firewall_ssh_sources": ["10.99.0.200"],
-           "controller_sources": ["10.99.0.1"]}
-    check = "SSH accepted only from the bastion/controller addresses"
-    monkeypatch.setattr(PROBE, "run", lambda argv: (0, BASTION_TABLE % ""))
-    assert {r["check"]: r["status"] for r in PROBE.check_firewall(exp)}[check] == "pass"
-    monkeypatch.setattr(PROBE, "run", lambda argv: (0, BASTION_TABLE % "\t\ttcp dport 22 accept\n"))
-    assert {r["check"]: r["status"] for r in PROBE.check_firewall(exp)}[check] == "fail"
-
-
 ROUTER_TABLE = """table inet mlps_filter {
 \tchain forward {
 \t\ttype filter hook forward priority filter; policy %s;
@@ -245,3 +215,26 @@ def test_verify_fails_a_forward_that_names_no_destination(rule: str) -> None:
 def test_only_a_kubernetes_members_own_subnets_are_forwarded_whole() -> None:
     assert _forward(sources=())[FORWARDED] == "fail"
     assert {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}[FORWARDED] == "fail"
+
+
+def test_spec_flows_into_the_zone_are_admitted_without_the_ssh_port() -> None:
+    zones = [
+        {"name": "mgmt", "cidr": "10.110.0.0/24", "ingress": [{"from": "office", "ports": [22]}]},
+        {"name": "storage", "cidr": "10.130.0.0/24",
+         "ingress": [{"from": "core", "ports": [8333]}, {"from": "mgmt", "ports": [22]}]},
+        {"name": "core", "cidr": "10.120.0.0/22", "ingress": [{"from": "office", "ports": [443, 22]}]},
+        {"name": "dmz", "cidr": "10.150.0.0/24",
+         "ingress": [{"from": "internet", "ports": [443]}, {"from": "nowhere", "ports": [80]}]},
+        {"name": "office", "cidr": "10.140.0.0/20"},
+        {"name": "voice", "cidr": "10.160.0.0/24",
+         "ingress": [{"from": "office", "protocol": "udp", "ports": [22, 5060]}]},
+    ]
+    assert EGRESS.inbound(zones, "mgmt", 22) == []
+    assert EGRESS.inbound(zones, "storage", 22) == [{"v4": ["10.120.0.0/22"], "v6": [], "proto": "tcp",
+                                                     "ports": ["8333"], "comment": "flow core -> storage"}]
+    assert EGRESS.inbound(zones, "core", 22)[0]["ports"] == ["443"]
+    assert EGRESS.inbound(zones, "core", 2222)[0]["ports"] == ["443", "22"]
+    assert EGRESS.inbound(zones, "dmz", 22) == [
+        {"v4": [], "v6": [], "proto": "tcp", "ports": ["443"], "comment": "flow internet -> dmz"}]
+    assert EGRESS.inbound(zones, "office", 22) == [] and EGRESS.inbound(zones, "", 22) == []
+    assert EGRESS.inbound(zones, "voice", 22)[0]["ports"] == ["22", "5060"]  # UDP 22 is no SSH

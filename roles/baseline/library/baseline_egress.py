@@ -36,10 +36,16 @@ options:
     type: bool
     default: true
   zones:
-    description: The spec's zones (name, cidr, ingress flows); the flows from O(zone) are allowed.
+    description: >-
+      The spec's zones (name, cidr, ingress flows); the flows from O(zone) are allowed out, the
+      flows into O(zone) are allowed in (SSH excepted: it is admitted from the bastion only).
     type: list
     elements: dict
     default: []
+  ssh_port:
+    description: The host's SSH port, left out of the inbound flows (CES-IPS-03).
+    type: int
+    default: 22
   zone:
     description: The spec zone of this host (empty when the host has none).
     type: str
@@ -74,6 +80,12 @@ rules:
   returned: always
 forward:
   description: List of {family (4|6), dest, sources (empty = any), proto, ports, comment}.
+  type: list
+  returned: always
+inbound:
+  description: >-
+    The spec's flows into the host's zone, list of {v4, v6 (source lists; both empty = any),
+    proto, ports (strings), comment}; the SSH port is never among the ports.
   type: list
   returned: always
 unresolved:
@@ -145,6 +157,27 @@ def flows(zones: list[dict[str, Any]], zone: str) -> list[dict[str, Any]]:
         for z in zones if z.get("cidr") and z.get("name") != zone
         for f in z.get("ingress") or [] if zone and f.get("from") == zone
     ]
+
+
+def inbound(zones: list[dict[str, Any]], zone: str, ssh_port: int) -> list[dict[str, Any]]:
+    """The spec's flows into ``zone`` from other zones (their CIDR) or the internet (any source),
+    without the SSH port: SSH is admitted from the bastion and the controller only (CES-IPS-03)."""
+    cidrs = {z.get("name"): z.get("cidr") for z in zones}
+    out = []
+    for z in zones:
+        if not zone or z.get("name") != zone:
+            continue
+        for f in z.get("ingress") or []:
+            source = f.get("from")
+            proto = f.get("protocol", "tcp")
+            ports = [str(p) for p in f.get("ports") or [] if proto != "tcp" or int(p) != ssh_port]
+            if not ports or (source != "internet" and not cidrs.get(source)):
+                continue
+            nets = [] if source == "internet" else [str(ipaddress.ip_network(cidrs[source], strict=False))]
+            out.append({"v4": [n for n in nets if ":" not in n], "v6": [n for n in nets if ":" in n],
+                        "proto": proto, "ports": ports,
+                        "comment": f"flow {source} -> {zone}"})
+    return out
 
 
 def expand(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -224,6 +257,7 @@ def main() -> None:
             "zone": {"type": "str", "default": ""},
             "forward": {"type": "list", "elements": "dict", "default": []},
             "router": {"type": "bool", "default": False},
+            "ssh_port": {"type": "int", "default": 22},
         },
         supports_check_mode=True,
     )
@@ -231,7 +265,8 @@ def main() -> None:
     spec_flows = flows(params["zones"], params["zone"])
     rules, unresolved = build(params["rules"], params["packages"], params["dns"], spec_flows)
     forward = forwards(params["forward"] + (zone_forwards(params["zones"]) if params["router"] else []))
-    module.exit_json(changed=False, rules=rules, forward=forward, unresolved=unresolved)
+    allowed_in = inbound(params["zones"], params["zone"], params["ssh_port"])
+    module.exit_json(changed=False, rules=rules, forward=forward, inbound=allowed_in, unresolved=unresolved)
 
 
 if __name__ == "__main__":

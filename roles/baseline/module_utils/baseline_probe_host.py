@@ -3,6 +3,7 @@ of the baseline_probe module."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -52,27 +53,212 @@ def not_applicable(control: str, check: str, detail: str) -> Result:
     return {"control": control, "check": check, "status": "not_applicable", "detail": detail}
 
 
+YES, NO, MAYBE = "yes", "no", "maybe"
+# Payload matches of these protocols imply a packet of that protocol: never a TCP SYN.
+_NOT_TCP = {"udp", "udplite", "icmp", "icmpv6", "sctp", "dccp", "igmp", "esp", "ah", "comp", "gre", "arp"}
+_VERDICTS = {"accept", "drop", "reject", "jump", "goto", "vmap", "queue", "return", "continue"}
+
+
+def _literals(right: Any) -> list[Any] | None:
+    """The literal values of a match's right side; None for a named set or an expression."""
+    if isinstance(right, str) and right.startswith("@"):
+        return None
+    items = right["set"] if isinstance(right, dict) and "set" in right else right
+    items = items if isinstance(items, list) else [items]
+    return None if any(isinstance(i, dict) and set(i) - {"range", "prefix"} for i in items) else items
+
+
+def _holds(op: str, found: bool) -> str:
+    if op in ("==", "in"):
+        return YES if found else NO
+    if op == "!=":
+        return NO if found else YES
+    return MAYBE
+
+
+def _port(op: str, right: Any, port: int) -> str:
+    if op in ("<", "<=", ">", ">=") and isinstance(right, int):
+        return YES if {"<": port < right, "<=": port <= right, ">": port > right,
+                       ">=": port >= right}[op] else NO
+    items = _literals(right)
+    if items is None:
+        return MAYBE
+    found = False
+    for item in items:
+        if isinstance(item, dict) and "range" in item:
+            low, high = item["range"]
+            found = found or (isinstance(low, int) and isinstance(high, int) and low <= port <= high)
+        elif isinstance(item, int):
+            found = found or item == port
+        else:
+            return MAYBE
+    return _holds(op, found)
+
+
+def _named(op: str, right: Any, wanted: set[str]) -> str:
+    items = _literals(right)
+    if items is None or not all(isinstance(i, str | int) for i in items):
+        return MAYBE
+    return _holds(op, bool({str(i) for i in items} & wanted))
+
+
+def _condition(match: dict[str, Any], port: int) -> str:
+    """Whether a new TCP connection to ``port`` from a network source meets one match
+    (sources are judged apart); MAYBE for anything not understood."""
+    left, op, right = match.get("left"), match.get("op", "=="), match.get("right")
+    if not isinstance(left, dict):
+        return MAYBE
+    if "payload" in left:
+        proto, field = left["payload"].get("protocol"), left["payload"].get("field")
+        if proto in _NOT_TCP:
+            return NO
+        if proto in ("tcp", "th") and field == "dport":
+            return _port(op, right, port)
+        if (proto, field) in (("ip", "protocol"), ("ip6", "nexthdr")):
+            return _named(op, right, {"tcp", "6"})
+        return MAYBE
+    if "meta" in left:
+        key = left["meta"].get("key")
+        if key == "l4proto":
+            return _named(op, right, {"tcp", "6"})
+        if key in ("iif", "iifname") and op in ("==", "in") and right == "lo":
+            return NO
+        return MAYBE
+    if "ct" in left and left["ct"].get("key") == "state":
+        return _named(op, right, {"new"})
+    return MAYBE
+
+
+def _address(item: Any) -> str:
+    if isinstance(item, dict) and "prefix" in item:
+        return f"{item['prefix']['addr']}/{item['prefix']['len']}"
+    if isinstance(item, dict) and "range" in item:
+        return "-".join(str(x) for x in item["range"])
+    return str(item)
+
+
+def _set_members(sets: dict[str, dict[str, Any]], name: str) -> list[str] | None:
+    """A named set's addresses; None when it is missing or filled at run time (dynamic,
+    timeout), whose members verify cannot know."""
+    found = sets.get(name)
+    if found is None or "dynamic" in found.get("flags", []) or "timeout" in found.get("flags", []) \
+            or "timeout" in found:
+        return None
+    return [_address(e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e)
+            for e in found.get("elem", [])]
+
+
+def _sources(matches: list[dict[str, Any]], sets: dict[str, dict[str, Any]]) -> list[str] | None:
+    """The source addresses a rule is limited to; None for any (no limit, a negation, a set
+    verify cannot read)."""
+    out: list[str] | None = None
+    for match in matches:
+        left = match.get("left")
+        if not (isinstance(left, dict) and "payload" in left and left["payload"].get("field") == "saddr"):
+            continue
+        right = match.get("right")
+        if match.get("op", "==") not in ("==", "in"):
+            return None
+        if isinstance(right, str) and right.startswith("@"):
+            members = _set_members(sets, right[1:])
+            if members is None:
+                return None
+            out = (out or []) + members
+        else:
+            items = right["set"] if isinstance(right, dict) and "set" in right else [right]
+            out = (out or []) + [_address(i) for i in items]
+    return out
+
+
+def ssh_admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]:
+    """Who the input chains of ``nft -j list table inet mlps_filter`` let open an SSH
+    connection (CES-IPS-03), read in order up to the first rule dropping SSH from anyone: the
+    sources admitted by address or set, and what admits any source — an accept without a source
+    limit, a negated source, a set filled at run time, a jump, goto, verdict map or queue (whose
+    outcome is not read), a chain whose policy is not drop. What is not understood counts as
+    admitting: a rule is passed over only when one of its matches rules a new TCP connection to
+    ``port`` out."""
+    items = [next(iter(i.items())) for i in ruleset.get("nftables", []) if isinstance(i, dict) and i]
+    sets = {v["name"]: v for k, v in items if k == "set"}
+    chains = [v for k, v in items if k == "chain" and v.get("hook") == "input"]
+    admitted: list[str] = []
+    open_rules: list[str] = []
+    for chain in chains:
+        closed = False
+        for rule in (v for k, v in items if k == "rule" and v.get("chain") == chain["name"]):
+            exprs = rule.get("expr", [])
+            matches = [e["match"] for e in exprs if "match" in e]
+            met = [_condition(m, port) for m in matches if not _is_saddr(m)]
+            if NO in met:
+                continue
+            verdicts = [k for e in exprs for k in e if k in _VERDICTS]
+            if not verdicts or verdicts[-1] == "continue":
+                continue
+            verdict = verdicts[-1]
+            sources = _sources(matches, sets)
+            comment = rule.get("comment")
+            named = f"rule {rule.get('handle', '?')}" + (f" ({comment})" if comment else "")
+            if verdict in ("drop", "reject"):
+                if _drops_every_source(exprs, matches, met):
+                    closed = True
+                    break
+                continue
+            if verdict == "return":
+                break
+            if verdict != "accept":
+                open_rules.append(f"{named}: {verdict} (not followed)")
+            elif sources is None:
+                open_rules.append(f"{named}: accepts any source")
+            else:
+                admitted += sources
+        if not closed and chain.get("policy") != "drop":
+            open_rules.append(f"chain {chain['name']}: policy {chain.get('policy', 'accept')}")
+    if not chains:
+        open_rules.append("no input chain")
+    return sorted(set(admitted)), open_rules
+
+
+def _drops_every_source(exprs: list[dict[str, Any]], matches: list[dict[str, Any]], met: list[str]) -> bool:
+    """A drop every new SSH connection meets: each match holds for sure, none limits the
+    source, no rate limit or quota lets some through."""
+    return (set(met) <= {YES} and not any(_is_saddr(m) for m in matches)
+            and not any("limit" in e or "quota" in e for e in exprs))
+
+
+def _is_saddr(match: dict[str, Any]) -> bool:
+    left = match.get("left")
+    return isinstance(left, dict) and "payload" in left and left["payload"].get("field") == "saddr"
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def check_firewall(exp: dict[str, Any]) -> list[Result]:
     if not exp["firewall_enabled"]:
         return [not_applicable("CES-IPS-02", "nftables host firewall", "baseline_firewall_enabled is false")]
     rc, rules = run(["nft", "list", "table", "inet", "mlps_filter"])
-    policy = re.search(r"hook input priority \S+; policy (\w+);", rules)
+    rc_json, listed = run(["nft", "-j", "list", "table", "inet", "mlps_filter"])
+    ruleset = _json(listed) if rc_json == 0 else {}
+    policies = [v.get("policy") for i in ruleset.get("nftables", []) for k, v in i.items()
+                if k == "chain" and v.get("hook") == "input"]
     stateful = "ct state established,related accept" in rules
-    ssh_rules = [line for line in chain_body(rules, "input") if f"dport {exp['ssh_port']}" in line]
-    open_ssh = [r for r in ssh_rules if "saddr" not in r]
-    elements = re.search(r"set mgmt_ssh_v4 \{[^}]*?elements = \{([^}]*)\}", rules, re.S)
-    allowed = sorted(e.strip() for e in (elements.group(1).split(",") if elements else []) if e.strip())
+    allowed, open_ssh = ssh_admission(ruleset, int(exp["ssh_port"]))
     wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
     missing = [
         w for w in wanted if ":" not in w and w not in allowed and w.removesuffix("/32") not in allowed
     ]
-    extra = [a for a in allowed if a not in wanted and f"{a}/32" not in wanted]
+    extra = [a for a in allowed if not {a, f"{a}/32", f"{a}/128"} & set(wanted)]
     return [
         result(
             "CES-IPS-02",
             "nftables input policy",
-            rc == 0 and policy is not None and policy.group(1) == "drop",
-            policy.group(1) if policy else ("no table" if rc else "none"),
+            rc_json == 0 and bool(policies) and set(policies) == {"drop"},
+            policies or ("no table" if rc_json else "none"),
             "drop",
         ),
         result(
@@ -81,7 +267,7 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
         result(
             "CES-IPS-03",
             "SSH accepted only from the bastion/controller addresses",
-            rc == 0 and bool(ssh_rules) and not open_ssh and not missing and not extra,
+            rc_json == 0 and not open_ssh and not missing and not extra,
             {"allowed": allowed, "unrestricted_rules": open_ssh},
             {"allowed": wanted},
             f"missing {missing}, unexpected {extra}" if missing or extra else "",

@@ -1,0 +1,218 @@
+"""CES-IPS-03 verify reads who may open SSH from the live ruleset, and the attack decides.
+
+Each ruleset is loaded by the real nft into a throwaway network namespace; verify's reading of
+``nft -j list table inet mlps_filter`` is then compared with what the kernel does to a TCP
+connection from a host that is not the bastion (10.5.0.1) to port 22: where verify passes, the
+connection must be refused, and a rule through which it gets in must make verify fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not all(shutil.which(t) for t in ("nft", "unshare", "nsenter", "ip")),
+    reason="loading rulesets into a network namespace needs root, nft, unshare, nsenter and ip")
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PROBE = _load(ROOT / "roles/baseline/module_utils/baseline_probe_host.py", "baseline_probe_host")
+BASTION = "10.5.0.200"
+SSH = "SSH accepted only from the bastion/controller addresses"
+DROP = 'tcp dport 22 drop comment "SSH only through the bastion (CES-IPS-03)"'
+
+TABLE = """table inet mlps_filter {
+    set mgmt_ssh_v4 {
+        type ipv4_addr
+        flags interval
+        elements = { %(bastion)s }
+    }
+    set mgmt_ssh_v6 {
+        type ipv6_addr
+        flags interval
+    }
+    set knocked {
+        type ipv4_addr
+        flags dynamic,timeout
+        timeout 1m
+    }
+    set ports {
+        type inet_service
+        elements = { 22, 443 }
+    }
+    chain ssh_extra {
+        accept
+    }
+    chain input {
+        type filter hook input priority filter; policy %(policy)s;
+        iif "lo" accept
+        ct state invalid drop
+        ct state established,related accept
+        tcp dport 22 ip saddr @mgmt_ssh_v4 ct state new accept
+        tcp dport 22 ip6 saddr @mgmt_ssh_v6 ct state new accept
+%(rules)s
+        limit rate 10/second log prefix "mlps-drop: " level info
+    }
+}
+"""
+
+
+def _ruleset(rules: list[str], policy: str = "drop") -> str:
+    return TABLE % {"bastion": BASTION, "policy": policy,
+                    "rules": "\n".join(f"        {r}" for r in rules)}
+
+
+def _listed(tmp_path: Path, text: str) -> dict[str, Any]:
+    path = tmp_path / "rules.nft"
+    path.write_text(text)
+    proc = subprocess.run(
+        ["unshare", "-n", "sh", "-c", f"nft -f {path} && nft -j list table inet mlps_filter"],
+        capture_output=True, text=True, timeout=30, check=True)
+    return dict(json.loads(proc.stdout))
+
+
+_ATTACK = r"""
+set -e
+ip link set lo up
+ip link add va type veth peer name vb
+unshare -n sleep 30 & peer=$!
+sleep 0.2
+ip link set vb netns $peer
+ip addr add 10.5.0.1/24 dev va
+ip link set va up
+nsenter -t $peer -n sh -c "ip link set lo up; ip addr add 10.5.0.2/24 dev vb; ip link set vb up"
+nsenter -t $peer -n nft -f "$RULES"
+nsenter -t $peer -n python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('10.5.0.2', 22)); s.listen(); s.settimeout(5)
+try: s.accept()
+except OSError: pass
+" & listener=$!
+sleep 0.3
+set +e
+python3 -c "
+import socket, sys
+try: socket.create_connection(('10.5.0.2', 22), timeout=2)
+except OSError: sys.exit(1)
+"
+rc=$?
+kill $peer $listener 2>/dev/null
+wait 2>/dev/null
+exit $rc
+"""
+
+
+def _ssh_gets_in(tmp_path: Path, text: str) -> bool:
+    """Whether a TCP connection from 10.5.0.1 (not the bastion) reaches port 22 of a namespace
+    holding ``text`` (both namespaces die with the script)."""
+    path = tmp_path / "attack.nft"
+    path.write_text(text)
+    proc = subprocess.run(["unshare", "-n", "bash", "-c", _ATTACK], env={**os.environ, "RULES": str(path)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode == 0
+
+
+def _verdict(tmp_path: Path, text: str) -> str:
+    exp = {"firewall_enabled": True, "ssh_port": 22, "firewall_ssh_sources": [BASTION],
+           "controller_sources": []}
+    listed = json.dumps(_listed(tmp_path, text))
+    original = PROBE.run
+    PROBE.run = lambda argv: (0, listed if "-j" in argv else text)
+    try:
+        results = PROBE.check_firewall(exp)
+    finally:
+        PROBE.run = original
+    return str({r["check"]: r["status"] for r in results}[SSH])
+
+
+OPENINGS = [
+    "ip saddr { 10.5.0.1, 10.244.0.0/16 } ct state new accept",  # a Kubernetes peer's any-port accept
+    "tcp dport { 22, 443 } ct state new accept",
+    "ip saddr 10.5.0.0/24 tcp dport 1-1024 accept",
+    "ip saddr != 10.5.0.200 tcp dport 22 accept",
+    "tcp dport != 443 accept",
+    "tcp dport 22 ct state new,established accept",
+    "tcp dport >= 20 accept",
+    "tcp dport vmap { 22 : accept, 80 : drop }",
+    "tcp dport 22 jump ssh_extra",
+    "meta l4proto { tcp, udp } th dport 22 accept",
+    "tcp dport @ports accept",
+    "ip protocol tcp tcp dport 1-1024 accept",
+    "ip saddr != 10.5.0.0/24 tcp dport 22 drop\n        tcp dport 22 accept",
+    "meta nfproto ipv6 tcp dport 22 drop\n        tcp dport 22 accept",
+]
+
+
+@pytest.mark.parametrize("rules", OPENINGS)
+def test_a_rule_letting_ssh_in_from_elsewhere_fails_verify(tmp_path: Path, rules: str) -> None:
+    text = _ruleset([rules, DROP])
+    assert _ssh_gets_in(tmp_path, text), "the attack is real: the connection gets in"
+    assert _verdict(tmp_path, text) == "fail"
+
+
+def test_a_set_filled_at_run_time_counts_as_open(tmp_path: Path) -> None:
+    """Empty while verify reads it, a port-knocking set admits whoever knocks later."""
+    assert _verdict(tmp_path, _ruleset(["ip saddr @knocked tcp dport 22 accept", DROP])) == "fail"
+
+
+def test_without_the_drop_an_accept_policy_lets_everyone_in(tmp_path: Path) -> None:
+    text = _ruleset([], policy="accept")
+    assert _ssh_gets_in(tmp_path, text)
+    assert _verdict(tmp_path, text) == "fail"
+
+
+HARMLESS = [
+    "ip saddr 10.5.0.0/24 tcp dport 8333 ct state new accept",
+    "ip saddr 10.5.0.0/24 tcp dport { 443, 8443 } ct state new accept",
+    "udp dport 22 accept",
+    "tcp dport != 22 accept",
+    "meta l4proto icmp accept",
+    "ct state established,related accept",
+]
+
+
+@pytest.mark.parametrize("rules", HARMLESS)
+def test_rules_that_cannot_let_ssh_in_pass(tmp_path: Path, rules: str) -> None:
+    text = _ruleset([rules, DROP])
+    assert not _ssh_gets_in(tmp_path, text)
+    assert _verdict(tmp_path, text) == "pass"
+
+
+def test_what_follows_the_drop_cannot_let_ssh_in(tmp_path: Path) -> None:
+    """The template's order: the drop ends SSH before a peer's any-port accept is reached."""
+    text = _ruleset([DROP, "ip saddr { 10.5.0.1, 10.244.0.0/16 } ct state new accept"])
+    assert not _ssh_gets_in(tmp_path, text)
+    assert _verdict(tmp_path, text) == "pass"
+
+
+def test_the_bastions_own_outbound_ssh_is_no_inbound_admission(tmp_path: Path) -> None:
+    text = _ruleset([DROP]).replace("    chain input {", """    chain output {
+        type filter hook output priority filter; policy drop;
+        ip daddr { 10.5.0.1, 10.5.0.3 } tcp dport 22 ct state new accept comment "bastion to the hosts"
+    }
+    chain input {""")
+    assert _verdict(tmp_path, text) == "pass"
+
+
+def test_the_bastion_missing_from_the_set_fails(tmp_path: Path) -> None:
+    text = _ruleset([DROP]).replace(f"elements = {{ {BASTION} }}", "elements = { 10.5.0.201 }")
+    assert _verdict(tmp_path, text) == "fail"
