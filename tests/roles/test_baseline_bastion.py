@@ -322,13 +322,17 @@ def test_evidence_passes_then_reports_exactly_the_broken_control(
     host = INTERNAL[1]
     lab.run(host, "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config")
     lab.run(host, "mv /var/lib/aide/aide.db /var/lib/aide/aide.db.gone")
+    # A web console opened with SSH in the same port list, ahead of the SSH rules.
+    lab.run(host, "nft insert rule inet mlps_filter input ip saddr 10.0.0.0/8 tcp dport '{ 22, 443 }' accept")
     broken = work / "evidence-broken"
     run = run_playbook(
         VERIFY, inv, extra_vars={"evidence_dir": str(broken)}, tags="baseline", limit=host, env=SLOW_OK
     )
     assert run.ok, run.output[-4000:]
+    lab.run(host, "nft -f /etc/nftables.conf")  # the file's ruleset again, without the added rule
     assert sorted(failing(evidence(broken, host, "baseline"))) == [
         ("CES-AUTH-05", "sshd passwordauthentication"),
+        ("CES-IPS-03", "SSH accepted only from the bastion/controller addresses"),
         ("CES-IPS-06", "file integrity database built"),
     ]
 

@@ -98,7 +98,8 @@ def test_spec_text_shaped_like_other_types_reaches_ansible_as_text(tmp_path: Pat
             zone["description"] = text
 
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(synthesize_spec(modified("onprem-lab", change), ROOT, "onprem-lab").files["inventory.yml"])
+    synthesized = synthesize_spec(modified("onprem-lab", change), ROOT, "onprem-lab")
+    inventory.write_text(synthesized.files["inventory.yml"])
     run = run_playbook(TYPES, inventory, quiet=True)
     assert run.ok, run.output[-3000:]
     tagged = inventory.read_text().replace("description: '", "description: !unsafe '").replace(
