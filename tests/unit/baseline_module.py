@@ -21,7 +21,12 @@ LIBRARY = ROOT / "roles" / "baseline" / "library"
 
 def load(name: str) -> ModuleType:
     """The module's code imported, to test its functions without Ansible."""
-    spec = importlib.util.spec_from_file_location(name, LIBRARY / f"{name}.py")
+    return load_path(LIBRARY / f"{name}.py", name)
+
+
+def load_path(path: Path, name: str) -> ModuleType:
+    """The Python file at ``path`` imported as ``name`` (a role's module or module_utils)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -4,9 +4,7 @@ verify's firewall check fails on an open output chain."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,22 +16,17 @@ from mlps.lab.names import LabNames
 from mlps.lab.topology import default_topology
 from stacks.components.ansible import _SCRIPT
 from stacks.known_hosts import CONNECTION_VARS, render_known_hosts
+from tests.unit.baseline_module import load_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyhost1"
 CA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyca"
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-EGRESS = _load(ROOT / "roles/baseline/library/baseline_egress.py", "baseline_egress")
-PROBE = _load(ROOT / "roles/baseline/module_utils/baseline_probe_host.py", "baseline_probe_host")
+EGRESS = load_path(ROOT / "roles/baseline/library/baseline_egress.py", "baseline_egress")
+PROBE = load_path(ROOT / "roles/baseline/module_utils/baseline_probe_host.py", "baseline_probe_host")
 
 
 def test_ansible_cfg_checks_host_keys() -> None:
