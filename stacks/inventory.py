@@ -18,7 +18,7 @@ from stacks.capabilities import own_storage
 from stacks.components.audit_policy import AUDIT_LOG_PATH, AUDIT_POLICY_PATH, render_audit_policy
 from stacks.known_hosts import CONNECTION_VARS
 from stacks.model import Environment
-from stacks.spec_variables import carried_vars
+from stacks.spec_variables import carried_vars, with_defaults
 
 UNSAFE_TAG = "!unsafe"
 
@@ -38,26 +38,16 @@ def public_spec(env: Environment) -> dict[str, Any]:
 
 
 def _baseline_vars(env: Environment) -> dict[str, Any]:
-    """The baseline role's variables that the spec's fields do not carry one to one."""
-    spec = env.raw.get("baseline", {})
-    out: dict[str, Any] = {
+    """The baseline role's variables that the spec's fields do not carry one to one: the level
+    and (CES-ACL-01 / CES-ACL-04) the named administrators, public keys only (the TOTP secrets
+    are made on the bastion and never leave it)."""
+    return {
         "baseline_level": env.level,
-        "baseline_remove_unused": spec.get("remove_unused", True),
-        "baseline_malware_protection": spec.get("malware_protection", True),
-        "baseline_intrusion_detection": spec.get("intrusion_detection", True),
-        "baseline_tmp_on_tmpfs": spec.get("residual_information", {}).get("tmp_on_tmpfs", True),
+        "baseline_admins": [
+            {k: a[k] for k in ("name", "role", "ssh_public_key", "full_name") if k in a}
+            for a in env.raw.get("admins", [])
+        ],
     }
-    time_sync = spec.get("time_sync", {})
-    out["baseline_time_sync_enabled"] = time_sync.get("enabled", True)
-    out["baseline_time_servers"] = list(time_sync.get("servers", []))
-    # CES-ACL-01 / CES-ACL-04 the named administrators (public keys only; the TOTP secrets are
-    # made on the bastion and never leave it).
-    out["baseline_admins"] = [
-        {k: a[k] for k in ("name", "role", "ssh_public_key", "full_name") if k in a}
-        for a in env.raw.get("admins", [])
-    ]
-    # CES-ACL-02: the controller's addresses are declared (ssh.controller_sources), never detected.
-    return out
 
 
 def _s3_clients(env: Environment) -> list[str]:
@@ -148,7 +138,7 @@ def role_vars(env: Environment) -> dict[str, dict[str, Any]]:
             "k8s_control_plane_version": env.kubernetes.version,
         },
     }
-    for role, variables in carried_vars(env.raw).items():
+    for role, variables in carried_vars(with_defaults(env.raw)).items():
         derived.setdefault(role, {}).update(variables)
     return derived
 

@@ -4,11 +4,13 @@ Every leaf of the spec sections the roles enforce (``baseline``, ``bastion``, ``
 ``kubernetes``) is either carried to a role variable here or listed in :data:`NOT_CARRIED` with
 the reason no role takes it; ``tests/unit/test_spec_variables.py`` walks the schema and holds
 both lists to it, and checks each variable against its role's ``meta/argument_specs.yml``. A
-field the spec leaves out is not carried: the role's own default (its level profile) applies.
+field the spec leaves out is not carried, the role's own default (its level profile) applying,
+unless its entry names a default (:func:`with_defaults`, applied by the inventory).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,8 @@ class Carried:
     """One spec field (path of keys) and the role variable that receives its value: set on the
     inventory group ``group`` (default the role's own), only for values in ``accepted`` when
     given (a value the role cannot take leaves the role's stricter default, and the catalog
-    judges the field)."""
+    judges the field); ``default`` stands in for a field the spec leaves out, where the schema's
+    default and the role's level profile differ."""
 
     path: Path
     role: str
@@ -29,6 +32,7 @@ class Carried:
     convert: Callable[[Any], Any] | None = None
     group: str | None = None
     accepted: tuple[Any, ...] | None = None
+    default: Any = None
 
 
 def _totp(mfa: Any) -> bool:
@@ -46,15 +50,17 @@ CARRIED: tuple[Carried, ...] = (
     Carried(("baseline", "idle_timeout_seconds"), "baseline", "baseline_idle_timeout_seconds"),
     Carried(("baseline", "ssh", "permit_root_login"), "baseline", "baseline_ssh_permit_root_login",
             accepted=("no", "prohibit-password")),
+    # CES-ACL-02: the controller's addresses are declared, never detected.
     Carried(("baseline", "ssh", "controller_sources"), "baseline", "baseline_firewall_controller_sources"),
     # CES-IPS-01 / CES-IPS-02 / CES-AUDIT-02 / CES-RES-01 / CES-MAL-01
     Carried(("baseline", "host_firewall"), "baseline", "baseline_firewall_enabled"),
-    Carried(("baseline", "remove_unused"), "baseline", "baseline_remove_unused"),
-    Carried(("baseline", "time_sync", "enabled"), "baseline", "baseline_time_sync_enabled"),
-    Carried(("baseline", "time_sync", "servers"), "baseline", "baseline_time_servers"),
-    Carried(("baseline", "residual_information", "tmp_on_tmpfs"), "baseline", "baseline_tmp_on_tmpfs"),
-    Carried(("baseline", "malware_protection"), "baseline", "baseline_malware_protection"),
-    Carried(("baseline", "intrusion_detection"), "baseline", "baseline_intrusion_detection"),
+    Carried(("baseline", "remove_unused"), "baseline", "baseline_remove_unused", default=True),
+    Carried(("baseline", "time_sync", "enabled"), "baseline", "baseline_time_sync_enabled", default=True),
+    Carried(("baseline", "time_sync", "servers"), "baseline", "baseline_time_servers", default=[]),
+    Carried(("baseline", "residual_information", "tmp_on_tmpfs"), "baseline", "baseline_tmp_on_tmpfs",
+            default=True),
+    Carried(("baseline", "malware_protection"), "baseline", "baseline_malware_protection", default=True),
+    Carried(("baseline", "intrusion_detection"), "baseline", "baseline_intrusion_detection", default=True),
     # CES-AUTH-06 / CES-IPS-03 / ABS-AUDIT-01 / ABS-AUDIT-04 the bastion
     Carried(("bastion", "mfa"), "bastion", "bastion_totp_enabled", _totp),
     Carried(("bastion", "session_recording"), "bastion", "bastion_session_recording"),
@@ -120,6 +126,18 @@ def _get(data: Mapping[str, Any], path: Path) -> tuple[bool, Any]:
             return False, None
         node = node[key]
     return True, node
+
+
+def with_defaults(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` with the entries' defaults written where it leaves their fields out."""
+    out = copy.deepcopy(dict(spec))
+    for item in CARRIED:
+        if item.default is not None and not _get(out, item.path)[0]:
+            node = out
+            for key in item.path[:-1]:
+                node = node.setdefault(key, {})
+            node[item.path[-1]] = copy.deepcopy(item.default)
+    return out
 
 
 def carried_vars(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

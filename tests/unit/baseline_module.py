@@ -24,11 +24,21 @@ def load(name: str) -> ModuleType:
     return load_path(LIBRARY / f"{name}.py", name)
 
 
-def load_path(path: Path, name: str) -> ModuleType:
-    """The Python file at ``path`` imported as ``name`` (a role's module or module_utils)."""
+def load_utils(name: str) -> ModuleType:
+    """A module_utils file of the baseline role imported as ``ansible.module_utils.<name>``, the
+    name under which the others import it (load the ones it imports first)."""
+    utils = ROOT / "roles" / "baseline" / "module_utils"
+    return load_path(utils / f"{name}.py", f"ansible.module_utils.{name}", register=True)
+
+
+def load_path(path: Path, name: str, register: bool = False) -> ModuleType:
+    """The Python file at ``path`` imported as ``name`` (a role's module or module_utils), put in
+    ``sys.modules`` under that name when ``register`` is true."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    if register:
+        sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -16,7 +16,7 @@ from mlps.lab.names import LabNames
 from mlps.lab.topology import default_topology
 from stacks.components.ansible import _SCRIPT
 from stacks.known_hosts import CONNECTION_VARS, render_known_hosts
-from tests.unit.baseline_module import load_path
+from tests.unit.baseline_module import load, load_utils
 
 ROOT = Path(__file__).resolve().parents[2]
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyhost1"
@@ -25,8 +25,9 @@ CA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyca"
 
 
 
-EGRESS = load_path(ROOT / "roles/baseline/library/baseline_egress.py", "baseline_egress")
-PROBE = load_path(ROOT / "roles/baseline/module_utils/baseline_probe_host.py", "baseline_probe_host")
+EGRESS = load("baseline_egress")
+load_utils("baseline_probe_host")
+PROBE = load_utils("baseline_probe_firewall")
 
 
 def test_ansible_cfg_checks_host_keys() -> None:

@@ -3,28 +3,12 @@ realistic inputs: sudo's effective Defaults and the addresses root may come from
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-UTILS = ROOT / "roles" / "baseline" / "module_utils"
+from tests.unit.baseline_module import load_utils
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"ansible.module_utils.{name}", UTILS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[f"ansible.module_utils.{name}"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_load("baseline_probe_host")
-SESSIONS = _load("baseline_probe_sessions")
+load_utils("baseline_probe_host")
+SESSIONS = load_utils("baseline_probe_sessions")
 
 LISTING = """Matching Defaults entries for zhangwei on h2:
     use_pty, env_reset, logfile=/var/log/sudo.log, passwd_tries=3, timestamp_timeout=5,

@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.baseline_module import load_path
+from tests.unit.baseline_module import load_utils
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(t) for t in ("nft", "unshare", "nsenter", "ip")),
     reason="loading rulesets into a network namespace needs root, nft, unshare, nsenter and ip")
@@ -27,7 +26,8 @@ pytestmark = pytest.mark.skipif(
 
 
 
-PROBE = load_path(ROOT / "roles/baseline/module_utils/baseline_probe_host.py", "baseline_probe_host")
+load_utils("baseline_probe_host")
+PROBE = load_utils("baseline_probe_firewall")
 BASTION = "10.5.0.200"
 SSH = "SSH accepted only from the bastion/controller addresses"
 DROP = 'tcp dport 22 drop comment "SSH only through the bastion (CES-IPS-03)"'

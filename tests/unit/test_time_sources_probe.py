@@ -3,27 +3,16 @@ servers pass; a public pool, an extra source, a missing server or no configurati
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-UTILS = Path(__file__).resolve().parents[2] / "roles" / "baseline" / "module_utils"
+from tests.unit.baseline_module import load_utils
+
 SITE = ["10.10.0.5", "10.10.0.6"]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"ansible.module_utils.{name}", UTILS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[f"ansible.module_utils.{name}"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-host = _load("baseline_probe_host")
+host = load_utils("baseline_probe_host")
 
 
 @pytest.mark.parametrize(("conf", "status"), [

@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from ansible.module_utils.baseline_probe_accounts import check_accounts, check_roles
+from ansible.module_utils.baseline_probe_firewall import check_firewall
 from ansible.module_utils.baseline_probe_host import (
     Result,
     check_files,
-    check_firewall,
     check_minimal,
     check_residual,
     check_time,
