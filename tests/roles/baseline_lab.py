@@ -227,16 +227,22 @@ def totp(lab: Lab, user: str) -> pyotp.TOTP:
     return pyotp.TOTP(secret)
 
 
-def fresh_code(gen: pyotp.TOTP, used: set[str]) -> str:
-    """A code the bastion accepts and has not seen yet (reuse is refused): now, next or last step."""
-    now = time.time()
-    for step in (0, 30, -30):
-        code = gen.at(now + step)
-        if code not in used:
-            used.add(code)
-            return code
-    time.sleep(31)
-    return fresh_code(gen, used)
+def fresh_code(gen: pyotp.TOTP, used: set[str], margin: float = 15) -> str:
+    """A code the bastion accepts and has not seen yet (reuse is refused). The bastion accepts
+    the last, current and next step: the current and next codes stay good for at least one
+    more step, the last one only until the current step ends, so it is offered only while
+    ``margin`` seconds of the step remain; otherwise wait for the next step (bounded)."""
+    for _ in range(4):
+        now = time.time()
+        left = gen.interval - now % gen.interval
+        steps = (0, gen.interval, -gen.interval) if left > margin else (0, gen.interval)
+        for step in steps:
+            code = gen.at(now + step)
+            if code not in used:
+                used.add(code)
+                return code
+        time.sleep(left + 0.5)
+    raise AssertionError("no unused TOTP code within four steps")
 
 
 def methods_offered(stderr: str) -> list[str]:
