@@ -15,6 +15,7 @@ import hmac
 import io
 import json
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -152,6 +153,32 @@ def test_internal_ports_closed_outside_the_storage_zone(deployed: Deployed) -> N
         assert not osl.reachable_from_lab(lab, s3_1, port), f"{port} open outside the zone"
         assert osl.reachable_from_host(lab, "s3-2", s3_1, port), f"{port} closed inside"
     assert osl.reachable_from_lab(lab, s3_1, osl.S3_PORT)
+
+
+@pytest.mark.lab
+def test_an_accept_ahead_of_the_storage_drops_lets_strangers_in_and_fails_verify(
+        deployed: Deployed) -> None:
+    """The attack first: a rule opening the master port ahead of the table's drops lets the lab
+    (outside the storage zone) connect; verify must then fail ABS-ACL-01 on that host alone,
+    naming the port and the rule, and pass again once the rule is gone."""
+    lab = deployed.lab
+    s3_1 = str(lab.hosts["s3-1"].address)
+    out = lab.run("s3-1", "nft --echo --handle insert rule inet mlps_object_storage input "
+                          "tcp dport 9333 accept").stdout
+    handle = re.findall(r"# handle (\d+)", out)[-1]
+    try:
+        assert osl.reachable_from_lab(lab, s3_1, 9333)
+        evidence = deployed.verify()
+        failed = {(h, r["control"]) for h, doc in evidence.items() for r in doc["results"]
+                  if r["status"] != "pass"}
+        assert failed == {("s3-1", "ABS-ACL-01")}, failed
+        found = next(r for r in evidence["s3-1"]["results"] if r["control"] == "ABS-ACL-01")
+        assert found["observed"]["ports"]["9333"]["unrestricted_rules"], found
+    finally:
+        lab.run("s3-1", f"nft delete rule inet mlps_object_storage input handle {handle}")
+    assert not osl.reachable_from_lab(lab, s3_1, 9333)
+    again = deployed.verify(("s3-1",))
+    assert [r for r in again["s3-1"]["results"] if r["status"] != "pass"] == []
 
 
 @pytest.mark.lab

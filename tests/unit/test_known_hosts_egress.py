@@ -1,6 +1,6 @@
 """Host identity and outbound allowlists without hosts: every way Ansible is run checks host
-keys strictly; the spec's keys become known_hosts; the egress allowlist follows the spec's flows;
-verify's firewall check fails on an open output chain."""
+keys strictly; the spec's keys become known_hosts; the egress allowlist follows the spec's flows
+(verify's reading of it: test_egress_verify.py)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,12 @@ from mlps.lab.names import LabNames
 from mlps.lab.topology import default_topology
 from stacks.components.ansible import _SCRIPT
 from stacks.known_hosts import CONNECTION_VARS, render_known_hosts
-from tests.unit.baseline_module import load, load_utils
+from tests.unit.baseline_module import load
 
 ROOT = Path(__file__).resolve().parents[2]
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyhost1"
 CA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtestkeyca"
-
-
-
-
 EGRESS = load("baseline_egress")
-load_utils("baseline_probe_host")
-PROBE = load_utils("baseline_probe_firewall")
 
 
 def test_ansible_cfg_checks_host_keys() -> None:
@@ -118,97 +112,6 @@ def test_unresolvable_names_are_reported_not_allowed() -> None:
     rules, unresolved = EGRESS.build([{"dest": ["no-such-host.invalid"], "proto": "udp", "ports": [123]}],
                                      False, False, [])
     assert rules == [] and unresolved == ["no-such-host.invalid"]
-
-
-TABLE = """table inet mlps_filter {
-\tchain input {
-\t\ttype filter hook input priority filter; policy drop;
-\t}
-
-\tchain output {
-\t\ttype filter hook output priority filter; policy %s;
-\t\toif "lo" accept
-\t\tct state established,related accept
-\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld2-listener-report } accept
-\t\tip daddr { 10.20.2.0/24 } tcp dport { 5432 } ct state new accept comment "flow app -> data"
-%s\t}
-
-\tchain forward {
-\t\ttype filter hook forward priority filter; policy drop;
-\t}
-}
-"""
-
-
-def _egress(policy: str, extra: str = "") -> dict[str, str]:
-    return {r["check"]: r["status"] for r in PROBE.check_egress(TABLE % (policy, extra), 0)}
-
-
-def test_verify_passes_a_closed_output_chain_and_fails_an_open_one() -> None:
-    assert set(_egress("drop").values()) == {"pass"}
-    assert _egress("accept")["nftables output policy"] == "fail"
-    opened = _egress("drop", "\t\ttcp dport 443 accept\n")
-    assert opened["outbound accepts name their destinations (allowlist)"] == "fail"
-    assert _egress("drop")["nftables forward policy"] == "pass"
-    # ICMPv6 echo to anywhere carries data out (ping -p): only neighbour discovery is safe.
-    for icmp in ("meta l4proto ipv6-icmp accept", "icmpv6 type { nd-neighbor-solicit, echo-request } accept",
-                 "icmpv6 type echo-request accept"):
-        leaky = _egress("drop", f"\t\t{icmp}\n")
-        assert leaky["outbound accepts name their destinations (allowlist)"] == "fail", icmp
-    # Naming every destination, or all but one, names none.
-    for anywhere in ("ip daddr 0.0.0.0/0 accept", "ip6 daddr ::/0 accept", "ip daddr != 10.0.0.1 accept",
-                     "ip daddr { 0.0.0.0/0 } meta l4proto tcp accept"):
-        leaky = _egress("drop", f"\t\t{anywhere}\n")
-        assert leaky["outbound accepts name their destinations (allowlist)"] == "fail", anywhere
-    # A named set, a service on its port, sshd's mid-stream packets to the admitted sources.
-    for named in ("ip daddr 0.0.0.0/0 udp dport 123 ct state new accept",
-                  "tcp sport 22 ip daddr @mgmt_ssh_v4 tcp flags ack / syn,ack accept"):
-        assert set(_egress("drop", f"\t\t{named}\n").values()) == {"pass"}, named
-    missing = {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}
-    assert set(missing.values()) == {"fail"}
-
-
-ROUTER_TABLE = """table inet mlps_filter {
-\tchain forward {
-\t\ttype filter hook forward priority filter; policy %s;
-\t\tct state invalid drop
-\t\tct state established,related accept
-\t\tip saddr 10.71.0.0/24 ip daddr 10.72.0.0/24 tcp dport 8125 ct state new accept comment "flow app -> data"
-\t\tip daddr 172.16.10.0/24 tcp dport { 80, 443 } ct state new accept comment "flow internet -> dmz"
-\t\tip saddr 10.244.0.0/16 accept comment "Kubernetes pods and services"
-\t\tip daddr 10.244.0.0/16 accept comment "Kubernetes pods and services"
-\t\tlimit rate 10/second burst 5 packets log prefix "mlps-fwd-drop: " level info
-%s\t}
-}
-"""
-FORWARDED = "forwarded accepts name their destinations (allowlist)"
-
-
-def _forward(
-    extra: str = "", policy: str = "drop", sources: tuple[str, ...] = ("10.244.0.0/16",)
-) -> dict[str, str]:
-    table = ROUTER_TABLE % (policy, extra)
-    return {r["check"]: r["status"] for r in PROBE.check_egress(table, 0, sources)}
-
-
-def test_verify_passes_a_router_forwarding_only_its_flows() -> None:
-    assert _forward()[FORWARDED] == "pass"
-    assert _forward()["nftables forward policy"] == "pass"
-    assert _forward(policy="accept")["nftables forward policy"] == "fail"
-
-
-@pytest.mark.parametrize(
-    "rule",
-    ["accept", "tcp dport 8123 accept", "meta l4proto tcp accept", "ip saddr 10.71.0.0/24 accept",
-     "ip daddr != 10.72.0.10 accept", "ip daddr 0.0.0.0/0 tcp dport 22 accept", "ip6 daddr ::/0 accept"],
-)
-def test_verify_fails_a_forward_that_names_no_destination(rule: str) -> None:
-    assert _forward(f"\t\t{rule}\n")[FORWARDED] == "fail"
-
-
-def test_only_a_kubernetes_members_own_subnets_are_forwarded_whole() -> None:
-    assert _forward(sources=())[FORWARDED] == "fail"
-    assert {r["check"]: r["status"] for r in PROBE.check_egress("", 1)}[FORWARDED] == "fail"
 
 
 def test_spec_flows_into_the_zone_are_admitted_without_the_ssh_port() -> None:

@@ -9,24 +9,17 @@ connection must be refused, and a rule through which it gets in must make verify
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.unit.baseline_module import load_utils
+from tests.unit.nft_namespace import gets_in, listed, needs_namespaces
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not all(shutil.which(t) for t in ("nft", "unshare", "nsenter", "ip")),
-    reason="loading rulesets into a network namespace needs root, nft, unshare, nsenter and ip")
-
-
-
+pytestmark = needs_namespaces
 
 load_utils("baseline_probe_host")
+load_utils("nft_admission")
 PROBE = load_utils("baseline_probe_firewall")
 BASTION = "10.5.0.200"
 SSH = "SSH accepted only from the bastion/controller addresses"
@@ -73,64 +66,12 @@ def _ruleset(rules: list[str], policy: str = "drop") -> str:
                     "rules": "\n".join(f"        {r}" for r in rules)}
 
 
-def _listed(tmp_path: Path, text: str) -> dict[str, Any]:
-    path = tmp_path / "rules.nft"
-    path.write_text(text)
-    proc = subprocess.run(
-        ["unshare", "-n", "sh", "-c", f"nft -f {path} && nft -j list table inet mlps_filter"],
-        capture_output=True, text=True, timeout=30, check=True)
-    return dict(json.loads(proc.stdout))
-
-
-_ATTACK = r"""
-set -e
-ip link set lo up
-ip link add va type veth peer name vb
-unshare -n sleep 30 & peer=$!
-sleep 0.2
-ip link set vb netns $peer
-ip addr add 10.5.0.1/24 dev va
-ip link set va up
-nsenter -t $peer -n sh -c "ip link set lo up; ip addr add 10.5.0.2/24 dev vb; ip link set vb up"
-nsenter -t $peer -n nft -f "$RULES"
-nsenter -t $peer -n python3 -c "
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('10.5.0.2', 22)); s.listen(); s.settimeout(5)
-try: s.accept()
-except OSError: pass
-" & listener=$!
-sleep 0.3
-set +e
-python3 -c "
-import socket, sys
-try: socket.create_connection(('10.5.0.2', 22), timeout=2)
-except OSError: sys.exit(1)
-"
-rc=$?
-kill $peer $listener 2>/dev/null
-wait 2>/dev/null
-exit $rc
-"""
-
-
-def _ssh_gets_in(tmp_path: Path, text: str) -> bool:
-    """Whether a TCP connection from 10.5.0.1 (not the bastion) reaches port 22 of a namespace
-    holding ``text`` (both namespaces die with the script)."""
-    path = tmp_path / "attack.nft"
-    path.write_text(text)
-    proc = subprocess.run(["unshare", "-n", "bash", "-c", _ATTACK], env={**os.environ, "RULES": str(path)},
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode in (0, 1), proc.stderr
-    return proc.returncode == 0
-
-
 def _verdict(tmp_path: Path, text: str) -> str:
     exp = {"firewall_enabled": True, "ssh_port": 22, "firewall_ssh_sources": [BASTION],
            "controller_sources": []}
-    listed = json.dumps(_listed(tmp_path, text))
+    listing = json.dumps(listed(tmp_path, text, "mlps_filter"))
     original = PROBE.run
-    PROBE.run = lambda argv: (0, listed if "-j" in argv else text)
+    PROBE.run = lambda argv: (0, listing if "-j" in argv else text)
     try:
         results = PROBE.check_firewall(exp)
     finally:
@@ -163,7 +104,7 @@ def test_a_set_filled_at_run_time_counts_as_open(tmp_path: Path) -> None:
 
 def test_without_the_drop_an_accept_policy_lets_everyone_in(tmp_path: Path) -> None:
     text = _ruleset([], policy="accept")
-    assert _ssh_gets_in(tmp_path, text)
+    assert gets_in(tmp_path, text, 22)
     assert _verdict(tmp_path, text) == "fail"
 
 
@@ -183,14 +124,14 @@ def test_verify_fails_exactly_where_ssh_gets_in_from_elsewhere(
     """Each rule ahead of the SSH drop: the attack from a non-bastion address decides, and verify
     must agree with it."""
     text = _ruleset([rules, DROP])
-    assert _ssh_gets_in(tmp_path, text) is opens
+    assert gets_in(tmp_path, text, 22) is opens
     assert _verdict(tmp_path, text) == ("fail" if opens else "pass")
 
 
 def test_what_follows_the_drop_cannot_let_ssh_in(tmp_path: Path) -> None:
     """The template's order: the drop ends SSH before a peer's any-port accept is reached."""
     text = _ruleset([DROP, "ip saddr { 10.5.0.1, 10.244.0.0/16 } ct state new accept"])
-    assert not _ssh_gets_in(tmp_path, text)
+    assert not gets_in(tmp_path, text, 22)
     assert _verdict(tmp_path, text) == "pass"
 
 

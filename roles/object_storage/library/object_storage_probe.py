@@ -1,9 +1,11 @@
 #!/usr/bin/python
-"""Ansible module: probe how this storage host's SeaweedFS servers treat strangers (read-only)."""
+"""Ansible module: probe how this storage host's SeaweedFS servers and its firewall table treat
+strangers (read-only)."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import socket
@@ -13,6 +15,7 @@ import sys
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.nft_admission import admission, missing, outside
 
 DOCUMENTATION = r"""
 module: object_storage_probe
@@ -40,6 +43,23 @@ options:
     elements: int
     default: []
   unprivileged_uid: {description: Account the local probe runs as., type: int, default: 65534}
+  firewall_table:
+    description: >-
+      C(inet) table whose input chains are read (C(nft -j list table)) for O(firewall_ports);
+      omitted, the firewall is not read.
+    type: str
+  firewall_ports:
+    description: >-
+      Ports whose admission the table is read for: who may open a TCP connection, in rule order,
+      failing closed (a rule verify cannot read counts as admitting anyone).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port: {description: TCP port., type: int, required: true}
+      allowed: {description: Networks all admitted sources lie in., type: list, elements: str, default: []}
+      wanted: {description: Sources the table must admit by name., type: list, elements: str, default: []}
+  nft_binary: {description: Path of nft., type: str, default: nft}
 author: mlps
 """
 EXAMPLES = r"""
@@ -51,6 +71,10 @@ EXAMPLES = r"""
     cert_file: /etc/seaweedfs/grpc/admin.pem
     key_file: /etc/seaweedfs/grpc/admin.key
     local_ports: [19333, 18080, 9333, 8080]
+    firewall_table: mlps_object_storage
+    firewall_ports:
+      - {port: 9333, allowed: [10.30.0.11, 10.30.0.12], wanted: [10.30.0.11, 10.30.0.12]}
+      - {port: 8333, allowed: [10.30.0.0/24, 10.20.0.0/24], wanted: [10.30.0.0/24]}
   register: probe
 """
 RETURN = r"""
@@ -72,6 +96,14 @@ white_list:
   description: Entries of the servers' white list, or null when security_toml was not given or is unreadable.
   type: list
   elements: str
+  returned: always
+firewall:
+  description: >-
+    C(loaded) (the table could be listed), C(ok) (no port admits a source outside its allowed
+    networks or any source at all, every wanted source is admitted) and, per port of
+    O(firewall_ports), the sources C(admitted) by address or set, those C(outside) the allowed
+    networks, the C(missing) wanted ones, and the C(unrestricted_rules) that admit any source.
+  type: dict
   returned: always
 """
 
@@ -166,6 +198,36 @@ def white_list(path: str) -> list[str] | None:
     return [e.strip() for e in entry.group(1).split(",") if e.strip()] if entry else []
 
 
+def judge_firewall(ruleset: dict[str, Any], ports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per port, who the table's input chains admit against the allowed and wanted sources;
+    ``ok`` when no port admits a source outside its networks or any source at all, and every
+    wanted source is admitted (ABS-ACL-01)."""
+    out = {}
+    for entry in ports:
+        admitted, unrestricted = admission(ruleset, entry["port"])
+        out[str(entry["port"])] = {
+            "admitted": admitted, "outside": outside(admitted, entry["allowed"]),
+            "missing": missing(admitted, entry["wanted"]), "unrestricted_rules": unrestricted}
+    clean = all(not (v["outside"] or v["missing"] or v["unrestricted_rules"]) for v in out.values())
+    return {"loaded": True, "ok": bool(out) and clean, "ports": out}
+
+
+def firewall(nft: str, table: str | None, ports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The table listed by ``nft -j`` and judged (not loaded: not ok)."""
+    if not table:
+        return {"loaded": None, "ok": None, "ports": {}}
+    try:
+        proc = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            [nft, "-j", "list", "table", "inet", table], capture_output=True, text=True, timeout=30,
+            check=False)
+        ruleset = json.loads(proc.stdout) if proc.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        ruleset = None
+    if not isinstance(ruleset, dict):
+        return {"loaded": False, "ok": False, "ports": {}}
+    return judge_firewall(ruleset, ports)
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -178,6 +240,12 @@ def main() -> None:
             "guard_urls": {"type": "list", "elements": "str", "default": []},
             "local_ports": {"type": "list", "elements": "int", "default": []},
             "unprivileged_uid": {"type": "int", "default": 65534},
+            "firewall_table": {"type": "str"},
+            "firewall_ports": {"type": "list", "elements": "dict", "default": [], "options": {
+                "port": {"type": "int", "required": True},
+                "allowed": {"type": "list", "elements": "str", "default": []},
+                "wanted": {"type": "list", "elements": "str", "default": []}}},
+            "nft_binary": {"type": "str", "default": "nft"},
         },
         supports_check_mode=True,
     )
@@ -198,6 +266,7 @@ def main() -> None:
     module.exit_json(
         changed=False, grpc=grpc, guard=guard, local=local,
         white_list=white_list(p["security_toml"]) if p["security_toml"] else None,
+        firewall=firewall(p["nft_binary"], p["firewall_table"], p["firewall_ports"]),
     )
 
 

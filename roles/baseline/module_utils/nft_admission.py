@@ -1,0 +1,362 @@
+"""What a host firewall lets through, read from a table's ``nft -j`` listing the way the kernel
+walks it: who may open a TCP port (CES-IPS-03 for SSH, ABS-ACL-01 for the object store's ports)
+and which outbound or forwarded accepts name no destination (CES-IPS-02, ABS-ACL-01). Shared by
+the roles whose verify judges a host firewall, with no import of its own so that each role can
+carry it."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
+
+YES, NO, MAYBE = "yes", "no", "maybe"
+# Payload matches of these protocols imply a packet of that protocol: never a TCP SYN.
+_NOT_TCP = {"udp", "udplite", "icmp", "icmpv6", "sctp", "dccp", "igmp", "esp", "ah", "comp", "gre", "arp"}
+_VERDICTS = {"accept", "drop", "reject", "jump", "goto", "vmap", "queue", "return", "continue"}
+
+
+def _literals(right: Any) -> list[Any] | None:
+    """The literal values of a match's right side; None for a named set or an expression."""
+    if isinstance(right, str) and right.startswith("@"):
+        return None
+    items = right["set"] if isinstance(right, dict) and "set" in right else right
+    items = items if isinstance(items, list) else [items]
+    return None if any(isinstance(i, dict) and set(i) - {"range", "prefix"} for i in items) else items
+
+
+def _holds(op: str, found: bool) -> str:
+    if op in ("==", "in"):
+        return YES if found else NO
+    if op == "!=":
+        return NO if found else YES
+    return MAYBE
+
+
+def _port(op: str, right: Any, port: int) -> str:
+    if op in ("<", "<=", ">", ">=") and isinstance(right, int):
+        return YES if {"<": port < right, "<=": port <= right, ">": port > right,
+                       ">=": port >= right}[op] else NO
+    items = _literals(right)
+    if items is None:
+        return MAYBE
+    found = False
+    for item in items:
+        if isinstance(item, dict) and "range" in item:
+            low, high = item["range"]
+            found = found or (isinstance(low, int) and isinstance(high, int) and low <= port <= high)
+        elif isinstance(item, int):
+            found = found or item == port
+        else:
+            return MAYBE
+    return _holds(op, found)
+
+
+def _named(op: str, right: Any, wanted: set[str]) -> str:
+    items = _literals(right)
+    if items is None or not all(isinstance(i, str | int) for i in items):
+        return MAYBE
+    return _holds(op, bool({str(i) for i in items} & wanted))
+
+
+def _condition(match: dict[str, Any], port: int) -> str:
+    """Whether a new TCP connection to ``port`` from a network source meets one match
+    (sources are judged apart); MAYBE for anything not understood."""
+    left, op, right = match.get("left"), match.get("op", "=="), match.get("right")
+    if not isinstance(left, dict):
+        return MAYBE
+    if "payload" in left:
+        proto, field = left["payload"].get("protocol"), left["payload"].get("field")
+        if proto in _NOT_TCP:
+            return NO
+        if proto in ("tcp", "th") and field == "dport":
+            return _port(op, right, port)
+        if (proto, field) in (("ip", "protocol"), ("ip6", "nexthdr")):
+            return _named(op, right, {"tcp", "6"})
+        return MAYBE
+    if "meta" in left:
+        key = left["meta"].get("key")
+        if key == "l4proto":
+            return _named(op, right, {"tcp", "6"})
+        if key in ("iif", "iifname") and op in ("==", "in") and right == "lo":
+            return NO
+        return MAYBE
+    if "ct" in left and left["ct"].get("key") == "state":
+        return _named(op, right, {"new"})
+    return MAYBE
+
+
+def _address(item: Any) -> str:
+    if isinstance(item, dict) and "prefix" in item:
+        return f"{item['prefix']['addr']}/{item['prefix']['len']}"
+    if isinstance(item, dict) and "range" in item:
+        return "-".join(str(x) for x in item["range"])
+    return str(item)
+
+
+def _set_members(sets: dict[str, dict[str, Any]], name: str) -> list[str] | None:
+    """A named set's addresses; None when it is missing or filled at run time (dynamic,
+    timeout), whose members verify cannot know."""
+    found = sets.get(name)
+    if found is None or "dynamic" in found.get("flags", []) or "timeout" in found.get("flags", []) \
+            or "timeout" in found:
+        return None
+    return [_address(e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e)
+            for e in found.get("elem", [])]
+
+
+def _sources(matches: list[dict[str, Any]], sets: dict[str, dict[str, Any]],
+             field: str = "saddr") -> list[str] | None:
+    """The source (or, with ``field="daddr"``, destination) addresses a rule is limited to; None
+    for any (no limit, a negation, a set verify cannot read)."""
+    out: list[str] | None = None
+    for match in (m for m in matches if _is_field(m, field)):
+        right = match.get("right")
+        if match.get("op", "==") not in ("==", "in"):
+            return None
+        if isinstance(right, str) and right.startswith("@"):
+            members = _set_members(sets, right[1:])
+            if members is None:
+                return None
+            out = (out or []) + members
+        else:
+            items = right["set"] if isinstance(right, dict) and "set" in right else [right]
+            out = (out or []) + [_address(i) for i in items]
+    return out
+
+
+def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]:
+    """Who the input chains of one table's ``nft -j`` listing let open a TCP connection to
+    ``port``, read in order up to the first rule dropping it from anyone: the sources admitted by
+    address or set, and what admits any source — an accept without a source limit, a negated
+    source, a set filled at run time, a jump, goto, verdict map or queue (whose outcome is not
+    read), a chain whose policy is not drop. What is not understood counts as admitting: a rule
+    is passed over only when one of its matches rules a new TCP connection to ``port`` out."""
+    items = objects(ruleset)
+    sets = {v["name"]: v for k, v in items if k == "set"}
+    chains = input_chains(items)
+    admitted: list[str] = []
+    open_rules: list[str] = []
+    for chain in chains:
+        closed = False
+        for rule in (v for k, v in items if k == "rule" and v.get("chain") == chain["name"]):
+            exprs = rule.get("expr", [])
+            matches = [e["match"] for e in exprs if "match" in e]
+            met = [_condition(m, port) for m in matches if not _is_saddr(m)]
+            if NO in met:
+                continue
+            verdicts = [k for e in exprs for k in e if k in _VERDICTS]
+            if not verdicts or verdicts[-1] == "continue":
+                continue
+            verdict = verdicts[-1]
+            sources = _sources(matches, sets)
+            comment = rule.get("comment")
+            named = f"rule {rule.get('handle', '?')}" + (f" ({comment})" if comment else "")
+            if verdict in ("drop", "reject"):
+                if _drops_every_source(exprs, matches, met):
+                    closed = True
+                    break
+                continue
+            if verdict == "return":
+                break
+            if verdict != "accept":
+                open_rules.append(f"{named}: {verdict} (not followed)")
+            elif sources is None:
+                open_rules.append(f"{named}: accepts any source")
+            else:
+                admitted += sources
+        if not closed and chain.get("policy") != "drop":
+            open_rules.append(f"chain {chain['name']}: policy {chain.get('policy', 'accept')}")
+    if not chains:
+        open_rules.append("no input chain")
+    return sorted(set(admitted)), open_rules
+
+
+def objects(ruleset: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, object) of each table, chain, set and rule of an ``nft -j`` listing."""
+    return [next(iter(i.items())) for i in ruleset.get("nftables", []) if isinstance(i, dict) and i]
+
+
+def input_chains(items: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The base chains hooked to input, whatever their names."""
+    return [v for k, v in items if k == "chain" and v.get("hook") == "input"]
+
+
+def _drops_every_source(exprs: list[dict[str, Any]], matches: list[dict[str, Any]], met: list[str]) -> bool:
+    """A drop every new connection to the port meets: each match holds for sure, none limits the
+    source, no rate limit or quota lets some through."""
+    return (set(met) <= {YES} and not any(_is_saddr(m) for m in matches)
+            and not any("limit" in e or "quota" in e for e in exprs))
+
+
+def _is_field(match: dict[str, Any], field: str) -> bool:
+    left = match.get("left")
+    return isinstance(left, dict) and "payload" in left and left["payload"].get("field") == field
+
+
+def _is_saddr(match: dict[str, Any]) -> bool:
+    return _is_field(match, "saddr")
+
+
+def _network(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    """An address, prefix or ``low-high`` range as networks; None when it is none of these."""
+    try:
+        if "-" in text:
+            low, high = (ipaddress.ip_address(x) for x in text.split("-", 1))
+            return list(ipaddress.summarize_address_range(low, high))
+        return [ipaddress.ip_network(text, strict=False)]
+    except (TypeError, ValueError):
+        return None
+
+
+def outside(admitted: list[str], allowed: list[str]) -> list[str]:
+    """The admitted sources not wholly inside one of the ``allowed`` networks (an entry neither
+    side can read counts as outside)."""
+    nets = [n for a in allowed for n in (_network(a) or [])]
+    out = []
+    for source in admitted:
+        parts = _network(source)
+        if parts is None or not all(any(p.version == n.version and p.subnet_of(n)  # type: ignore[arg-type]
+                                            for n in nets) for p in parts):
+            out.append(source)
+    return out
+
+
+def missing(admitted: list[str], wanted: list[str]) -> list[str]:
+    """The ``wanted`` sources the rules do not admit by name (a host address with or without
+    its /32 or /128)."""
+    named = set(admitted)
+    return [w for w in wanted if not {w, w.removesuffix("/32"), w.removesuffix("/128"),
+                                       f"{w}/32", f"{w}/128"} & named]
+
+
+# ICMPv6 that needs no destination: neighbour discovery and multicast listening, never echo.
+_SAFE_ICMPV6 = {"nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-solicit", "mld2-listener-report"}
+_PASSING = {"accept", "vmap", "queue"}
+
+
+def _values(right: Any) -> list[Any]:
+    items = right["set"] if isinstance(right, dict) and "set" in right else right
+    return items if isinstance(items, list) else [items]
+
+
+def _not_new_out(match: dict[str, Any]) -> bool:
+    """A match no new connection leaving the host meets: loopback, replies, neighbour discovery,
+    a TCP segment that cannot be a SYN."""
+    left, op, right = match.get("left"), match.get("op", "=="), match.get("right")
+    if not isinstance(left, dict) or op not in ("==", "in"):
+        return False
+    if left.get("meta", {}).get("key") in ("oif", "oifname"):
+        return right == "lo"
+    if left.get("ct", {}).get("key") == "state":
+        return set(map(str, _values(right))) <= {"established", "related"}
+    if left.get("payload") == {"protocol": "icmpv6", "field": "type"}:
+        return set(map(str, _values(right))) <= _SAFE_ICMPV6
+    if "&" in left and left["&"][0] == {"payload": {"protocol": "tcp", "field": "flags"}}:
+        return set(map(str, _values(left["&"][1]))) == {"syn", "ack"} and right == "ack"
+    return False
+
+
+def _port_is(matches: list[dict[str, Any]], proto: str, field: str, port: int) -> bool:
+    return any(m.get("left") == {"payload": {"protocol": proto, "field": field}}
+               and m.get("op", "==") in ("==", "in") and _values(m.get("right")) == [port] for m in matches)
+
+
+def _names_ports(matches: list[dict[str, Any]]) -> bool:
+    """A destination port match listing single ports (no range, no negation, no set by name)."""
+    for match in matches:
+        left = match.get("left")
+        if isinstance(left, dict) and left.get("payload", {}).get("field") == "dport" \
+                and match.get("op", "==") in ("==", "in"):
+            values = _values(match.get("right"))
+            if values and all(isinstance(v, int) for v in values):
+                return True
+    return False
+
+
+def _everywhere(addresses: list[str]) -> bool:
+    """The addresses cover every IPv4 or every IPv6 address (one that cannot be read counts as
+    every address)."""
+    nets = [n for a in addresses for n in (_network(a) or [ipaddress.ip_network("0.0.0.0/0")])]
+    for version in (4, 6):
+        same = [n for n in nets if n.version == version]
+        if any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(same)):  # type: ignore[type-var]
+            return True
+    return False
+
+
+def _names_destination(matches: list[dict[str, Any]], sets: dict[str, dict[str, Any]],
+                       own: list[str]) -> bool:
+    """An accept names its destinations: some, not every address (every address only with its
+    ports named), or comes from a subnet the host routes for whole (``own``)."""
+    dests = _sources(matches, sets, "daddr")
+    if dests is not None and (not _everywhere(dests) or _names_ports(matches)):
+        return True
+    sources = _sources(matches, sets) if own else None
+    return sources is not None and set(sources) <= set(own)
+
+
+class _Egress:
+    """One walk of a table's chains for one hook."""
+
+    def __init__(self, ruleset: dict[str, Any], own: Sequence[str], texts: dict[int, str]) -> None:
+        self.items = objects(ruleset)
+        self.rules: dict[str, list[dict[str, Any]]] = {
+            v["name"]: [] for k, v in self.items if k == "chain" and "name" in v}
+        for kind, value in self.items:
+            if kind == "rule":
+                self.rules.setdefault(str(value.get("chain", "")), []).append(value)
+        self.sets = {v["name"]: v for k, v in self.items if k == "set"}
+        self.own, self.texts = list(own), texts
+        self.open: list[str] = []
+
+    def describe(self, chain: str, rule: dict[str, Any]) -> str:
+        text = self.texts.get(rule.get("handle", -1)) or rule.get("comment") or ""
+        return f"{chain} rule {rule.get('handle', '?')}" + (f" ({text})" if text else "")
+
+    def walk(self, name: str, inherited: list[dict[str, Any]], depth: int) -> bool:
+        """Judge one chain's rules (a jumped-to chain under the jump's matches); True when a
+        rule drops every new connection the chain sees."""
+        for rule in self.rules.get(name, []):
+            exprs = rule.get("expr", [])
+            matches = inherited + [e["match"] for e in exprs if "match" in e]
+            if any(_not_new_out(m) for m in matches) or (
+                    _port_is(matches, "udp", "sport", 68) and _port_is(matches, "udp", "dport", 67)):
+                continue
+            verdicts = [(k, v) for e in exprs for k, v in e.items() if k in _VERDICTS]
+            if not verdicts or verdicts[-1][0] == "continue":
+                continue
+            verdict, arg = verdicts[-1]
+            where = self.describe(name, rule)
+            if verdict in ("drop", "reject"):
+                if not matches and not any("limit" in e or "quota" in e for e in exprs):
+                    return True
+            elif verdict == "return":
+                return False
+            elif verdict in ("jump", "goto"):
+                target = arg.get("target") if isinstance(arg, dict) else None
+                if target in self.rules and depth < 8:
+                    self.walk(str(target), matches, depth + 1)
+                else:
+                    self.open.append(f"{where}: {verdict} to a chain verify cannot follow")
+            elif verdict in _PASSING and not _names_destination(matches, self.sets, self.own):
+                self.open.append(f"{where}: {verdict} names no destination")
+        return False
+
+
+def unrestricted(ruleset: dict[str, Any], hook: str, own: Sequence[str] = (),
+                 texts: dict[int, str] | None = None) -> list[str]:
+    """The accepts of the ``hook`` (output or forward) base chains that name no destination, read
+    in order and into the chains they jump to: no destination, every destination (``!=`` or
+    0.0.0.0/0, however split) without a port, a set verify cannot read; a jump it cannot follow,
+    a verdict map or queue that names none, a policy other than drop. Replies, loopback, neighbour
+    discovery and the DHCP client are no new connection out; a Kubernetes member forwards its own
+    subnets (``own``) whole. ``texts`` maps rule handles to the rule as ``nft -a`` prints it."""
+    egress = _Egress(ruleset, own, texts or {})
+    chains = [v for k, v in egress.items if k == "chain" and v.get("hook") == hook]
+    for chain in chains:
+        if not egress.walk(chain["name"], [], 0) and chain.get("policy") != "drop":
+            egress.open.append(f"chain {chain['name']}: policy {chain.get('policy', 'accept')}")
+    if not chains:
+        egress.open.append(f"no {hook} chain")
+    return egress.open
