@@ -94,6 +94,8 @@ OPENINGS = [
     "ct state new,established accept",
     "ip daddr 0.0.0.0/0 ct state new accept",
 ]
+# Neither passes a SYN, yet both carry crafted segments anywhere: they name no destination.
+NO_SYN = ["tcp flags & (syn | ack) == ack accept", "tcp flags ack / syn,ack accept"]
 HARMLESS = [
     f"ip daddr 10.20.2.0/24 tcp dport {EXFIL} accept",
     "jump out_named",
@@ -127,10 +129,10 @@ def test_an_accept_policy_fails_both_checks(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", [
     "meta l4proto ipv6-icmp accept", "icmpv6 type { nd-neighbor-solicit, echo-request } accept",
     "icmpv6 type echo-request accept", "ip daddr @knocked accept", "ip6 daddr ::/0 accept",
-    "meta l4proto udp accept"])
+    "meta l4proto udp accept", *NO_SYN])
 def test_accepts_no_tcp_probe_shows_still_name_no_destination(tmp_path: Path, rule: str) -> None:
     """ICMPv6 echo carries data out (ping -p); a set filled at run time admits whoever is added
-    later; every IPv6 address, or UDP to anywhere, is no destination named."""
+    later; every IPv6 address, UDP or crafted segments to anywhere, is no destination named."""
     assert _verdicts(tmp_path, _table(rule))[OUTBOUND] == "fail"
 
 

@@ -241,8 +241,8 @@ def _values(right: Any) -> list[Any]:
 
 
 def _not_new_out(match: dict[str, Any]) -> bool:
-    """A match no new connection leaving the host meets: loopback, replies, neighbour discovery,
-    a TCP segment that cannot be a SYN."""
+    """A match no new connection leaving the host meets: loopback, replies, neighbour discovery.
+    (A segment without SYN is not one: crafted, it carries data all the same.)"""
     left, op, right = match.get("left"), match.get("op", "=="), match.get("right")
     if not isinstance(left, dict) or op not in ("==", "in"):
         return False
@@ -252,8 +252,6 @@ def _not_new_out(match: dict[str, Any]) -> bool:
         return set(map(str, _values(right))) <= {"established", "related"}
     if left.get("payload") == {"protocol": "icmpv6", "field": "type"}:
         return set(map(str, _values(right))) <= _SAFE_ICMPV6
-    if "&" in left and left["&"][0] == {"payload": {"protocol": "tcp", "field": "flags"}}:
-        return set(map(str, _values(left["&"][1]))) == {"syn", "ack"} and right == "ack"
     return False
 
 
