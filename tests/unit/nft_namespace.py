@@ -40,7 +40,7 @@ ip link set vb netns $peer
 ip addr add $ATTACKER/24 dev va
 ip link set va up
 nsenter -t $peer -n sh -c "ip link set lo up; ip addr add $TARGET/24 dev vb; ip link set vb up"
-nsenter -t $peer -n nft -f "$RULES"
+nsenter -t $peer -n nft -f "$RULES" || exit 3
 if [ "$DIRECTION" = in ]; then srv="nsenter -t $peer -n"; cli=""; to=$TARGET
 else srv=""; cli="nsenter -t $peer -n"; to=$ATTACKER; fi
 $srv python3 -c "
@@ -71,7 +71,7 @@ def _connects(tmp_path: Path, text: str, port: int, direction: str) -> bool:
            "DIRECTION": direction}
     proc = subprocess.run(["unshare", "-n", "bash", "-c", _ATTACK], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode in (0, 1), f"rc {proc.returncode}: {proc.stderr}"  # 3: nft refused the ruleset
     return proc.returncode == 0
 
 

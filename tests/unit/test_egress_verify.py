@@ -32,6 +32,9 @@ TABLE = """table inet mlps_filter {
 \t\tflags interval
 \t\telements = { 0.0.0.0/1, 128.0.0.0/1 }
 \t}
+\tset learn {
+\t\ttype ipv4_addr
+\t}
 \tset knocked {
 \t\ttype ipv4_addr
 \t\tflags dynamic,timeout
@@ -93,6 +96,9 @@ OPENINGS = [
     'oifname != "lo" accept',
     "ct state new,established accept",
     "ip daddr 0.0.0.0/0 ct state new accept",
+    "ip daddr { 0.0.0.0-10.20.2.0, 10.20.2.2-255.255.255.255 } accept",
+    "meta mark 0x1 return\naccept",
+    "ct count over 1000 drop\naccept",
 ]
 # Neither passes a SYN, yet both carry crafted segments anywhere: they name no destination.
 NO_SYN = ["tcp flags & (syn | ack) == ack accept", "tcp flags ack / syn,ack accept"]
@@ -101,6 +107,8 @@ HARMLESS = [
     "jump out_named",
     "ip daddr 10.20.2.0/24 jump out_extra",
     "ip daddr 0.0.0.0/0 udp dport 53 accept",
+    "meta mark 0x1 return",
+    "ip daddr 172.16.0.0/12 accept",
 ]
 
 
@@ -129,11 +137,23 @@ def test_an_accept_policy_fails_both_checks(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", [
     "meta l4proto ipv6-icmp accept", "icmpv6 type { nd-neighbor-solicit, echo-request } accept",
     "icmpv6 type echo-request accept", "ip daddr @knocked accept", "ip6 daddr ::/0 accept",
-    "meta l4proto udp accept", *NO_SYN])
+    "meta l4proto udp accept", "add @learn { ip daddr }\nip daddr @learn accept", *NO_SYN])
 def test_accepts_no_tcp_probe_shows_still_name_no_destination(tmp_path: Path, rule: str) -> None:
     """ICMPv6 echo carries data out (ping -p); a set filled at run time admits whoever is added
-    later; every IPv6 address, UDP or crafted segments to anywhere, is no destination named."""
+    later or that a rule fills; every IPv6 address, UDP or crafted segments to anywhere, is no
+    destination named."""
     assert _verdicts(tmp_path, _table(rule))[OUTBOUND] == "fail"
+
+
+@pytest.mark.parametrize("rule", [
+    "ip daddr 10.20.2.9 tcp dport 5432 ip daddr set 10.5.0.1 tcp dport set 4444 accept",
+    "ip daddr 10.20.2.0/24 meta mark set 1 accept",
+    "ip daddr 10.20.2.0/24 jump out_rewrite"])
+def test_a_rule_that_rewrites_what_it_accepts_counts_as_open(tmp_path: Path, rule: str) -> None:
+    """A destination rewritten after the match sends the named flow's packets elsewhere."""
+    rewrite = "\tchain out_rewrite {\n\t\tip daddr set 10.5.0.1 accept\n\t}\n"
+    text = _table(rule).replace("\tchain input {", rewrite + "\tchain input {")
+    assert _verdicts(tmp_path, text)[OUTBOUND] == "fail"
 
 
 def test_the_evidence_names_the_rule_as_nft_prints_it(tmp_path: Path) -> None:

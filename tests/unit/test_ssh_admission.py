@@ -44,6 +44,9 @@ TABLE = """table inet mlps_filter {
         type inet_service
         elements = { 22, 443 }
     }
+    set knock2 {
+        type ipv4_addr
+    }
     chain ssh_extra {
         accept
     }
@@ -94,12 +97,46 @@ OPENINGS = [
     "ip protocol tcp tcp dport 1-1024 accept",
     "ip saddr != 10.5.0.0/24 tcp dport 22 drop\n        tcp dport 22 accept",
     "meta nfproto ipv6 tcp dport 22 drop\n        tcp dport 22 accept",
+    # Drops that stop only some: the rest meet the accept that follows.
+    "meta mark 0x1 return\n        tcp dport 22 accept",
+    "tcp dport 22 ct count over 1000 drop\n        tcp dport 22 accept",
+    "meter m { ip saddr limit rate over 1/hour } drop\n        tcp dport 22 accept",
+    "ip6 nexthdr tcp tcp dport 22 drop\n        tcp dport 22 accept",
+    # The kernel answers the handshake itself and hands the connection over loopback.
+    "tcp dport 22 synproxy mss 1460 wscale 7 timestamp sack-perm",
 ]
 
 
-def test_a_set_filled_at_run_time_counts_as_open(tmp_path: Path) -> None:
-    """Empty while verify reads it, a port-knocking set admits whoever knocks later."""
-    assert _verdict(tmp_path, _ruleset(["ip saddr @knocked tcp dport 22 accept", DROP])) == "fail"
+@pytest.mark.parametrize("rules", [
+    ["ip saddr @knocked tcp dport 22 accept"],
+    ["tcp dport 1234 add @knock2 { ip saddr }", "ip saddr @knock2 tcp dport 22 accept"]])
+def test_a_set_filled_at_run_time_counts_as_open(tmp_path: Path, rules: list[str]) -> None:
+    """Empty while verify reads it, a port-knocking set admits whoever knocks later, whether
+    it is flagged dynamic or a rule merely adds to it."""
+    assert _verdict(tmp_path, _ruleset([*rules, DROP])) == "fail"
+
+
+def test_an_untracked_connection_is_a_new_one(tmp_path: Path) -> None:
+    """notrack in prerouting makes the stranger's SYN "untracked", which an accept of that state
+    admits: the accept must not be passed over as replies-only."""
+    text = _ruleset(["ct state untracked accept", DROP]).replace("    chain input {", """    chain raw {
+        type filter hook prerouting priority raw;
+        tcp dport 22 notrack
+    }
+    chain input {""")
+    assert gets_in(tmp_path, text, 22)
+    assert _verdict(tmp_path, text) == "fail"
+
+
+def test_a_rewrite_before_input_counts_as_open(tmp_path: Path) -> None:
+    """A stranger's source rewritten to the bastion's in prerouting: the input chain sees an
+    admitted source, so verify cannot vouch for it."""
+    text = _ruleset([DROP]).replace("    chain input {", f"""    chain pre {{
+        type filter hook prerouting priority -150;
+        ip saddr 10.5.0.1 tcp dport 22 ip saddr set {BASTION}
+    }}
+    chain input {{""")
+    assert _verdict(tmp_path, text) == "fail"
 
 
 def test_without_the_drop_an_accept_policy_lets_everyone_in(tmp_path: Path) -> None:

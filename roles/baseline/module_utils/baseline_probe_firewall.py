@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from ansible.module_utils.baseline_probe_host import Result, not_applicable, result, run
-from ansible.module_utils.nft_admission import admission, input_chains, missing, objects, unrestricted
+from ansible.module_utils.nft_admission import (
+    admission,
+    input_chains,
+    missing,
+    objects,
+    unexpected,
+    unrestricted,
+)
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -49,7 +56,7 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     allowed, open_ssh = admission(ruleset, int(exp["ssh_port"]))
     wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
     absent = missing(allowed, [w for w in wanted if ":" not in w])
-    extra = [a for a in allowed if not {a, f"{a}/32", f"{a}/128"} & set(wanted)]
+    extra = unexpected(allowed, wanted)
     return [
         result(
             "CES-IPS-02",

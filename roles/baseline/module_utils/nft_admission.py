@@ -14,6 +14,27 @@ YES, NO, MAYBE = "yes", "no", "maybe"
 # Payload matches of these protocols imply a packet of that protocol: never a TCP SYN.
 _NOT_TCP = {"udp", "udplite", "icmp", "icmpv6", "sctp", "dccp", "igmp", "esp", "ah", "comp", "gre", "arp"}
 _VERDICTS = {"accept", "drop", "reject", "jump", "goto", "vmap", "queue", "return", "continue"}
+# Statements that neither change the packet nor decide for it. Any other (a rewrite, NAT, notrack,
+# synproxy, a set update, ct count, a meter) makes the rule one verify does not understand.
+_INERT = {"match", "counter", "log", "limit", "quota", "comment"} | _VERDICTS
+
+
+def _unknown(exprs: list[dict[str, Any]]) -> list[str]:
+    """The statements of a rule verify does not read."""
+    return sorted({k for e in exprs for k in e if k not in _INERT})
+
+
+def _filled_at_run_time(items: list[tuple[str, dict[str, Any]]]) -> set[str]:
+    """Sets and maps a rule adds to or updates: their members at listing time say nothing."""
+    out = set()
+    for kind, value in items:
+        if kind == "rule":
+            for expr in value.get("expr", []):
+                for key in ("set", "map"):
+                    target = expr.get(key, {}).get(key) if isinstance(expr.get(key), dict) else None
+                    if isinstance(target, str):
+                        out.add(target.lstrip("@"))
+    return out
 
 
 def _literals(right: Any) -> list[Any] | None:
@@ -72,7 +93,10 @@ def _condition(match: dict[str, Any], port: int) -> str:
         if proto in ("tcp", "th") and field == "dport":
             return _port(op, right, port)
         if (proto, field) in (("ip", "protocol"), ("ip6", "nexthdr")):
-            return _named(op, right, {"tcp", "6"})
+            # One family only, and an IPv6 SYN may sit behind extension headers: such a match
+            # can rule a packet out (== another protocol) but never hold for every packet.
+            held = _named(op, right, {"tcp", "6"})
+            return NO if held == NO and (proto == "ip" or op != "!=") else MAYBE
         return MAYBE
     if "meta" in left:
         key = left["meta"].get("key")
@@ -82,7 +106,7 @@ def _condition(match: dict[str, Any], port: int) -> str:
             return NO
         return MAYBE
     if "ct" in left and left["ct"].get("key") == "state":
-        return _named(op, right, {"new"})
+        return _named(op, right, {"new", "untracked"})
     return MAYBE
 
 
@@ -130,13 +154,15 @@ def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]
     ``port``, read in order up to the first rule dropping it from anyone: the sources admitted by
     address or set, and what admits any source — an accept without a source limit, a negated
     source, a set filled at run time, a jump, goto, verdict map or queue (whose outcome is not
-    read), a chain whose policy is not drop. What is not understood counts as admitting: a rule
-    is passed over only when one of its matches rules a new TCP connection to ``port`` out."""
+    read), a return into a policy that is not drop, a statement verify does not read (here or in
+    the table's other base chains), a chain whose policy is not drop. What is not understood
+    counts as admitting: a rule is passed over only when one of its matches rules a new TCP
+    connection to ``port`` out."""
     items = objects(ruleset)
-    sets = {v["name"]: v for k, v in items if k == "set"}
+    sets = _fixed_sets(items)
     chains = input_chains(items)
     admitted: list[str] = []
-    open_rules: list[str] = []
+    open_rules = _altered_elsewhere(items, "input")
     for chain in chains:
         closed = False
         for rule in (v for k, v in items if k == "rule" and v.get("chain") == chain["name"]):
@@ -145,23 +171,23 @@ def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]
             met = [_condition(m, port) for m in matches if not _is_saddr(m)]
             if NO in met:
                 continue
+            unknown = _unknown(exprs)
             verdicts = [k for e in exprs for k in e if k in _VERDICTS]
-            if not verdicts or verdicts[-1] == "continue":
-                continue
-            verdict = verdicts[-1]
-            sources = _sources(matches, sets)
-            comment = rule.get("comment")
-            named = f"rule {rule.get('handle', '?')}" + (f" ({comment})" if comment else "")
+            verdict = verdicts[-1] if verdicts else "continue"
+            if verdict == "return":  # back to the base chain's policy
+                verdict = "drop" if chain.get("policy") == "drop" else "accept"
+            named = _named_rule(chain["name"], rule)
             if verdict in ("drop", "reject"):
-                if _drops_every_source(exprs, matches, met):
+                if not unknown and _drops_every_source(exprs, matches, met):
                     closed = True
                     break
+            elif unknown:
+                open_rules.append(f"{named}: {', '.join(unknown)} (not understood)")
+            elif verdict == "continue":
                 continue
-            if verdict == "return":
-                break
-            if verdict != "accept":
+            elif verdict != "accept":
                 open_rules.append(f"{named}: {verdict} (not followed)")
-            elif sources is None:
+            elif (sources := _sources(matches, sets)) is None:
                 open_rules.append(f"{named}: accepts any source")
             else:
                 admitted += sources
@@ -170,6 +196,27 @@ def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]
     if not chains:
         open_rules.append("no input chain")
     return sorted(set(admitted)), open_rules
+
+
+def _named_rule(chain: str, rule: dict[str, Any], texts: dict[int, str] | None = None) -> str:
+    text = (texts or {}).get(rule.get("handle", -1)) or rule.get("comment") or ""
+    return f"{chain} rule {rule.get('handle', '?')}" + (f" ({text})" if text else "")
+
+
+def _fixed_sets(items: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """The table's sets by name, less those a rule fills at run time."""
+    filled = _filled_at_run_time(items)
+    return {v["name"]: v for k, v in items if k == "set" and v["name"] not in filled}
+
+
+def _altered_elsewhere(items: list[tuple[str, dict[str, Any]]], hook: str) -> list[str]:
+    """Rules of the table's base chains on other hooks that rewrite or divert packets (a source
+    rewritten in prerouting, notrack, synproxy, NAT): what the judged chains see is not what
+    was sent, so each counts as open."""
+    other = {v["name"] for k, v in items if k == "chain" and v.get("hook") not in (None, hook)}
+    return [f"{_named_rule(str(v.get('chain')), v)}: {', '.join(_unknown(v.get('expr', [])))} "
+            f"(not understood)" for k, v in items
+            if k == "rule" and v.get("chain") in other and _unknown(v.get("expr", []))]
 
 
 def objects(ruleset: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -222,12 +269,25 @@ def outside(admitted: list[str], allowed: list[str]) -> list[str]:
     return out
 
 
+def _canon(text: str) -> str:
+    """An address or network as nft prints it (lower case, host bits cleared, /32 and /128
+    dropped); text that is neither stays as it is."""
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return text
+    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+
+
 def missing(admitted: list[str], wanted: list[str]) -> list[str]:
-    """The ``wanted`` sources the rules do not admit by name (a host address with or without
-    its /32 or /128)."""
-    named = set(admitted)
-    return [w for w in wanted if not {w, w.removesuffix("/32"), w.removesuffix("/128"),
-                                       f"{w}/32", f"{w}/128"} & named]
+    """The ``wanted`` sources the rules do not admit by name (compared as networks)."""
+    named = {_canon(a) for a in admitted}
+    return [w for w in wanted if _canon(w) not in named]
+
+
+def unexpected(admitted: list[str], wanted: list[str]) -> list[str]:
+    """The admitted sources that are none of the ``wanted`` ones (compared as networks)."""
+    return missing(wanted, admitted)
 
 
 # ICMPv6 that needs no destination: neighbour discovery and multicast listening, never echo.
@@ -272,13 +332,13 @@ def _names_ports(matches: list[dict[str, Any]]) -> bool:
     return False
 
 
-def _everywhere(addresses: list[str]) -> bool:
-    """The addresses cover every IPv4 or every IPv6 address (one that cannot be read counts as
-    every address)."""
+def _too_wide(addresses: list[str]) -> bool:
+    """The addresses cover at least half of every IPv4 or IPv6 address (every address but some
+    names none; one that cannot be read counts as every address)."""
     nets = [n for a in addresses for n in (_network(a) or [ipaddress.ip_network("0.0.0.0/0")])]
-    for version in (4, 6):
+    for version, half in ((4, 2 ** 31), (6, 2 ** 127)):
         same = [n for n in nets if n.version == version]
-        if any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(same)):  # type: ignore[type-var]
+        if sum(n.num_addresses for n in ipaddress.collapse_addresses(same)) >= half:  # type: ignore[type-var,misc]
             return True
     return False
 
@@ -288,53 +348,55 @@ def _names_destination(matches: list[dict[str, Any]], sets: dict[str, dict[str, 
     """An accept names its destinations: some, not every address (every address only with its
     ports named), or comes from a subnet the host routes for whole (``own``)."""
     dests = _sources(matches, sets, "daddr")
-    if dests is not None and (not _everywhere(dests) or _names_ports(matches)):
+    if dests is not None and (not _too_wide(dests) or _names_ports(matches)):
         return True
     sources = _sources(matches, sets) if own else None
-    return sources is not None and set(sources) <= set(own)
+    return sources is not None and not outside(sources, own)
 
 
 class _Egress:
     """One walk of a table's chains for one hook."""
 
-    def __init__(self, ruleset: dict[str, Any], own: Sequence[str], texts: dict[int, str]) -> None:
+    def __init__(self, ruleset: dict[str, Any], hook: str, own: Sequence[str], texts: dict[int, str]) -> None:
         self.items = objects(ruleset)
         self.rules: dict[str, list[dict[str, Any]]] = {
             v["name"]: [] for k, v in self.items if k == "chain" and "name" in v}
         for kind, value in self.items:
             if kind == "rule":
                 self.rules.setdefault(str(value.get("chain", "")), []).append(value)
-        self.sets = {v["name"]: v for k, v in self.items if k == "set"}
+        self.sets = _fixed_sets(self.items)
         self.own, self.texts = list(own), texts
-        self.open: list[str] = []
+        self.open: list[str] = _altered_elsewhere(self.items, hook)
 
-    def describe(self, chain: str, rule: dict[str, Any]) -> str:
-        text = self.texts.get(rule.get("handle", -1)) or rule.get("comment") or ""
-        return f"{chain} rule {rule.get('handle', '?')}" + (f" ({text})" if text else "")
-
-    def walk(self, name: str, inherited: list[dict[str, Any]], depth: int) -> bool:
-        """Judge one chain's rules (a jumped-to chain under the jump's matches); True when a
-        rule drops every new connection the chain sees."""
+    def walk(self, name: str, inherited: list[dict[str, Any]], depth: int, policy: str = "drop") -> bool:
+        """Judge one chain's rules (a jumped-to chain under the jump's matches; ``policy`` is the
+        base chain's); True when a rule drops every new connection the chain sees."""
         for rule in self.rules.get(name, []):
             exprs = rule.get("expr", [])
-            matches = inherited + [e["match"] for e in exprs if "match" in e]
+            own = [e["match"] for e in exprs if "match" in e]
+            matches = inherited + own
             if any(_not_new_out(m) for m in matches) or (
                     _port_is(matches, "udp", "sport", 68) and _port_is(matches, "udp", "dport", 67)):
                 continue
+            unknown = _unknown(exprs)
             verdicts = [(k, v) for e in exprs for k, v in e.items() if k in _VERDICTS]
-            if not verdicts or verdicts[-1][0] == "continue":
-                continue
-            verdict, arg = verdicts[-1]
-            where = self.describe(name, rule)
+            verdict, arg = verdicts[-1] if verdicts else ("continue", None)
+            where = _named_rule(name, rule, self.texts)
+            if verdict == "return" and depth:
+                if not own and not unknown:
+                    return False
+                verdict = "continue"
+            elif verdict == "return":  # back to the base chain's policy
+                verdict = "drop" if policy == "drop" else "accept"
             if verdict in ("drop", "reject"):
-                if not matches and not any("limit" in e or "quota" in e for e in exprs):
+                if not own and not unknown and not any("limit" in e or "quota" in e for e in exprs):
                     return True
-            elif verdict == "return":
-                return False
+            elif unknown:
+                self.open.append(f"{where}: {', '.join(unknown)} (not understood)")
             elif verdict in ("jump", "goto"):
                 target = arg.get("target") if isinstance(arg, dict) else None
                 if target in self.rules and depth < 8:
-                    self.walk(str(target), matches, depth + 1)
+                    self.walk(str(target), matches, depth + 1, policy)
                 else:
                     self.open.append(f"{where}: {verdict} to a chain verify cannot follow")
             elif verdict in _PASSING and not _names_destination(matches, self.sets, self.own):
@@ -345,16 +407,19 @@ class _Egress:
 def unrestricted(ruleset: dict[str, Any], hook: str, own: Sequence[str] = (),
                  texts: dict[int, str] | None = None) -> list[str]:
     """The accepts of the ``hook`` (output or forward) base chains that name no destination, read
-    in order and into the chains they jump to: no destination, every destination (``!=`` or
-    0.0.0.0/0, however split) without a port, a set verify cannot read; a jump it cannot follow,
-    a verdict map or queue that names none, a policy other than drop. Replies, loopback, neighbour
-    discovery and the DHCP client are no new connection out; a Kubernetes member forwards its own
-    subnets (``own``) whole. ``texts`` maps rule handles to the rule as ``nft -a`` prints it."""
-    egress = _Egress(ruleset, own, texts or {})
+    in order and into the chains they jump to: no destination, every destination or at least half
+    of them (``!=``, 0.0.0.0/0, however split) without single ports, a set verify cannot read or
+    that a rule fills; a jump it cannot follow, a verdict map or queue that names none, a return
+    into a policy that is not drop, a statement verify does not read (here or in the table's other
+    base chains), a policy other than drop. Replies, loopback, neighbour discovery and the DHCP
+    client are no new connection out; a Kubernetes member forwards its own subnets (``own``)
+    whole. ``texts`` maps rule handles to the rule as ``nft -a`` prints it."""
+    egress = _Egress(ruleset, hook, own, texts or {})
     chains = [v for k, v in egress.items if k == "chain" and v.get("hook") == hook]
     for chain in chains:
-        if not egress.walk(chain["name"], [], 0) and chain.get("policy") != "drop":
-            egress.open.append(f"chain {chain['name']}: policy {chain.get('policy', 'accept')}")
+        policy = str(chain.get("policy", "accept"))
+        if not egress.walk(chain["name"], [], 0, policy) and policy != "drop":
+            egress.open.append(f"chain {chain['name']}: policy {policy}")
     if not chains:
         egress.open.append(f"no {hook} chain")
     return egress.open
