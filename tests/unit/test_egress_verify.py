@@ -99,9 +99,12 @@ OPENINGS = [
     "ip daddr { 0.0.0.0-10.20.2.0, 10.20.2.2-255.255.255.255 } accept",
     "meta mark 0x1 return\naccept",
     "ct count over 1000 drop\naccept",
+    "ip daddr 0.0.0.0-127.255.255.254 accept\nip daddr 128.0.0.0-255.255.255.254 accept",
 ]
-# Neither passes a SYN, yet both carry crafted segments anywhere: they name no destination.
-NO_SYN = ["tcp flags & (syn | ack) == ack accept", "tcp flags ack / syn,ack accept"]
+# None passes a SYN, yet each carries segments anyone can craft, anywhere: they name no
+# destination. (From a privileged port only root could send them: tcp sport 22 above.)
+NO_SYN = ["tcp flags & (syn | ack) == ack accept", "tcp flags ack / syn,ack accept",
+          "tcp sport 8080 tcp flags & (syn | ack) == ack accept"]
 HARMLESS = [
     f"ip daddr 10.20.2.0/24 tcp dport {EXFIL} accept",
     "jump out_named",
@@ -109,6 +112,7 @@ HARMLESS = [
     "ip daddr 0.0.0.0/0 udp dport 53 accept",
     "meta mark 0x1 return",
     "ip daddr 172.16.0.0/12 accept",
+    "tcp sport 22 tcp flags & (syn | ack) == ack accept",
 ]
 
 
@@ -147,10 +151,12 @@ def test_accepts_no_tcp_probe_shows_still_name_no_destination(tmp_path: Path, ru
 
 @pytest.mark.parametrize("rule", [
     "ip daddr 10.20.2.9 tcp dport 5432 ip daddr set 10.5.0.1 tcp dport set 4444 accept",
+    "ip daddr 10.20.2.9 meta l4proto vmap { tcp : jump out_rewrite }",
     "ip daddr 10.20.2.0/24 meta mark set 1 accept",
     "ip daddr 10.20.2.0/24 jump out_rewrite"])
 def test_a_rule_that_rewrites_what_it_accepts_counts_as_open(tmp_path: Path, rule: str) -> None:
-    """A destination rewritten after the match sends the named flow's packets elsewhere."""
+    """A destination rewritten after the match (in the rule, or in a chain a jump or a verdict
+    map leads to) sends the named flow's packets elsewhere."""
     rewrite = "\tchain out_rewrite {\n\t\tip daddr set 10.5.0.1 accept\n\t}\n"
     text = _table(rule).replace("\tchain input {", rewrite + "\tchain input {")
     assert _verdicts(tmp_path, text)[OUTBOUND] == "fail"

@@ -1,13 +1,15 @@
-"""Addresses in verify's firewall reading are compared as networks, as nft prints them, not as
-text: a spec that writes an address another way is no missing or unexpected source."""
+"""Addresses in verify's firewall reading are compared as networks, not as text: a spec that
+writes an address another way, or a set that merged it into a wider element, is no missing or
+unexpected source; a wider admitted network is unexpected."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.unit.baseline_module import load_utils
+from tests.unit.baseline_module import ROOT, load_path, load_utils
 
 NFT = load_utils("nft_admission")
+BASTION = load_path(ROOT / "roles" / "bastion" / "library" / "bastion_probe.py", "bastion_probe")
 
 
 @pytest.mark.parametrize(("admitted", "wanted"), [
@@ -22,9 +24,11 @@ def test_the_same_network_written_another_way_is_neither_missing_nor_unexpected(
     assert NFT.unexpected(admitted, wanted) == []
 
 
-def test_a_different_network_is_both() -> None:
+def test_a_narrower_admission_misses_and_a_wider_one_is_unexpected() -> None:
     assert NFT.missing(["10.5.0.0/25"], ["10.5.0.0/24"]) == ["10.5.0.0/24"]
-    assert NFT.unexpected(["10.5.0.0/25"], ["10.5.0.0/24"]) == ["10.5.0.0/25"]
+    assert NFT.unexpected(["10.5.0.0/25"], ["10.5.0.0/24"]) == []
+    assert NFT.unexpected(["10.5.0.0/23"], ["10.5.0.0/24"]) == ["10.5.0.0/23"]
+    assert NFT.missing(["10.5.0.0/23"], ["10.5.0.5"]) == []
 
 
 def test_outside_reads_prefixes_and_ranges_as_networks() -> None:
@@ -42,3 +46,14 @@ def test_outside_reads_prefixes_and_ranges_as_networks() -> None:
 ])
 def test_half_the_address_space_or_more_names_no_destination(addresses: list[str], wide: bool) -> None:
     assert NFT._too_wide(addresses) is wide
+
+
+@pytest.mark.parametrize(("source", "elements", "held"), [
+    ("10.0.0.5", ["10.0.0.0/24"], True),           # merged into the network (auto-merge)
+    ("10.0.0.5/32", ["10.0.0.4-10.0.0.9"], True),  # merged into a range
+    ("10.0.0.0/24", ["10.0.0.5"], False),
+    ("10.0.1.1", ["10.0.0.0/24", "10.0.2.0/24"], False),
+])
+def test_the_bastions_networks_are_found_inside_merged_set_elements(
+        source: str, elements: list[str], held: bool) -> None:
+    assert BASTION.covered(source, elements) is held

@@ -116,10 +116,12 @@ def test_a_set_filled_at_run_time_counts_as_open(tmp_path: Path, rules: list[str
     assert _verdict(tmp_path, _ruleset([*rules, DROP])) == "fail"
 
 
-def test_an_untracked_connection_is_a_new_one(tmp_path: Path) -> None:
-    """notrack in prerouting makes the stranger's SYN "untracked", which an accept of that state
-    admits: the accept must not be passed over as replies-only."""
-    text = _ruleset(["ct state untracked accept", DROP]).replace("    chain input {", """    chain raw {
+@pytest.mark.parametrize("rules", [["ct state untracked accept"],
+                                   ["tcp dport 22 ct state new drop", "tcp dport 22 accept"]])
+def test_an_untracked_connection_is_a_new_one(tmp_path: Path, rules: list[str]) -> None:
+    """notrack in prerouting makes the stranger's SYN "untracked": an accept of that state
+    admits it, and a drop of state new does not stop it."""
+    text = _ruleset([*rules, DROP]).replace("    chain input {", """    chain raw {
         type filter hook prerouting priority raw;
         tcp dport 22 notrack
     }
@@ -128,14 +130,17 @@ def test_an_untracked_connection_is_a_new_one(tmp_path: Path) -> None:
     assert _verdict(tmp_path, text) == "fail"
 
 
-def test_a_rewrite_before_input_counts_as_open(tmp_path: Path) -> None:
-    """A stranger's source rewritten to the bastion's in prerouting: the input chain sees an
-    admitted source, so verify cannot vouch for it."""
-    text = _ruleset([DROP]).replace("    chain input {", f"""    chain pre {{
-        type filter hook prerouting priority -150;
-        ip saddr 10.5.0.1 tcp dport 22 ip saddr set {BASTION}
-    }}
-    chain input {{""")
+REWRITE = f"ip saddr 10.5.0.1 tcp dport 22 ip saddr set {BASTION}"
+
+
+@pytest.mark.parametrize("chains", [
+    f"chain pre {{\n        type filter hook prerouting priority -150;\n        {REWRITE}\n    }}",
+    "chain pre {\n        type filter hook prerouting priority -150;\n        jump pre_fix\n    }\n"
+    f"    chain pre_fix {{\n        {REWRITE}\n    }}"])
+def test_a_rewrite_before_input_counts_as_open(tmp_path: Path, chains: str) -> None:
+    """A stranger's source rewritten to the bastion's in prerouting, there or in a chain it
+    jumps to: the input chain sees an admitted source, so verify cannot vouch for it."""
+    text = _ruleset([DROP]).replace("    chain input {", f"    {chains}\n    chain input {{")
     assert _verdict(tmp_path, text) == "fail"
 
 

@@ -106,7 +106,10 @@ def _condition(match: dict[str, Any], port: int) -> str:
             return NO
         return MAYBE
     if "ct" in left and left["ct"].get("key") == "state":
-        return _named(op, right, {"new", "untracked"})
+        # A SYN is new, or untracked when notrack ran first: a match holds for sure only when it
+        # holds for both.
+        first, second = _named(op, right, {"new"}), _named(op, right, {"untracked"})
+        return first if first == second else MAYBE
     return MAYBE
 
 
@@ -209,14 +212,16 @@ def _fixed_sets(items: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, 
     return {v["name"]: v for k, v in items if k == "set" and v["name"] not in filled}
 
 
-def _altered_elsewhere(items: list[tuple[str, dict[str, Any]]], hook: str) -> list[str]:
-    """Rules of the table's base chains on other hooks that rewrite or divert packets (a source
-    rewritten in prerouting, notrack, synproxy, NAT): what the judged chains see is not what
-    was sent, so each counts as open."""
-    other = {v["name"] for k, v in items if k == "chain" and v.get("hook") not in (None, hook)}
-    return [f"{_named_rule(str(v.get('chain')), v)}: {', '.join(_unknown(v.get('expr', [])))} "
+def _altered_elsewhere(items: list[tuple[str, dict[str, Any]]], hook: str,
+                       texts: dict[int, str] | None = None) -> list[str]:
+    """Rules outside the judged hook's base chains (other hooks' base chains, and every chain
+    reached by a jump or a verdict map) that rewrite or divert packets (a source rewritten in
+    prerouting, notrack, synproxy, NAT): what the judged chains see is not what was sent, so
+    each counts as open."""
+    judged = {v["name"] for k, v in items if k == "chain" and v.get("hook") == hook}
+    return [f"{_named_rule(str(v.get('chain')), v, texts)}: {', '.join(_unknown(v.get('expr', [])))} "
             f"(not understood)" for k, v in items
-            if k == "rule" and v.get("chain") in other and _unknown(v.get("expr", []))]
+            if k == "rule" and v.get("chain") not in judged and _unknown(v.get("expr", []))]
 
 
 def objects(ruleset: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -269,25 +274,15 @@ def outside(admitted: list[str], allowed: list[str]) -> list[str]:
     return out
 
 
-def _canon(text: str) -> str:
-    """An address or network as nft prints it (lower case, host bits cleared, /32 and /128
-    dropped); text that is neither stays as it is."""
-    try:
-        net = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return text
-    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
-
-
 def missing(admitted: list[str], wanted: list[str]) -> list[str]:
-    """The ``wanted`` sources the rules do not admit by name (compared as networks)."""
-    named = {_canon(a) for a in admitted}
-    return [w for w in wanted if _canon(w) not in named]
+    """The ``wanted`` sources no admitted address or network covers (compared as networks, so
+    ``2001:DB8::A`` is ``2001:db8::a`` and a host inside a merged interval is admitted)."""
+    return outside(wanted, admitted)
 
 
 def unexpected(admitted: list[str], wanted: list[str]) -> list[str]:
-    """The admitted sources that are none of the ``wanted`` ones (compared as networks)."""
-    return missing(wanted, admitted)
+    """The admitted sources not covered by the ``wanted`` ones (compared as networks)."""
+    return outside(admitted, wanted)
 
 
 # ICMPv6 that needs no destination: neighbour discovery and multicast listening, never echo.
@@ -318,6 +313,25 @@ def _not_new_out(match: dict[str, Any]) -> bool:
 def _port_is(matches: list[dict[str, Any]], proto: str, field: str, port: int) -> bool:
     return any(m.get("left") == {"payload": {"protocol": proto, "field": field}}
                and m.get("op", "==") in ("==", "in") and _values(m.get("right")) == [port] for m in matches)
+
+
+def _dhcp_or_server_reply(matches: list[dict[str, Any]]) -> bool:
+    """The DHCP client's request, or a segment without SYN from one privileged TCP port (a
+    server's mid-stream reply, which only root can send and which starts no connection)."""
+    if _port_is(matches, "udp", "sport", 68) and _port_is(matches, "udp", "dport", 67):
+        return True
+    no_syn = any(isinstance(m.get("left"), dict) and m["left"].get("&", [None])[0]
+                 == {"payload": {"protocol": "tcp", "field": "flags"}}
+                 and set(map(str, _values(m["left"]["&"][1]))) == {"syn", "ack"}
+                 and m.get("op", "==") == "==" and m.get("right") == "ack" for m in matches)
+    return no_syn and any(_port_is(matches, "tcp", "sport", port) for port in _single_ports(matches, "sport")
+                          if port < 1024)
+
+
+def _single_ports(matches: list[dict[str, Any]], field: str) -> list[int]:
+    return [v for m in matches if isinstance(m.get("left"), dict)
+            and m["left"].get("payload", {}).get("field") == field
+            for v in _values(m.get("right")) if isinstance(v, int)]
 
 
 def _names_ports(matches: list[dict[str, Any]]) -> bool:
@@ -366,7 +380,12 @@ class _Egress:
                 self.rules.setdefault(str(value.get("chain", "")), []).append(value)
         self.sets = _fixed_sets(self.items)
         self.own, self.texts = list(own), texts
-        self.open: list[str] = _altered_elsewhere(self.items, hook)
+        self.open: list[str] = _altered_elsewhere(self.items, hook, texts)
+        self.named: list[tuple[str, list[str]]] = []
+
+    def report(self, text: str) -> None:
+        if text not in self.open:
+            self.open.append(text)
 
     def walk(self, name: str, inherited: list[dict[str, Any]], depth: int, policy: str = "drop") -> bool:
         """Judge one chain's rules (a jumped-to chain under the jump's matches; ``policy`` is the
@@ -375,8 +394,7 @@ class _Egress:
             exprs = rule.get("expr", [])
             own = [e["match"] for e in exprs if "match" in e]
             matches = inherited + own
-            if any(_not_new_out(m) for m in matches) or (
-                    _port_is(matches, "udp", "sport", 68) and _port_is(matches, "udp", "dport", 67)):
+            if any(_not_new_out(m) for m in matches) or _dhcp_or_server_reply(matches):
                 continue
             unknown = _unknown(exprs)
             verdicts = [(k, v) for e in exprs for k, v in e.items() if k in _VERDICTS]
@@ -392,34 +410,50 @@ class _Egress:
                 if not own and not unknown and not any("limit" in e or "quota" in e for e in exprs):
                     return True
             elif unknown:
-                self.open.append(f"{where}: {', '.join(unknown)} (not understood)")
+                self.report(f"{where}: {', '.join(unknown)} (not understood)")
             elif verdict in ("jump", "goto"):
                 target = arg.get("target") if isinstance(arg, dict) else None
                 if target in self.rules and depth < 8:
                     self.walk(str(target), matches, depth + 1, policy)
                 else:
-                    self.open.append(f"{where}: {verdict} to a chain verify cannot follow")
-            elif verdict in _PASSING and not _names_destination(matches, self.sets, self.own):
-                self.open.append(f"{where}: {verdict} names no destination")
+                    self.report(f"{where}: {verdict} to a chain verify cannot follow")
+            elif verdict in _PASSING:
+                self.judge(where, verdict, matches)
         return False
+
+    def judge(self, where: str, verdict: str, matches: list[dict[str, Any]]) -> None:
+        if not _names_destination(matches, self.sets, self.own):
+            self.report(f"{where}: {verdict} names no destination")
+            return
+        dests = _sources(matches, self.sets, "daddr")
+        if dests is not None and not _names_ports(matches):
+            self.named.append((where, dests))
+
+    def together(self) -> None:
+        """Accepts that each name a part but together half the address space or more."""
+        if self.named and _too_wide([d for _, dests in self.named for d in dests]):
+            self.report("accepts without ports that together name half the address space or more: "
+                        + "; ".join(where for where, _ in self.named))
 
 
 def unrestricted(ruleset: dict[str, Any], hook: str, own: Sequence[str] = (),
                  texts: dict[int, str] | None = None) -> list[str]:
     """The accepts of the ``hook`` (output or forward) base chains that name no destination, read
     in order and into the chains they jump to: no destination, every destination or at least half
-    of them (``!=``, 0.0.0.0/0, however split) without single ports, a set verify cannot read or
-    that a rule fills; a jump it cannot follow, a verdict map or queue that names none, a return
-    into a policy that is not drop, a statement verify does not read (here or in the table's other
-    base chains), a policy other than drop. Replies, loopback, neighbour discovery and the DHCP
-    client are no new connection out; a Kubernetes member forwards its own subnets (``own``)
-    whole. ``texts`` maps rule handles to the rule as ``nft -a`` prints it."""
+    of them (``!=``, 0.0.0.0/0, however split, in one rule or across several) without single
+    ports, a set verify cannot read or that a rule fills; a jump it cannot follow, a verdict map
+    or queue that names none, a return into a policy that is not drop, a statement verify does
+    not read (in any chain of the table), a policy other than drop. Replies, loopback, neighbour
+    discovery, the DHCP client and a server's mid-stream segments from a privileged port are no
+    new connection out; a Kubernetes member forwards its own subnets (``own``) whole. ``texts``
+    maps rule handles to the rule as ``nft -a`` prints it."""
     egress = _Egress(ruleset, hook, own, texts or {})
     chains = [v for k, v in egress.items if k == "chain" and v.get("hook") == hook]
     for chain in chains:
         policy = str(chain.get("policy", "accept"))
         if not egress.walk(chain["name"], [], 0, policy) and policy != "drop":
-            egress.open.append(f"chain {chain['name']}: policy {policy}")
+            egress.report(f"chain {chain['name']}: policy {policy}")
+    egress.together()
     if not chains:
         egress.open.append(f"no {hook} chain")
     return egress.open
