@@ -33,6 +33,10 @@ def test_a_narrower_admission_misses_and_a_wider_one_is_unexpected() -> None:
 
 def test_outside_reads_prefixes_and_ranges_as_networks() -> None:
     assert NFT.outside(["10.5.0.2", "10.5.0.0/31", "10.5.0.2-10.5.0.3"], ["10.5.0.0/30"]) == []
+    # Three allowed hosts that the set merged into one interval.
+    assert NFT.outside(["10.99.0.2-10.99.0.4"], ["10.99.0.2", "10.99.0.3", "10.99.0.4"]) == []
+    assert NFT.outside(["10.99.0.2-10.99.0.5"], ["10.99.0.2", "10.99.0.3", "10.99.0.4"]) == [
+        "10.99.0.2-10.99.0.5"]
     assert NFT.outside(["10.5.0.2-10.5.0.4", "not-an-address"], ["10.5.0.0/30"]) == [
         "10.5.0.2-10.5.0.4", "not-an-address"]
 

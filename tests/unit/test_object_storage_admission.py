@@ -94,6 +94,21 @@ def test_a_store_host_left_out_is_reported_missing(tmp_path: Path) -> None:
     assert judged["ports"]["9333"]["missing"] == ["10.5.0.3"], judged
 
 
+def test_a_zone_of_neighbouring_host_addresses_merged_by_the_set_passes(tmp_path: Path) -> None:
+    """Without zone networks the role's zone is the hosts' addresses; the interval set merges
+    neighbours into one range, which still lies within them."""
+    hosts = [TARGET, "10.5.0.3", "10.5.0.4"]
+    text = jinja2.Template(TEMPLATE.read_text(encoding="utf-8")).render(
+        ansible_managed="test", object_storage_nft_binary="/usr/sbin/nft",
+        object_storage_host_addresses=hosts, object_storage_zone=hosts,
+        object_storage_s3_allowed_cidrs=["10.5.0.1/32"], object_storage_internal_ports=INTERNAL,
+        object_storage_s3_port=S3, object_storage_service_uid=990)
+    ports = [{"port": S3, "allowed": [*hosts, "10.5.0.1/32"], "wanted": [*hosts, "10.5.0.1/32"]}]
+    judged = PROBE.judge_firewall(listed(tmp_path, text, "mlps_object_storage"), ports)
+    assert judged["ports"][str(S3)]["admitted"] == ["10.5.0.1", "10.5.0.2-10.5.0.4"], judged
+    assert judged["ok"] is True, judged
+
+
 def test_the_template_admits_exactly_the_store_zone_and_clients(tmp_path: Path) -> None:
     judged = _judged(tmp_path, _rendered())
     assert judged["ok"] is True, judged

@@ -262,9 +262,12 @@ def _network(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] |
 
 
 def outside(admitted: list[str], allowed: list[str]) -> list[str]:
-    """The admitted sources not wholly inside one of the ``allowed`` networks (an entry neither
-    side can read counts as outside)."""
-    nets = [n for a in allowed for n in (_network(a) or [])]
+    """The admitted sources not wholly inside the ``allowed`` networks taken together (a set
+    that merged neighbours admits 10.0.0.2-10.0.0.4 where three hosts are allowed; an entry
+    neither side can read counts as outside)."""
+    read = [n for a in allowed for n in (_network(a) or [])]
+    nets = [n for version in (4, 6) for n in ipaddress.collapse_addresses(  # type: ignore[type-var]
+        [x for x in read if x.version == version])]
     out = []
     for source in admitted:
         parts = _network(source)
