@@ -58,7 +58,11 @@ options:
     suboptions:
       port: {description: TCP port., type: int, required: true}
       allowed: {description: Networks all admitted sources lie in., type: list, elements: str, default: []}
-      wanted: {description: Sources the table must admit by name., type: list, elements: str, default: []}
+      wanted:
+        description: Sources the table must admit, alone or inside a wider entry.
+        type: list
+        elements: str
+        default: []
   nft_binary: {description: Path of nft., type: str, default: nft}
 author: mlps
 """
