@@ -20,7 +20,9 @@ from tests.unit.nft_namespace import gets_out, listed, needs_namespaces
 pytestmark = needs_namespaces
 
 load_utils("baseline_probe_host")
+load_utils("nft_ruleset")
 load_utils("nft_admission")
+load_utils("nft_egress")
 PROBE = load_utils("baseline_probe_firewall")
 OUTBOUND = "outbound accepts name their destinations (allowlist)"
 FORWARDED = "forwarded accepts name their destinations (allowlist)"

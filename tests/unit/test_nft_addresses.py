@@ -8,8 +8,8 @@ import pytest
 
 from tests.unit.baseline_module import ROOT, load_path, load_utils
 
-NFT = load_utils("nft_admission")
-BASTION = load_path(ROOT / "roles" / "bastion" / "library" / "bastion_probe.py", "bastion_probe")
+NFT = load_utils("nft_ruleset")
+EGRESS = load_utils("nft_egress")
 
 
 @pytest.mark.parametrize(("admitted", "wanted"), [
@@ -49,15 +49,39 @@ def test_outside_reads_prefixes_and_ranges_as_networks() -> None:
     (["::/1"], True), (["2001:db8::/32"], False), (["name"], True),
 ])
 def test_half_the_address_space_or_more_names_no_destination(addresses: list[str], wide: bool) -> None:
-    assert NFT._too_wide(addresses) is wide
+    assert EGRESS._too_wide(addresses) is wide
 
 
-@pytest.mark.parametrize(("source", "elements", "held"), [
-    ("10.0.0.5", ["10.0.0.0/24"], True),           # merged into the network (auto-merge)
-    ("10.0.0.5/32", ["10.0.0.4-10.0.0.9"], True),  # merged into a range
-    ("10.0.0.0/24", ["10.0.0.5"], False),
-    ("10.0.1.1", ["10.0.0.0/24", "10.0.2.0/24"], False),
+SET = """table inet mlps_filter {{
+\tset mgmt_ssh_v4 {{
+\t\ttype ipv4_addr
+\t\tflags interval
+\t\tauto-merge
+\t\telements = {{ {elements} }}
+\t}}
+}}
+"""
+
+
+@pytest.mark.parametrize(("elements", "allowed", "missing"), [
+    ("10.0.0.0/24", ["10.0.0.5"], []),                             # merged into the network
+    ("10.0.0.4-10.0.0.9", ["10.0.0.5/32", "10.0.0.9"], []),       # merged into a range
+    ("10.0.0.5", ["10.0.0.0/24"], ["10.0.0.0/24"]),                 # a host is not the network
+    ("10.0.0.0/24, 10.0.2.0/24", ["10.0.1.1"], ["10.0.1.1"]),
+    ("10.0.0.0/25, 10.0.0.128/25", ["10.0.0.0/24"], []),          # two halves make the whole
 ])
-def test_the_bastions_networks_are_found_inside_merged_set_elements(
-        source: str, elements: list[str], held: bool) -> None:
-    assert BASTION.covered(source, elements) is held
+def test_the_bastion_finds_its_networks_inside_merged_set_elements(
+        monkeypatch: pytest.MonkeyPatch, elements: str, allowed: list[str], missing: list[str]) -> None:
+    bastion = load_path(ROOT / "roles" / "bastion" / "library" / "bastion_probe.py", "bastion_probe")
+    monkeypatch.setattr(bastion, "run", lambda argv: (0, SET.format(elements=elements)))
+    [found] = bastion.check_firewall({"allowed_sources": allowed})
+    assert found["control"] == "CES-IPS-03"
+    assert found["status"] == ("fail" if missing else "pass")
+    assert found.get("detail", "") == (f"missing {missing}" if missing else "")
+
+
+def test_the_bastion_fails_when_its_set_cannot_be_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    bastion = load_path(ROOT / "roles" / "bastion" / "library" / "bastion_probe.py", "bastion_probe")
+    monkeypatch.setattr(bastion, "run", lambda argv: (1, "Error: No such file or directory"))
+    [found] = bastion.check_firewall({"allowed_sources": ["10.0.0.5"]})
+    assert found["status"] == "fail"

@@ -20,7 +20,9 @@ from tests.unit.nft_namespace import TARGET, gets_in, listed, needs_namespaces
 
 pytestmark = needs_namespaces
 
+load_utils("nft_ruleset")
 load_utils("nft_admission")
+load_utils("nft_egress")
 PROBE = load_path(ROOT / "roles" / "object_storage" / "library" / "object_storage_probe.py",
                   "object_storage_probe")
 TEMPLATE = ROOT / "roles" / "object_storage" / "templates" / "object_storage.nft.j2"

@@ -3,28 +3,18 @@ port answering HTTP/2 in the clear from one that does not."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.baseline_module import ROOT, load_path, load_utils
 
-
-def _load() -> ModuleType:
-    path = ROOT / "roles/object_storage/library/object_storage_probe.py"
-    spec = importlib.util.spec_from_file_location("object_storage_probe", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PROBE = _load()
+load_utils("nft_ruleset")
+load_utils("nft_admission")
+PROBE = load_path(ROOT / "roles/object_storage/library/object_storage_probe.py", "object_storage_probe")
 SETTINGS_FRAME = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 
 

@@ -19,7 +19,9 @@ from tests.unit.nft_namespace import gets_in, listed, needs_namespaces
 pytestmark = needs_namespaces
 
 load_utils("baseline_probe_host")
+load_utils("nft_ruleset")
 load_utils("nft_admission")
+load_utils("nft_egress")
 PROBE = load_utils("baseline_probe_firewall")
 BASTION = "10.5.0.200"
 SSH = "SSH accepted only from the bastion/controller addresses"

@@ -10,14 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ansible.module_utils.baseline_probe_host import Result, not_applicable, result, run
-from ansible.module_utils.nft_admission import (
-    admission,
-    input_chains,
-    missing,
-    objects,
-    unexpected,
-    unrestricted,
-)
+from ansible.module_utils.nft_admission import admission
+from ansible.module_utils.nft_egress import unrestricted
+from ansible.module_utils.nft_ruleset import base_chains, missing, objects, unexpected
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -36,12 +31,19 @@ def _texts(listing: str) -> dict[int, str]:
 
 def _stateful(items: list[tuple[str, dict[str, Any]]]) -> bool:
     """An input chain accepts replies (``ct state established,related accept``)."""
-    names = {c["name"] for c in input_chains(items)}
+    names = {c["name"] for c in base_chains(items, "input")}
     return any(
         v.get("chain") in names and v.get("expr") == [
             {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}},
             {"accept": None}]
         for k, v in items if k == "rule")
+
+
+def _policy(ruleset: dict[str, Any], items: list[tuple[str, dict[str, Any]]], hook: str) -> Result:
+    """CES-IPS-02: every base chain of ``hook`` drops what no rule accepts."""
+    policies = [chain.get("policy") for chain in base_chains(items, hook)]
+    return result("CES-IPS-02", f"nftables {hook} policy", bool(policies) and set(policies) == {"drop"},
+                  policies or ("no table" if not ruleset else "no chain"), "drop")
 
 
 def check_firewall(exp: dict[str, Any]) -> list[Result]:
@@ -51,20 +53,13 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     ruleset = _json(listed) if rc == 0 else {}
     texts = _texts(run(["nft", "-a", "list", "table", "inet", "mlps_filter"])[1])
     items = objects(ruleset)
-    policies = [chain.get("policy") for chain in input_chains(items)]
     stateful = _stateful(items)
     allowed, open_ssh = admission(ruleset, int(exp["ssh_port"]))
     wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
     absent = missing(allowed, [w for w in wanted if ":" not in w])
     extra = unexpected(allowed, wanted)
     return [
-        result(
-            "CES-IPS-02",
-            "nftables input policy",
-            bool(ruleset) and bool(policies) and set(policies) == {"drop"},
-            policies or ("no table" if not ruleset else "none"),
-            "drop",
-        ),
+        _policy(ruleset, items, "input"),
         result(
             "ABS-ACL-04", "stateful filtering (ct state established,related accept)", stateful, stateful, True
         ),
@@ -87,14 +82,7 @@ def check_egress(ruleset: dict[str, Any], forward_sources: Sequence[str] = (),
     accept to any destination would make the allowlist moot); ``forward_sources`` are the subnets
     whose traffic the host forwards whole (Kubernetes). An empty ruleset (no table) fails all."""
     items = objects(ruleset)
-    out = []
-    for hook in ("output", "forward"):
-        policies = [v.get("policy") for k, v in items if k == "chain" and v.get("hook") == hook]
-        out.append(result(
-            "CES-IPS-02", f"nftables {hook} policy",
-            bool(policies) and set(policies) == {"drop"},
-            policies or ("no table" if not ruleset else "no chain"), "drop",
-        ))
+    out = [_policy(ruleset, items, hook) for hook in ("output", "forward")]
     for hook, word in (("output", "outbound"), ("forward", "forwarded")):
         open_rules = unrestricted(ruleset, hook, forward_sources if hook == "forward" else (), texts) \
             if ruleset else ["no table"]

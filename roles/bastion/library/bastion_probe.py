@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import grp
-import ipaddress
 import json
 import os
 import re
@@ -13,6 +12,7 @@ import subprocess
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.nft_ruleset import missing
 
 DOCUMENTATION = r"""
 module: bastion_probe
@@ -329,27 +329,6 @@ def check_recording(exp: dict[str, Any]) -> list[Result]:
     return out
 
 
-def covered(source: str, elements: list[str]) -> bool:
-    """Whether a set element (an address, prefix or ``low-high`` range; the set merges
-    overlapping ones) holds the whole of ``source``."""
-    try:
-        net = ipaddress.ip_network(source, strict=False)
-    except ValueError:
-        return source in elements
-    for element in elements:
-        low, _, high = element.partition("-")
-        try:
-            if high:
-                first, last = ipaddress.ip_address(low), ipaddress.ip_address(high)
-                if first.version == net.version and int(first) <= int(net[0]) and int(net[-1]) <= int(last):
-                    return True
-            elif net.subnet_of(ipaddress.ip_network(low, strict=False)):  # type: ignore[arg-type]
-                return True
-        except (TypeError, ValueError):
-            continue
-    return False
-
-
 def check_firewall(exp: dict[str, Any]) -> list[Result]:
     if not exp["allowed_sources"]:
         return [
@@ -364,15 +343,15 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     elements = re.search(r"elements = \{([^}]*)\}", rules, re.S)
     seen = sorted(e.strip() for e in (elements.group(1).split(",") if elements else []) if e.strip())
     wanted = [s for s in exp["allowed_sources"] if ":" not in s]
-    missing = [w for w in wanted if not covered(w, seen)]
+    absent = missing(seen, wanted)
     return [
         result(
             "CES-IPS-03",
             "bastion SSH reachable from the administrators' networks",
-            rc == 0 and not missing,
+            rc == 0 and not absent,
             seen,
             wanted,
-            f"missing {missing}" if missing else "",
+            f"missing {absent}" if absent else "",
         )
     ]
 

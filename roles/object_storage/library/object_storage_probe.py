@@ -15,7 +15,8 @@ import sys
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.nft_admission import admission, missing, outside
+from ansible.module_utils.nft_admission import admission
+from ansible.module_utils.nft_ruleset import missing, outside
 
 DOCUMENTATION = r"""
 module: object_storage_probe

@@ -1,0 +1,1 @@
+../../baseline/module_utils/nft_ruleset.py
