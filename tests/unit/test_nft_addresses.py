@@ -9,6 +9,7 @@ import pytest
 from tests.unit.baseline_module import ROOT, load_path, load_utils
 
 NFT = load_utils("nft_ruleset")
+load_utils("level_floors")
 EGRESS = load_utils("nft_egress")
 
 

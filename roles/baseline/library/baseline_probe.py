@@ -26,6 +26,7 @@ from ansible.module_utils.baseline_probe_integrity import (
 from ansible.module_utils.baseline_probe_privilege import check_admin_tools, check_audit, check_sudo_rules
 from ansible.module_utils.baseline_probe_sessions import check_sessions
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.level_floors import at_floors
 
 DOCUMENTATION = r"""
 module: baseline_probe
@@ -35,7 +36,12 @@ description:
     swap) and returns one result per control check, with observed and expected values.
 options:
   expect:
-    description: Expected values (level, password, lockout, ssh, firewall, accounts...).
+    description:
+      - Expected values (level, password, lockout, ssh, firewall, accounts...).
+      - C(floors) maps a bounded value (password_min_length, lockout_attempts,
+        idle_timeout_seconds...) to its level's bound C({control, minimum|maximum, spec}); the
+        host is judged against the stricter of value and bound, and each configured value is
+        reported against its bound.
     type: dict
     required: true
 author: mlps
@@ -270,9 +276,13 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={"expect": {"type": "dict", "required": True}}, supports_check_mode=True
     )
-    exp = normalise(module.params["expect"])
+    try:
+        exp = normalise(module.params["expect"])
+        exp, bounded = at_floors(exp, exp.get("floors") or {}, exp["level"])
+    except (KeyError, TypeError, ValueError) as err:
+        module.fail_json(msg=f"expect: {err}")
     sshd = sshd_effective()
-    results: list[Result] = []
+    results: list[Result] = list(bounded)
     for part in (
         check_auth(exp),
         check_idle(exp, sshd),

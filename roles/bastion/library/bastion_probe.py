@@ -12,6 +12,7 @@ import subprocess
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.level_floors import at_floors
 from ansible.module_utils.nft_ruleset import missing
 
 DOCUMENTATION = r"""
@@ -23,7 +24,11 @@ description:
     recording directory and the firewall; returns one result per check.
 options:
   expect:
-    description: Expected values (admins, groups, totp, lockout, idle timeout, targets, sources...).
+    description:
+      - Expected values (level, admins, groups, totp, lockout, idle timeout, targets, sources...).
+      - C(floors) maps a bounded value (lockout_attempts, idle_timeout_seconds, retention_days) to
+        its level's bound C({control, minimum|maximum, spec}); the host is judged against the
+        stricter of value and bound, and each configured value is reported against its bound.
     type: dict
     required: true
 author: mlps
@@ -361,12 +366,16 @@ def main() -> None:
         argument_spec={"expect": {"type": "dict", "required": True}}, supports_check_mode=True
     )
     exp = dict(module.params["expect"])
-    for key in ("lockout_attempts", "idle_timeout_seconds", "retention_days"):
-        exp[key] = int(exp[key])
+    try:
+        for key in ("lockout_attempts", "idle_timeout_seconds", "retention_days"):
+            exp[key] = int(exp[key])
+        exp, bounded = at_floors(exp, exp.get("floors") or {}, int(exp.get("level", 3)))
+    except (KeyError, TypeError, ValueError) as err:
+        module.fail_json(msg=f"expect: {err}")
     for key in ("totp_enabled", "session_recording", "command_audit"):
         exp[key] = exp[key] if isinstance(exp[key], bool) else str(exp[key]).lower() in ("true", "yes", "1")
     pam = strip_comments(read("/etc/pam.d/sshd"))
-    results = check_pam(exp, pam)
+    results = bounded + check_pam(exp, pam)
     present = [a for a in exp["admins"] if a.get("state", "present") != "absent"]
     absent = [a["name"] for a in exp["admins"] if a.get("state", "present") == "absent"]
     if not present:

@@ -1,0 +1,1 @@
+../../baseline/module_utils/level_floors.py
