@@ -6,11 +6,15 @@ The bounds are the roles' data (``vars/main.yml``) and agree with the law's figu
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from mlps.ansible_run import run_playbook
 from stacks.spec_variables import CARRIED
 from tests.unit.baseline_module import ROOT, load, load_path, load_utils
 from tests.unit.test_thresholds import LEGAL
@@ -63,7 +67,8 @@ def test_a_value_at_the_bound_passes_and_one_step_beyond_fails_and_is_tightened(
     bound = rule[keyword]
     beyond = bound - 1 if keyword == "minimum" else bound + 1
     stricter = bound + 1 if keyword == "minimum" else bound - 1
-    for given, status, judged in ((bound, "pass", bound), (stricter, "pass", stricter), (beyond, "fail", bound)):
+    cases = ((bound, "pass", bound), (stricter, "pass", stricter), (beyond, "fail", bound))
+    for given, status, judged in cases:
         exp, [found] = FLOORS.at_floors({key: given}, {key: rule}, level)
         assert exp[key] == judged
         assert (found["control"], found["status"], found["observed"]) == (rule["control"], status, given)
@@ -85,7 +90,8 @@ def _auth_files(minlen: int) -> dict[str, str]:
         "/etc/security/pwquality.conf": f"minlen = {minlen}\nminclass = 3\n",
         "/etc/pam.d/common-password": "password requisite pam_pwquality.so\n"
                                       "password required pam_pwhistory.so remember=5\n",
-        "/etc/pam.d/common-auth": "auth required pam_faillock.so preauth\nauth [default=die] pam_faillock.so authfail\n",
+        "/etc/pam.d/common-auth": "auth required pam_faillock.so preauth\n"
+                                  "auth [default=die] pam_faillock.so authfail\n",
         "/etc/login.defs": "PASS_MAX_DAYS 90\n",
         "/etc/security/faillock.conf": "deny = 5\nunlock_time = 900\n",
     }
@@ -104,7 +110,8 @@ def test_the_baseline_judges_a_host_told_a_short_password_against_level_3(
     given = {"level": 3, "password_min_length": configured, "password_min_classes": 3, "password_history": 5,
              "password_max_age_days": 90, "lockout_attempts": 5, "lockout_unlock_seconds": 900,
              "pam_password_file": "/etc/pam.d/common-password", "pam_auth_file": "/etc/pam.d/common-auth"}
-    exp, bounded = FLOORS.at_floors(given, {"password_min_length": floors("baseline")[3]["password_min_length"]}, 3)
+    bound = floors("baseline")[3]["password_min_length"]
+    exp, bounded = FLOORS.at_floors(given, {"password_min_length": bound}, 3)
     [minlen] = [r for r in PROBE.check_auth(exp) if r["check"] == "pwquality minlen"]
     assert minlen["status"] == ("pass" if passes else "fail")
     assert bounded[0]["status"] == ("pass" if configured >= 12 else "fail")
@@ -114,12 +121,45 @@ def test_the_baseline_judges_a_host_told_a_short_password_against_level_3(
 def test_the_bastion_keeps_recordings_at_least_the_level_3_bound(
         monkeypatch: pytest.MonkeyPatch, retention: int, status: str) -> None:
     """Told to keep 179 days of session recordings at level 3, with logrotate keeping 179: fail."""
-    files = {"/etc/logrotate.d/mlps-bastion": f"/var/log/mlps/sessions/*.log {{\n  daily\n  rotate {retention}\n}}\n"}
+    rotation = f"/var/log/mlps/sessions/*.log {{\n  daily\n  rotate {retention}\n}}\n"
+    files = {"/etc/logrotate.d/mlps-bastion": rotation}
     monkeypatch.setattr(BASTION, "read", lambda path: files.get(path, ""))
     exp, _ = FLOORS.at_floors({"retention_days": retention},
                               {"retention_days": floors("bastion")[3]["retention_days"]}, 3)
     assert exp["retention_days"] == 180
-    found = [r for r in BASTION.check_recording({**exp, "session_recording": False, "command_audit": False,
-                                                 "recording_dir": "/nonexistent", "admin_groups": {"audit": "audadm"}})
-             if r["control"] == "SMC-CEN-04"]
+    exp.update(session_recording=False, command_audit=False, recording_dir="/nonexistent",
+               admin_groups={"audit": "audadm"})
+    found = [r for r in BASTION.check_recording(exp) if r["control"] == "SMC-CEN-04"]
     assert found and {r["status"] for r in found} == {status}
+
+
+LOG_AUDIT_JUDGE = ROOT / "tests" / "unit" / "playbooks" / "log_audit_judge.yml"
+# case -> (level, configured disk alarm threshold, SMC-CEN-07 status)
+DISK_CASES = {"l3-at-90": (3, 90, "pass"), "l3-at-91": (3, 91, "fail"), "l4-at-91": (4, 91, "fail"),
+              "l2-at-95": (2, 95, "pass")}
+
+
+def test_the_audit_servers_bounds_are_the_laws_figures() -> None:
+    path = ROOT / "roles" / "log_audit_server" / "vars" / "main.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    retention = {level: days for (_, spec, _), levels in LEGAL.items() if spec == "/log_audit/retention_days"
+                 for level, days in levels.items()}
+    assert data["log_audit_server_min_retention_days"] == retention
+    assert data["log_audit_server_max_disk_alert_percent"] == LEGAL[
+        ("SMC-CEN-07", "/log_audit/disk_alert_percent", "maximum")]
+
+
+def test_a_disk_alarm_later_than_the_level_allows_fails_verify(tmp_path: Path) -> None:
+    """The role's own evidence template, run by Ansible on canned observations of an armed alarm:
+    at level 3 an alarm at 91 % fails (GB/T 28448: 90 %), at level 2 95 % passes."""
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": {"judged": {"hosts": {
+        case: {"judged_level": level, "judged_percent": percent}
+        for case, (level, percent, _) in DISK_CASES.items()}}}}}), encoding="utf-8")
+    run = run_playbook(LOG_AUDIT_JUDGE, inventory, extra_vars={
+        "judged_dir": str(tmp_path), "ansible_python_interpreter": sys.executable})
+    assert run.ok, run.output[-4000:]
+    for case, (_, _, status) in DISK_CASES.items():
+        results = json.loads((tmp_path / f"{case}.json").read_text(encoding="utf-8"))
+        [disk] = [r for r in results if r["control"] == "SMC-CEN-07"]
+        assert disk["status"] == status, (case, disk)
