@@ -39,6 +39,7 @@ class Capability(StrEnum):
     FLOW_LOGS = "flow_logs"
     EVENT_ALERTS = "event_alerts"
     DEDICATED_LINES = "dedicated_lines"
+    SM4_KEYS = "sm4_keys"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -214,9 +215,13 @@ def notices(env: Environment) -> list[Notice]:
 
 
 def uncovered(env: Environment) -> list[str]:
-    """One line per compensation without a host to carry its role (the spec cannot be built)."""
+    """One line per compensation without a host to carry its role, and per need no role can
+    stand in for (the spec cannot be built)."""
     provider = env.cloud.provider if env.cloud is not None else ""
-    return [
+    sm4 = env.cloud is not None and env.cloud.key_algorithm == "sm4"
+    refused = [f"SOM-CRYPTO-02: {provider} has no sm4_keys (its key manager orders AES keys only); "
+               "set cloud.key_algorithm to aes-256 or build on a cloud whose KMS offers SM4"]
+    return refused * (sm4 and Capability.SM4_KEYS not in capabilities(env)) + [
         f"{c.control}: {provider} has no {c.capability.value}; give {c.needed_by} "
         f"a host with the {c.role} role" + (" in a cloud zone" if STAND_INS[c.capability].cloud_only else "")
         for c in compensations(env) if not c.hosts

@@ -107,6 +107,8 @@ class Cloud:
     approved_images: tuple[str, ...] = ()
     deploy_role_arn: str | None = None
     """The role the stack assumes to deploy (``acs:ram::<account>:role/<name>``); None: ambient keys."""
+    key_algorithm: str = "aes-256"
+    """``aes-256`` or ``sm4`` (national algorithm, for the commercial cryptography assessment)."""
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,7 @@ def environment(data: dict[str, Any]) -> Environment:
             kms=cloud.get("kms", True),
             approved_images=tuple(cloud.get("approved_images", [DEFAULT_IMAGE])),
             deploy_role_arn=cloud.get("deploy_role_arn"),
+            key_algorithm=cloud.get("key_algorithm", "aes-256"),
         )
         if cloud
         else None,

@@ -44,6 +44,7 @@ from policy.facts.model import (
     mainland,
     subject,
 )
+from stacks.keys import PURPOSE_TAG
 from stacks.providers.alicloud.events import events_of
 
 if TYPE_CHECKING:
@@ -255,6 +256,7 @@ def _key(r: PlanResource) -> Key:
         custody="customer-hsm" if p.get("protectionLevel") == "HSM" else "customer",
         rotation=p.get("automaticRotation") == "Enabled",
         subject=subject(r),
+        purpose=_tags(r).get(PURPOSE_TAG),
     )
 
 

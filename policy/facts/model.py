@@ -179,6 +179,8 @@ class Key:
     custody: Custody
     rotation: bool
     subject: Subject
+    purpose: str | None = None
+    """What the key was made to encrypt (a ``stacks.providers.base.KeyPurpose``), when it says."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from policy.facts.model import (
     mainland,
     subject,
 )
+from stacks.keys import KEY_PURPOSES
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -106,6 +107,7 @@ def _key(r: PlanResource) -> Key:
         custody="customer",
         rotation=False,
         subject=subject(r),
+        purpose=next((p for p in KEY_PURPOSES if str(meta.get("name") or "").endswith(f"-{p}")), None),
     )
 
 

@@ -14,7 +14,6 @@ from stacks.providers.base import CloudNetwork, CloudProvider
 class CloudHostsArgs:
     hosts: tuple[Host, ...]
     network: CloudNetwork
-    key: pulumi.Output[str]
     provider: CloudProvider
 
 
@@ -23,5 +22,6 @@ class CloudHosts(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CloudHostsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlps:cloud:Hosts", name, None, opts)
-        self.instances = [args.provider.instance(h, args.network, args.key, self) for h in args.hosts]
+        key = args.provider.encryption_key("disks", self)
+        self.instances = [args.provider.instance(h, args.network, key, self) for h in args.hosts]
         self.register_outputs({"hosts": [h.name for h in args.hosts]})

@@ -26,7 +26,6 @@ class ObjectStorageArgs:
     env: Environment
     inventory: str
     cloud: CloudProvider | None = None
-    key: pulumi.Output[str] | None = None
 
 
 class ObjectStorage(pulumi.ComponentResource):
@@ -66,10 +65,10 @@ class ObjectStorage(pulumi.ComponentResource):
                 AnsiblePlayArgs(limit="object_storage", inventory=args.inventory, secret_vars=secrets),
                 pulumi.ResourceOptions(parent=self),
             )
-        if args.cloud is not None and args.key is not None:
+        if args.cloud is not None:
             for bucket in env.buckets:
                 if not own_storage(env, bucket):
-                    oss = args.cloud.bucket(bucket, args.key, self)
+                    oss = args.cloud.bucket(bucket, args.cloud.encryption_key("buckets", self), self)
                     self.endpoints[bucket.name] = oss.intranet_endpoint.apply(
                         lambda host: f"https://{host}" if host else ""
                     )

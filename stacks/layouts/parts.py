@@ -39,12 +39,11 @@ from stacks.providers.base import (
 class CloudFoundation:
     provider: CloudProvider
     network: CloudNetwork
-    key: pulumi.Output[str]
 
 
 def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundation:
-    """Provider, isolated network with default-deny zones, KMS key, audit trail, cloud identity,
-    instances.
+    """Provider, isolated network with default-deny zones, audit trail, cloud identity, instances
+    (the KMS keys come per purpose as the parts need them).
 
     A capability the cloud lacks needs hosts carrying the role that stands in for it
     (``stacks.capabilities``): without them the spec is refused here, before anything exists.
@@ -60,7 +59,6 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
         NetworkZonesArgs(env, env.zones_at("cloud"), provider),
         pulumi.ResourceOptions(parent=parent),
     )
-    key = provider.encryption_key(parent)
     if isinstance(provider, AuditTrail):  # else the log audit servers keep it (stacks.capabilities)
         provider.audit_trail(parent)
     if isinstance(provider, CloudIdentity):  # else the cloud's owner keeps it (stacks.capabilities)
@@ -69,10 +67,10 @@ def cloud_foundation(env: Environment, parent: pulumi.Resource) -> CloudFoundati
     if hosts:
         CloudHosts(
             res(env.name, "cloud-hosts"),
-            CloudHostsArgs(hosts, zones.network, key, provider),
+            CloudHostsArgs(hosts, zones.network, provider),
             pulumi.ResourceOptions(parent=parent),
         )
-    return CloudFoundation(provider, zones.network, key)
+    return CloudFoundation(provider, zones.network)
 
 
 def host_services(
@@ -93,7 +91,7 @@ def host_services(
         Bastion(res(env.name, "bastion"), BastionArgs(env, inventory), after_logs)
     storage = ObjectStorage(
         res(env.name, "object-storage"),
-        ObjectStorageArgs(env, inventory, cloud.provider if cloud else None, cloud.key if cloud else None),
+        ObjectStorageArgs(env, inventory, cloud.provider if cloud else None),
         after_logs,
     )
     return logs, storage
@@ -185,7 +183,7 @@ def cloud_cluster(
     provider = cloud.provider.kubernetes(
         cloud.network,
         zones,
-        cloud.key,
+        cloud.provider.encryption_key("secrets", parent),
         logs.log_project,
         env.log_retention_days,
         env.kubernetes.version,
@@ -199,7 +197,7 @@ def cloud_backup(env: Environment, parent: pulumi.Resource, cloud: CloudFoundati
     cloud without managed backup leaves them to the hospital's own backup, which ``mlps synth``
     notes (``stacks.capabilities.backup_notices``)."""
     if isinstance(cloud.provider, ManagedBackup):
-        cloud.provider.backup(env.backup, cloud.key, parent)
+        cloud.provider.backup(env.backup, parent)
 
 
 def cloud_detection(

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 import pulumi
 import pulumi_kubernetes as k8s
 
+from stacks.keys import KeyPurpose
 from stacks.model import Admin, Backup, Bucket, Cloud, Host, Link, Passwords, Zone
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
@@ -53,7 +54,7 @@ class CloudProvider(Protocol):
         self, net: CloudNetwork, rules: list[SecurityRule], parent: pulumi.Resource
     ) -> None: ...
 
-    def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]: ...
+    def encryption_key(self, purpose: KeyPurpose, parent: pulumi.Resource) -> pulumi.Output[str]: ...
 
     def instance(
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
@@ -100,7 +101,7 @@ class ManagedBackup(Protocol):
     built (``backup.local``) and copies the buckets of core and personal data to a second region
     (``backup.offsite``)."""
 
-    def backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None: ...
+    def backup(self, backup: Backup, parent: pulumi.Resource) -> None: ...
 
 
 @runtime_checkable

@@ -2,9 +2,10 @@
 
 Neutron networks behind a router without an external gateway (no route off the cloud, no
 floating address can be bound), security groups stripped of OpenStack's default allow-all
-egress rules, instances booting from volumes of an encrypted Cinder type, an AES-256 key
-ordered from Barbican, Octavia in front of the zones the internet reaches, Swift for buckets
-that need no lock. What OpenStack lacks (``stacks.capabilities``) the project's roles provide.
+egress rules, instances booting from volumes of an encrypted Cinder type, AES-256 keys
+ordered from Barbican (one per purpose), Octavia in front of the zones the internet reaches,
+Swift for buckets that need no lock. What OpenStack lacks (``stacks.capabilities``) the
+project's roles provide.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_openstack as os_
 
+from stacks.keys import KeyPurpose
 from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host, Zone
 from stacks.naming import res
 from stacks.providers.base import KEEP, CloudNetwork, SecurityRule
@@ -66,6 +68,8 @@ class OpenStack:
         self._networks: dict[str, pulumi.Output[str]] = {}
         self._cidrs: dict[str, str] = {}
         self._frontends: dict[str, list[Frontend]] = {}
+        self._root = parent
+        self._keys: dict[KeyPurpose, pulumi.Output[str]] = {}
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
@@ -188,16 +192,22 @@ class OpenStack:
         )
         return self._cidrs[rule.zone]
 
-    def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]:
-        order = os_.keymanager.OrderV1(
-            res(self.env, "barbican-key"),
-            type="key",
-            meta=os_.keymanager.OrderV1MetaArgs(
-                algorithm="aes", bit_length=256, mode="cbc", name=res(self.env, "key")
-            ),
-            opts=self._opts(parent, **KEEP),
-        )
-        return order.secret_ref
+    def encryption_key(self, purpose: KeyPurpose, parent: pulumi.Resource) -> pulumi.Output[str]:
+        """An AES-256 key ordered from Barbican per purpose, created on first use under the
+        layout's root and kept; the disks' key keeps the single key's former name. Barbican
+        orders no SM4 key: a spec asking for sm4 is refused (``stacks.capabilities``)."""
+        if purpose not in self._keys:
+            aliases = [pulumi.Alias(name=res(self.env, "barbican-key"))] if purpose == "disks" else None
+            order = os_.keymanager.OrderV1(
+                res(self.env, "barbican-key", purpose),
+                type="key",
+                meta=os_.keymanager.OrderV1MetaArgs(
+                    algorithm="aes", bit_length=256, mode="cbc", name=res(self.env, "key", purpose)
+                ),
+                opts=self._opts(self._root, aliases=aliases, **KEEP),
+            )
+            self._keys[purpose] = order.secret_ref
+        return self._keys[purpose]
 
     def instance(
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource

@@ -19,7 +19,7 @@ ENCRYPTED: dict[str, Any] = {
         "userCmkInfo": {"cmkKeyId": "k", "arn": "acs:ram::123:role/env-sls-kms", "regionId": "cn-shanghai"},
     }
 }
-"""A log store's encryption with the plan's KMS key (``urn:kms``)."""
+"""A log store's encryption with the plan's log key (``urn:kms-logs``)."""
 
 
 def _r(type_: str, name: str, props: dict[str, Any], **deps: str) -> PlanResource:
@@ -60,7 +60,7 @@ def detection() -> list[PlanResource]:
             STORE,
             "flowlog",
             {"projectName": "audit", "logstoreName": "flowlog", "retentionPeriod": 180, **ENCRYPTED},
-            encryptConf="urn:kms",
+            encryptConf="urn:kms-logs",
         ),
         _index("flowlog-index", "audit", "flowlog"),
         _r(

@@ -170,11 +170,9 @@ def good() -> list[PlanResource]:
     detection of ``detection_support`` and two dedicated lines."""
     return [
         r(PROVIDER, "ali", {"region": "cn-shanghai", "assumeRole": json.dumps({"roleArn": DEPLOY_ROLE})}),
-        r(
-            KEY,
-            "kms",
-            {"keySpec": "Aliyun_AES_256", "protectionLevel": "HSM", "automaticRotation": "Enabled"},
-        ),
+        *(r(KEY, name, {"keySpec": "Aliyun_AES_256", "protectionLevel": "HSM", "automaticRotation": "Enabled",
+                        "tags": {"mlps:purpose": purpose}})
+          for name, purpose in (("kms", "buckets"), ("kms-disks", "disks"), ("kms-logs", "logs"))),
         r(
             TRAIL,
             "trail",
@@ -191,7 +189,7 @@ def good() -> list[PlanResource]:
             STORE,
             "store",
             {"projectName": "audit", "logstoreName": "actiontrail_t", "retentionPeriod": 180, **ENCRYPTED},
-            encryptConf="urn:kms",
+            encryptConf="urn:kms-logs",
         ),
         *bucket("trail-archive", "audit", days=180),
         *bucket("emr-archive", "core"),
@@ -218,7 +216,7 @@ def good() -> list[PlanResource]:
                 "systemDiskKmsKeyId": "k",
                 "tags": {"mlps:zone": "app", "mlps:roles": "bastion"},
             },
-            systemDiskKmsKeyId="urn:kms",
+            systemDiskKmsKeyId="urn:kms-disks",
         ),
         *identity(),
         *backups(),
@@ -511,7 +509,7 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ),
     (
         "encryption_at_rest",
-        without({"kms"}),
+        without({"kms", "kms-disks"}),
         [
             (
                 "emr-archive",
@@ -650,3 +648,36 @@ def test_crossguard_runs_an_environment_policy_as_a_stack_policy() -> None:
             "urn:ali",
         )
     ]
+
+
+def rekeyed(plan: list[PlanResource], **keys: str) -> list[PlanResource]:
+    """``plan`` with each named resource's key reference (vm: disk, store and flowlog: log stores,
+    emr-archive: bucket) pointing at another key of the plan."""
+    prop = {"vm": "systemDiskKmsKeyId", "store": "encryptConf", "flowlog": "encryptConf",
+            "emr-archive": "serverSideEncryptionRule"}
+    return [dataclasses.replace(x, deps={**x.deps, prop[x.name]: (keys[x.name],)}) if x.name in keys else x
+            for x in plan]
+
+
+ONE_KEY = rekeyed(without({"kms-disks", "kms-logs"}), vm="urn:kms", store="urn:kms", flowlog="urn:kms")
+SHARED = ("one key encrypts buckets and disks and logs: disabling, rotating or granting it reaches all "
+          "of them (one key per purpose)")
+
+
+@pytest.mark.parametrize(("plan", "level", "expected"), [
+    (good(), 3, []),
+    # the single key of old: disks and log stores under the buckets' key
+    (ONE_KEY, 3, [("kms", "CLD-KMS-01", SHARED)]),
+    (ONE_KEY, 4, [("kms", "CLD-KMS-01", SHARED)]),
+    # two purposes on one key, the third on its own
+    (rekeyed(good(), vm="urn:kms-logs"), 3, [
+        ("kms-logs", "CLD-KMS-01", "one key encrypts disks and logs: disabling, rotating or granting it "
+         "reaches all of them (one key per purpose)")]),
+    # each key used once, but for another purpose than it was made for
+    (rekeyed(good(), vm="urn:kms-logs", store="urn:kms-disks", flowlog="urn:kms-disks"), 3, [
+        ("kms-disks", "CLD-KMS-01", "the key made for disks encrypts logs"),
+        ("kms-logs", "CLD-KMS-01", "the key made for logs encrypts disks")]),
+])
+def test_each_purpose_has_a_key_of_its_own(plan: list[PlanResource], level: int,
+                                           expected: list[tuple[str, str, str]]) -> None:
+    assert run("keys_per_purpose", plan, level) == expected

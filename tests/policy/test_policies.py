@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 from mlps.controls import catalog  # noqa: E402
 from policy.crossguard import to_crossguard  # noqa: E402
 from policy.policies import POLICIES, PlanGraph, PlanResource  # noqa: E402
-from tests.policy.test_environment_policies import changed, good, no_copy, without  # noqa: E402
+from tests.policy.test_environment_policies import changed, good, no_copy, rekeyed, without  # noqa: E402
 
 NS, NP = "kubernetes:core/v1:Namespace", "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 P = "urn:k8s-provider"
@@ -233,6 +233,7 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "bucket_access_guarded": (good(), without({"emr-archive-block"}), "emr-archive"),
     "bucket_tls_only": (good(), without({"emr-archive-tls"}), "emr-archive"),
     "encryption_at_rest": (good(), changed("vm", systemDiskEncrypted=False), "vm"),
+    "keys_per_purpose": (good(), rekeyed(good(), vm="urn:kms"), "kms"),
     "stand_ins_present": (
         [r("pulumi:providers:openstack", "os", {"region": "cn-dc1"}),
          r("openstack:compute/instance:Instance", "vm",

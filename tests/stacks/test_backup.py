@@ -46,7 +46,7 @@ def test_every_cloud_instance_and_bucket_is_backed_up_every_rpo_into_a_kms_vault
     result = synthesized["cloud-dev"]
     env = environment(result.spec.effective)
     (vault,) = [r for r in result.registrations if r.type == VAULT]
-    assert (vault.inputs["encryptType"], vault.inputs["kmsKeyId"]) == ("KMS", "cloud-dev-kms-id")
+    assert (vault.inputs["encryptType"], vault.inputs["kmsKeyId"]) == ("KMS", "cloud-dev-kms-backup-id")
     assert vault.inputs["tags"] == {"mlps:rpo-hours": "4"}
     assert vault.inputs["wormEnabled"] is True and vault.protect and vault.retain_on_delete
     hosts = [h.name for h in env.hosts_at("cloud")]
@@ -96,7 +96,8 @@ def test_core_and_personal_buckets_are_copied_as_written_to_a_second_mainland_re
     (policy,) = [r for r in regs if r.name == "cloud-dev-ram-oss-replication-policy"]
     document = json.loads(policy.inputs["policyDocument"])
     assert document["Statement"][1]["Resource"] == [
-        "acs:kms:cn-shanghai:*:key/cloud-dev-kms-id", "acs:kms:cn-hangzhou:*:key/cloud-dev-kms-offsite-id"]
+        "acs:kms:cn-shanghai:*:key/cloud-dev-kms-buckets-id",
+        "acs:kms:cn-hangzhou:*:key/cloud-dev-kms-offsite-id"]
 
 
 def test_the_hybrid_cloud_side_is_backed_up_and_its_personal_buckets_copied(

@@ -63,7 +63,7 @@ def test_every_log_store_is_encrypted_with_the_environment_key_and_indexed(
     for s in stores:
         conf = s["encryptConf"]
         assert conf["enable"] is True
-        assert conf["userCmkInfo"] == {"cmkKeyId": "cloud-dev-kms-id", "regionId": "cn-shanghai",
+        assert conf["userCmkInfo"] == {"cmkKeyId": "cloud-dev-kms-logs-id", "regionId": "cn-shanghai",
                                        "arn": "acs:ram::[account]:role/cloud-dev-sls-kms"}
     indexed = {(i["project"], i["logstore"]) for i in of_type(result, INDEX)}
     assert indexed == {(s["projectName"], s["logstoreName"]) for s in stores}
@@ -73,7 +73,7 @@ def test_every_log_store_is_encrypted_with_the_environment_key_and_indexed(
     assert trust["Principal"] == {"Service": ["log.aliyuncs.com"]}
     [policy] = [r.inputs for r in result.registrations if r.name == "cloud-dev-sls-kms-policy"]
     statement = json.loads(policy["policyDocument"])["Statement"][0]
-    assert statement["Resource"] == ["acs:kms:cn-shanghai:[account]:key/cloud-dev-kms-id"]
+    assert statement["Resource"] == ["acs:kms:cn-shanghai:[account]:key/cloud-dev-kms-logs-id"]
     assert "kms:*" not in statement["Action"]
 
 
@@ -126,7 +126,8 @@ def test_the_plan_facts_show_every_zone_flow_logged_and_every_store_keyed(
     facts = collect(plan_graph(result.registrations, level=3))
     [flow] = facts.flow_logs
     assert set(flow.zones) == {z.name for z in facts.zones} and flow.sink == "cloud-dev-audit/flowlog"
-    [key] = [k for k in facts.keys if k.subject.pointer.endswith("::cloud-dev-kms")]
+    [key] = [k for k in facts.keys if k.subject.pointer.endswith("::cloud-dev-kms-logs")]
+    assert key.purpose == "logs"
     assert all(s.key == key.id and s.indexed for s in facts.log_sinks)
     assert {e for a in facts.alert_rules for e in a.events} == set(MANAGEMENT_EVENTS)
     assert all(a.notifies and a.conditioned and not a.muted for a in facts.alert_rules)

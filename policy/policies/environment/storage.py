@@ -137,3 +137,41 @@ ENCRYPTION_AT_REST = EnvironmentPolicy(
     levels=(3, 4),
     check=_encryption,
 )
+
+
+def _key_uses(facts: Facts) -> dict[str, set[str]]:
+    """Key URN -> the purposes the plan's buckets, disks and log stores use it for."""
+    uses: dict[str, set[str]] = {}
+    for b in facts.buckets:
+        if b.key:
+            uses.setdefault(b.key, set()).add("buckets")
+    for i in facts.instances:
+        if i.disk_key:
+            uses.setdefault(i.disk_key, set()).add("disks")
+    for s in facts.log_sinks:
+        if s.key:
+            uses.setdefault(s.key, set()).add("logs")
+    return uses
+
+
+def _keys_per_purpose(facts: Facts, level: int) -> Iterator[Found]:
+    uses = _key_uses(facts)
+    for key in facts.keys:
+        kinds = sorted(uses.get(key.id, ()))
+        if len(kinds) > 1:
+            yield key.subject, ("CLD-KMS-01", f"one key encrypts {' and '.join(kinds)}: disabling, "
+                                "rotating or granting it reaches all of them (one key per purpose)")
+        elif kinds and key.purpose is not None and key.purpose != kinds[0]:
+            yield key.subject, ("CLD-KMS-01", f"the key made for {key.purpose} encrypts {kinds[0]}")
+
+
+KEYS_PER_PURPOSE = EnvironmentPolicy(
+    name="keys_per_purpose",
+    description=(
+        "Disks, buckets and log stores are each encrypted under keys of their own purpose, "
+        "never one shared key."
+    ),
+    controls=("CLD-KMS-01",),
+    levels=(3, 4),
+    check=_keys_per_purpose,
+)

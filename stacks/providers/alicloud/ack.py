@@ -122,7 +122,7 @@ class Ack(AlicloudBase):
                 desired_size=NODES_PER_ZONE,
                 system_disk_category="cloud_essd",
                 system_disk_encrypted=True,
-                system_disk_kms_key=key,
+                system_disk_kms_key=self.encryption_key("disks", parent),
                 security_hardening_os=True,
                 login_as_non_root=True,
                 tags={"mlps:zone": zone},

@@ -11,7 +11,7 @@ import pulumi_alicloud as ali
 
 from stacks.model import Backup, Bucket
 from stacks.naming import res
-from stacks.providers.alicloud.base import KEEP, AlicloudBase, hsm_key, service_trust
+from stacks.providers.alicloud.base import KEEP, AlicloudBase, hsm_key, key_spec, service_trust
 from stacks.providers.alicloud.storage import tls_only_policy
 
 PLAN_START = 1735664400
@@ -75,13 +75,16 @@ def replication_policy(buckets: list[str], regions: tuple[str, str], keys: list[
 
 
 class Backups(AlicloudBase):
-    def backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None:
-        """Local backup of every instance and bucket built, then the off-site copies."""
+    def backup(self, backup: Backup, parent: pulumi.Resource) -> None:
+        """Local backup of every instance and bucket built into a vault under the backup key, then
+        the off-site copies."""
         if backup.local:
-            self._local_backup(backup, key, parent)
+            self._local_backup(backup, self.encryption_key("backup", parent), parent)
         copies = [(b, oss) for b, oss in self._buckets if b.data_class in COPIED]
         if backup.offsite and copies:
-            self._offsite_copies(copies, offsite_region(self.region, backup.offsite_region), key, parent)
+            # The replication reads the sources under the buckets' key.
+            self._offsite_copies(copies, offsite_region(self.region, backup.offsite_region),
+                                 self.encryption_key("buckets", parent), parent)
 
     def _local_backup(self, backup: Backup, key: pulumi.Output[str], parent: pulumi.Resource) -> None:
         """A plan per instance and bucket into a KMS-encrypted immutable vault (tagged with the RPO),
@@ -165,6 +168,8 @@ class Backups(AlicloudBase):
             res(self.env, "kms", "offsite"),
             f"{self.env}: encryption at rest of the off-site copies",
             opts(**KEEP),
+            key_spec(self.key_algorithm, "buckets"),
+            "buckets",
         )
         targets = {b.name: f"{b.name}-offsite" for b, _ in copies}
         role = self._replication_role(targets, (source_key, key.id), region, parent)
@@ -175,7 +180,7 @@ class Backups(AlicloudBase):
                 bucket=name,
                 versioning=ali.oss.BucketVersioningArgs(status="Enabled"),
                 server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(
-                    sse_algorithm="KMS", kms_master_key_id=key.id
+                    sse_algorithm="KMS", kms_master_key_id=key.id, kms_data_encryption=self._sm4_data()
                 ),
                 redundancy_type="ZRS" if bucket.replicas > 1 else "LRS",
                 tags={"mlps:data-class": bucket.data_class, "mlps:copy-of": bucket.name},

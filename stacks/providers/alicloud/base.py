@@ -9,6 +9,7 @@ from functools import cached_property
 import pulumi
 import pulumi_alicloud as ali
 
+from stacks.keys import KEY_PURPOSES, PURPOSE_TAG, KeyPurpose
 from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host
 from stacks.naming import res
 
@@ -25,14 +26,16 @@ def service_trust(service: str) -> str:
     return json.dumps({"Version": "1", "Statement": [statement]}, sort_keys=True)
 
 
-def hsm_key(name: str, description: str, opts: pulumi.ResourceOptions) -> ali.kms.Key:
+def hsm_key(name: str, description: str, opts: pulumi.ResourceOptions, spec: str = "Aliyun_AES_256",
+            purpose: str | None = None) -> ali.kms.Key:
     """A KMS key in the hardware module, rotated yearly, protected from deletion (kept: KEEP in
-    ``opts``)."""
+    ``opts``), tagged with what it encrypts (``mlps:purpose``)."""
     return ali.kms.Key(
         name,
         description=description,
         key_usage="ENCRYPT/DECRYPT",
-        key_spec="Aliyun_AES_256",
+        key_spec=spec,
+        tags={PURPOSE_TAG: purpose} if purpose else None,
         protection_level="HSM",
         automatic_rotation="Enabled",
         rotation_interval="8760h",
@@ -40,6 +43,17 @@ def hsm_key(name: str, description: str, opts: pulumi.ResourceOptions) -> ali.km
         deletion_protection="Enabled",
         opts=opts,
     )
+
+
+SM4_PURPOSES: frozenset[KeyPurpose] = frozenset({"disks", "buckets", "logs"})
+"""Where ``cloud.key_algorithm: sm4`` gives Aliyun_SM4 keys: ECS disks, OSS (KMS with SM4 data
+encryption) and SLS (``m4``) take them; ACK's Secrets encryption and HBR's vault are documented
+for AES-256 keys and keep them."""
+
+
+def key_spec(algorithm: str, purpose: KeyPurpose) -> str:
+    """The KMS key spec of ``purpose``'s key for the spec's ``cloud.key_algorithm``."""
+    return "Aliyun_SM4" if algorithm == "sm4" and purpose in SM4_PURPOSES else "Aliyun_AES_256"
 
 
 class AlicloudBase:
@@ -62,7 +76,9 @@ class AlicloudBase:
         self._access_logs: ali.oss.Bucket | None = None
         self._instances: list[tuple[Host, ali.ecs.Instance]] = []
         self._buckets: list[tuple[Bucket, ali.oss.Bucket]] = []
-        self._key: pulumi.Output[str] | None = None
+        self.key_algorithm = cloud.key_algorithm
+        self._root = parent
+        self._keys: dict[KeyPurpose, pulumi.Output[str]] = {}
         self._trail_store: ali.log.Store | None = None
 
     def _region_provider(self, name: str, region: str, parent: pulumi.Resource) -> ali.Provider:
@@ -77,6 +93,26 @@ class AlicloudBase:
             else None,
             opts=pulumi.ResourceOptions(parent=parent),
         )
+
+    def encryption_key(self, purpose: KeyPurpose, parent: pulumi.Resource) -> pulumi.Output[str]:
+        """The environment's key for ``purpose`` (one per purpose, created on first use under the
+        layout's root, kept). The disks' key keeps the name the environment's single key had,
+        so a stack built before the keys were split keeps that key for its disks."""
+        if purpose not in self._keys:
+            aliases = [pulumi.Alias(name=res(self.env, "kms"))] if purpose == "disks" else None
+            key = hsm_key(
+                res(self.env, "kms", purpose),
+                f"{self.env}: {KEY_PURPOSES[purpose]} encrypted at rest",
+                self._opts(self._root, aliases=aliases, **KEEP),
+                key_spec(self.key_algorithm, purpose),
+                purpose,
+            )
+            self._keys[purpose] = key.id
+        return self._keys[purpose]
+
+    def _sm4_data(self) -> str | None:
+        """OSS's object encryption under a KMS key: SM4 with the spec's sm4 keys, else AES-256."""
+        return "SM4" if self.key_algorithm == "sm4" else None
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The environment's KMS key and its instances."""
+"""The environment's instances (their disks under the disks' key)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,11 @@ import pulumi_alicloud as ali
 
 from stacks.model import Host
 from stacks.naming import res
-from stacks.providers.alicloud.base import KEEP, AlicloudBase, hsm_key
+from stacks.providers.alicloud.base import AlicloudBase
 from stacks.providers.base import CloudNetwork
 
 
 class Compute(AlicloudBase):
-    def encryption_key(self, parent: pulumi.Resource) -> pulumi.Output[str]:
-        key = hsm_key(
-            res(self.env, "kms"),
-            f"{self.env}: encryption at rest (buckets, disks, Secrets, logs)",
-            self._opts(parent, **KEEP),
-        )
-        self._key = key.id
-        return key.id
-
     def instance(
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
     ) -> pulumi.Resource:

@@ -18,11 +18,11 @@ class LogStores(AlicloudBase):
     _sls_role: ali.ram.Role | None = None
 
     def _sls_key_role(self, parent: pulumi.Resource) -> ali.ram.Role:
-        """The RAM role ``<env>-sls-kms`` SLS assumes to use the environment's key, created once
+        """The RAM role ``<env>-sls-kms`` SLS assumes to use the environment's log key, created once
         and kept like the stores (without it their records cannot be decrypted)."""
         if self._sls_role is not None:
             return self._sls_role
-        key = self._encryption_key_id()
+        key = self.encryption_key("logs", parent)
         name = res(self.env, "sls-kms")
         role = ali.ram.Role(
             name,
@@ -63,11 +63,6 @@ class LogStores(AlicloudBase):
         self._sls_role = role
         return role
 
-    def _encryption_key_id(self) -> pulumi.Output[str]:
-        if self._key is None:
-            raise ValueError("log stores are encrypted with the environment's key: create it first")
-        return self._key
-
     def _log_store(
         self,
         name: str,
@@ -92,9 +87,10 @@ class LogStores(AlicloudBase):
             append_meta=True,
             encrypt_conf=ali.log.StoreEncryptConfArgs(
                 enable=True,
-                encrypt_type="default",
+                # SM4 ("m4") with the spec's sm4 keys; fixed once the store exists.
+                encrypt_type="m4" if self.key_algorithm == "sm4" else "default",
                 user_cmk_info=ali.log.StoreEncryptConfUserCmkInfoArgs(
-                    cmk_key_id=self._encryption_key_id(),
+                    cmk_key_id=self.encryption_key("logs", parent),
                     arn=pulumi.Output.concat("acs:ram::", self._account, ":role/", role.role_name),
                     region_id=self.region,
                 ),

@@ -97,7 +97,7 @@ class Storage(AlicloudBase):
             bucket=bucket.name,
             versioning=ali.oss.BucketVersioningArgs(status="Enabled" if bucket.versioning else "Suspended"),
             server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(
-                sse_algorithm="KMS", kms_master_key_id=key
+                sse_algorithm="KMS", kms_master_key_id=key, kms_data_encryption=self._sm4_data()
             )
             if bucket.encryption == "sse-kms"
             else ali.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
