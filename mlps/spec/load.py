@@ -30,6 +30,9 @@ class LoadedSpec:
     prefix: str = ""
     lines: Lines = field(default_factory=dict, repr=False)
     effective: dict[str, Any] = field(default_factory=dict, repr=False)
+    stack_config: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The stack file's other plain ``mlps:`` settings (``mlps:imageId``…), which the program reads
+    as ``pulumi up`` would; encrypted (``secure``) values are left out: offline they cannot be read."""
 
     @property
     def level(self) -> int:
@@ -74,7 +77,11 @@ def load_spec(path: str | Path) -> LoadedSpec:
                              where=f"line {lines.get('/config', 1)}")
         data = config[CONFIG_KEY]
         prefix = f"/config/{escape(CONFIG_KEY)}"
-    spec = LoadedSpec(data=data, file=name, prefix=prefix, lines=lines)
+        settings = {k: v for k, v in config.items() if isinstance(k, str) and k.startswith("mlps:")
+                    and k != CONFIG_KEY and not (isinstance(v, dict) and "secure" in v)}
+    else:
+        settings = {}
+    spec = LoadedSpec(data=data, file=name, prefix=prefix, lines=lines, stack_config=settings)
     return _complete(spec)
 
 

@@ -47,7 +47,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     from stacks.program import build
 
     one_entry_each(spec)
-    regs = run_program(lambda: build(spec), PROJECT, stack, {})
+    regs = run_program(lambda: build(spec), PROJECT, stack, spec.stack_config)
     one_resource_each(regs, spec.file)
     progress("rendering the files and checking the plan")
     files = render_files(regs)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from synthfix import modified
+from pathlib import Path
+
+import yaml
+from synthfix import ROOT, modified
 
 from mlps.controls import catalog
+from mlps.spec import load_spec
 from mlps.synth.checks import plan_graph, run_policies
 from mlps.synth.mockrun import run_program
+from mlps.synth.run import synthesize_spec
 from stacks.model import environment
 from stacks.program import build
 
@@ -44,3 +49,19 @@ def test_an_image_from_config_outside_the_list_is_a_finding() -> None:
     assert findings == ["CLD-IMG-01"] * len(vms)
     vms, findings = _plan(["hospital-debian12-v3", "centos-7"], {"mlps:imageId": "centos-7"})
     assert findings == []
+
+
+def test_synth_reads_the_stack_files_other_settings_as_pulumi_up_does(tmp_path: Path) -> None:
+    """An image picked in the stack file (``mlps:imageId``) and not on the approved list is the
+    finding ``pulumi preview`` would give, not a pass; an encrypted setting is left out."""
+    data = yaml.safe_load((ROOT / "Pulumi.cloud-dev.yaml").read_text(encoding="utf-8"))
+    data["config"]["mlps:imageId"] = "m-unvetted-image"
+    data["config"]["mlps:kubeconfig"] = {"secure": "v1:c2FsdA==:Y2lwaGVy"}
+    stack = tmp_path / "Pulumi.cloud-dev.yaml"
+    stack.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    spec = load_spec(stack)
+    assert spec.stack_config == {"mlps:imageId": "m-unvetted-image"}
+    result = synthesize_spec(spec, ROOT, "cloud-dev")
+    assert {r.inputs["imageId"] for r in result.registrations if r.type == VM} == {"m-unvetted-image"}
+    assert [f.control for f in result.findings] == ["CLD-IMG-01"] * len(
+        [r for r in result.registrations if r.type == VM])
