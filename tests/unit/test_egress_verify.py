@@ -143,11 +143,12 @@ def test_an_accept_policy_fails_both_checks(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", [
     "meta l4proto ipv6-icmp accept", "icmpv6 type { nd-neighbor-solicit, echo-request } accept",
     "icmpv6 type echo-request accept", "ip daddr @knocked accept", "ip6 daddr ::/0 accept",
-    "meta l4proto udp accept", "add @learn { ip daddr }\nip daddr @learn accept", *NO_SYN])
+    "meta l4proto udp accept", "add @learn { ip daddr }\nip daddr @learn accept", *NO_SYN,
+    "ip6 daddr 64:ff9b::/96 accept"])
 def test_accepts_no_tcp_probe_shows_still_name_no_destination(tmp_path: Path, rule: str) -> None:
     """ICMPv6 echo carries data out (ping -p); a set filled at run time admits whoever is added
     later or that a rule fills; every IPv6 address, UDP or crafted segments to anywhere, is no
-    destination named."""
+    destination named; nor is the NAT64 prefix, every IPv4 address through a translator."""
     assert _verdicts(tmp_path, _table(rule))[OUTBOUND] == "fail"
 
 

@@ -48,6 +48,9 @@ def test_outside_reads_prefixes_and_ranges_as_networks() -> None:
     (["0.0.0.0/2", "64.0.0.0/3"], False),                         # three eighths
     (["0.0.0.0-10.20.2.0", "10.20.2.2-255.255.255.255"], True),  # all but one
     (["::/1"], True), (["2001:db8::/32"], False), (["name"], True),
+    # NAT64 (RFC 6052): the well-known prefix reaches every IPv4 address through a translator
+    (["64:ff9b::/96"], True), (["64:ff9b::/97"], True), (["64:ff9b::/98"], False),
+    (["64:ff9b::a00:1/128"], False), (["64:ff9b::/64"], True), (["64:ff9b::/97", "128.0.0.0/1"], True),
 ])
 def test_half_the_address_space_or_more_names_no_destination(addresses: list[str], wide: bool) -> None:
     assert EGRESS._too_wide(addresses) is wide

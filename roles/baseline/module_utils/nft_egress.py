@@ -79,10 +79,33 @@ def _names_ports(matches: list[dict[str, Any]]) -> bool:
     return False
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_Net = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _translated(net: _Net) -> _Net:
+    """An IPv6 network in the NAT64 well-known prefix (RFC 6052) as the IPv4 addresses it reaches
+    through a translator; any other network as itself."""
+    if isinstance(net, ipaddress.IPv6Network) and net.subnet_of(_NAT64):
+        low = int(net.network_address) & 0xFFFFFFFF
+        return ipaddress.IPv4Network((low, net.prefixlen - 96))
+    return net
+
+
+def _reach(nets: list[_Net]) -> list[_Net]:
+    """The destinations ``nets`` reach, NAT64 included: a network holding the whole well-known
+    prefix reaches every IPv4 address as well."""
+    out = [_translated(n) for n in nets]
+    if any(isinstance(n, ipaddress.IPv6Network) and _NAT64.subnet_of(n) for n in nets):
+        out.append(ipaddress.IPv4Network("0.0.0.0/0"))
+    return out
+
+
 def _too_wide(addresses: list[str]) -> bool:
     """The addresses cover at least half of every IPv4 or IPv6 address (every address but some
-    names none; one that cannot be read counts as every address)."""
-    nets = [n for a in addresses for n in (network(a) or [ipaddress.ip_network("0.0.0.0/0")])]
+    names none; one that cannot be read counts as every address). Addresses in the NAT64 prefix
+    64:ff9b::/96 count as the IPv4 addresses they reach through a translator."""
+    nets = _reach([n for a in addresses for n in (network(a) or [ipaddress.ip_network("0.0.0.0/0")])])
     for version, half in ((4, 2 ** 31), (6, 2 ** 127)):
         same = [n for n in nets if n.version == version]
         if sum(n.num_addresses for n in ipaddress.collapse_addresses(same)) >= half:  # type: ignore[type-var,misc]
