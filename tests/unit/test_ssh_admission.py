@@ -52,6 +52,17 @@ TABLE = """table inet mlps_filter {
     chain ssh_extra {
         accept
     }
+    chain ssh_guard {
+        ip saddr %(bastion)s accept
+        drop
+    }
+    chain ssh_leaky {
+        ip saddr != %(bastion)s return
+        drop
+    }
+    chain ssh_back {
+        ip saddr %(bastion)s accept
+    }
     chain input {
         type filter hook input priority filter; policy %(policy)s;
         iif "lo" accept
@@ -94,6 +105,10 @@ OPENINGS = [
     "tcp dport >= 20 accept",
     "tcp dport vmap { 22 : accept, 80 : drop }",
     "tcp dport 22 jump ssh_extra",
+    # A return sends the stranger back to the accept that follows; a chain reached by goto that
+    # does not decide ends at the policy, here after an accept.
+    "tcp dport 22 jump ssh_leaky\n        tcp dport 22 accept",
+    "tcp dport 22 jump ssh_back\n        tcp dport 22 accept",
     "meta l4proto { tcp, udp } th dport 22 accept",
     "tcp dport @ports accept",
     "ip protocol tcp tcp dport 1-1024 accept",
@@ -152,6 +167,14 @@ def test_without_the_drop_an_accept_policy_lets_everyone_in(tmp_path: Path) -> N
     assert _verdict(tmp_path, text) == "fail"
 
 
+def test_a_goto_that_does_not_decide_ends_at_an_accept_policy(tmp_path: Path) -> None:
+    """The chain reached by goto admits the bastion and says nothing of the stranger, whom the
+    base chain's accept policy then lets in."""
+    text = _ruleset(["tcp dport 22 goto ssh_back"], policy="accept")
+    assert gets_in(tmp_path, text, 22)
+    assert _verdict(tmp_path, text) == "fail"
+
+
 HARMLESS = [
     "ip saddr 10.5.0.0/24 tcp dport 8333 ct state new accept",
     "ip saddr 10.5.0.0/24 tcp dport { 443, 8443 } ct state new accept",
@@ -159,6 +182,11 @@ HARMLESS = [
     "tcp dport != 22 accept",
     "meta l4proto icmp accept",
     "ct state established,related accept",
+    # Chains that admit the bastion alone and drop the rest, reached by jump or goto.
+    "tcp dport 22 jump ssh_guard",
+    "tcp dport 22 goto ssh_guard",
+    "tcp dport 22 jump ssh_leaky",
+    "tcp dport 22 goto ssh_back",
 ]
 
 

@@ -100,53 +100,95 @@ def _condition(match: dict[str, Any], port: int) -> str:
     return MAYBE
 
 
-def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]:
-    """Who the input chains of one table's ``nft -j`` listing let open a TCP connection to
-    ``port``, read in order up to the first rule dropping it from anyone: the sources admitted by
-    address or set, and what admits any source — an accept without a source limit, a negated
-    source, a set filled at run time, a jump, goto, verdict map or queue (whose outcome is not
-    read), a return into a policy that is not drop, a statement verify does not read (here or in
-    the table's other base chains), a chain whose policy is not drop. What is not understood
-    counts as admitting: a rule is passed over only when one of its matches rules a new TCP
-    connection to ``port`` out."""
-    items = objects(ruleset)
-    sets = fixed_sets(items)
-    chains = base_chains(items, "input")
-    admitted: list[str] = []
-    open_rules = altered_elsewhere(items, "input")
-    for chain in chains:
-        closed = False
-        for rule in (v for k, v in items if k == "rule" and v.get("chain") == chain["name"]):
+class _Admission:
+    """One walk of a table's input chains for one port."""
+
+    def __init__(self, ruleset: dict[str, Any], port: int) -> None:
+        self.items = objects(ruleset)
+        self.port = port
+        self.sets = fixed_sets(self.items)
+        self.rules: dict[str, list[dict[str, Any]]] = {}
+        for kind, value in self.items:
+            if kind == "rule":
+                self.rules.setdefault(str(value.get("chain", "")), []).append(value)
+        self.chains = {str(v["name"]) for k, v in self.items if k == "chain" and "name" in v}
+        self.admitted: list[str] = []
+        self.open: list[str] = altered_elsewhere(self.items, "input")
+
+    def walk(self, name: str, inherited: list[dict[str, Any]], depth: int, policy: str) -> bool | None:
+        """Judge one chain's rules (a jumped-to chain under the jump's matches; ``policy`` is the
+        base chain's): True when a rule drops every new connection to the port the chain sees,
+        None when a ``return`` sends every one of them back, else False. Once a return sent some
+        back, no later drop closes the port for all."""
+        escaped = False
+        for rule in self.rules.get(name, []):
             exprs = rule.get("expr", [])
-            matches = [e["match"] for e in exprs if "match" in e]
-            met = [_condition(m, port) for m in matches if not is_saddr(m)]
+            own = [e["match"] for e in exprs if "match" in e]
+            matches = inherited + own
+            met = [_condition(m, self.port) for m in matches if not is_saddr(m)]
             if NO in met:
                 continue
             unknown = unread(exprs)
-            verdicts = [k for e in exprs for k in e if k in VERDICTS]
-            verdict = verdicts[-1] if verdicts else "continue"
+            verdicts = [(k, v) for e in exprs for k, v in e.items() if k in VERDICTS]
+            verdict, arg = verdicts[-1] if verdicts else ("continue", None)
+            named = named_rule(name, rule)
+            target = arg.get("target") if isinstance(arg, dict) else None
+            every = not unknown and _drops_every_source(exprs, matches, met)
+            if verdict == "return" and depth:
+                if every:
+                    return None  # every connection goes back to the jump
+                escaped = True
+                continue
             if verdict == "return":  # back to the base chain's policy
-                verdict = "drop" if chain.get("policy") == "drop" else "accept"
-            named = named_rule(chain["name"], rule)
+                verdict = "drop" if policy == "drop" else "accept"
             if verdict in ("drop", "reject"):
-                if not unknown and _drops_every_source(exprs, matches, met):
-                    closed = True
-                    break
+                if every and not escaped:
+                    return True
             elif unknown:
-                open_rules.append(f"{named}: {', '.join(unknown)} (not understood)")
+                self.open.append(f"{named}: {', '.join(unknown)} (not understood)")
+            elif verdict == "jump" and target in self.chains and depth < 8:
+                if self.walk(str(target), matches, depth + 1, policy) and every and not escaped:
+                    return True
+            elif verdict == "goto" and target in self.chains and not depth:
+                # What the chain does not decide ends at the base chain's policy.
+                closed = self.walk(str(target), matches, depth + 1, policy) is True
+                if not closed and policy != "drop":
+                    self.open.append(f"{named}: goto, then policy {policy}")
+                if every and not escaped:
+                    return closed or policy == "drop"
+            elif verdict in ("jump", "goto"):
+                self.open.append(f"{named}: {verdict} to a chain verify cannot follow")
             elif verdict == "continue":
                 continue
             elif verdict != "accept":
-                open_rules.append(f"{named}: {verdict} (not followed)")
-            elif (sources := limited_to(matches, sets)) is None:
-                open_rules.append(f"{named}: accepts any source")
+                self.open.append(f"{named}: {verdict} (not followed)")
+            elif (sources := limited_to(matches, self.sets)) is None:
+                self.open.append(f"{named}: accepts any source")
             else:
-                admitted += sources
-        if not closed and chain.get("policy") != "drop":
-            open_rules.append(f"chain {chain['name']}: policy {chain.get('policy', 'accept')}")
+                self.admitted += sources
+        return False
+
+
+def admission(ruleset: dict[str, Any], port: int) -> tuple[list[str], list[str]]:
+    """Who the input chains of one table's ``nft -j`` listing let open a TCP connection to
+    ``port``, read in order, and into the chains they jump to, up to the first rule dropping it
+    from anyone: the sources admitted by address or set, and what admits any source — an accept
+    without a source limit, a negated source, a set filled at run time, a verdict map or queue
+    (whose outcome is not read), a jump it cannot follow, a return into a policy that is not
+    drop, a statement verify does not read (here or in the table's other base chains), a chain
+    whose policy is not drop. What is not understood counts as admitting: a rule is passed over
+    only when one of its matches rules a new TCP connection to ``port`` out. A jumped-to chain
+    closes the port only when the jump itself holds for every such connection; what a chain
+    reached by goto leaves undecided ends at the base chain's policy."""
+    walk = _Admission(ruleset, port)
+    chains = base_chains(walk.items, "input")
+    for chain in chains:
+        policy = str(chain.get("policy", "accept"))
+        if not walk.walk(str(chain["name"]), [], 0, policy) and policy != "drop":
+            walk.open.append(f"chain {chain['name']}: policy {policy}")
     if not chains:
-        open_rules.append("no input chain")
-    return sorted(set(admitted)), open_rules
+        walk.open.append("no input chain")
+    return sorted(set(walk.admitted)), walk.open
 
 
 def _drops_every_source(exprs: list[dict[str, Any]], matches: list[dict[str, Any]], met: list[str]) -> bool:
