@@ -133,6 +133,14 @@ def test_the_closed_table_passes_and_is_closed(tmp_path: Path) -> None:
     assert set(_verdicts(tmp_path, text).values()) == {"pass"}
 
 
+def test_a_goto_that_does_not_decide_ends_at_an_accept_policy(tmp_path: Path) -> None:
+    """The chain reached by goto names one subnet and says nothing of the rest, which the
+    accept policy lets out, the drop after the goto notwithstanding."""
+    text = _table("goto out_named\ndrop", policy="accept")
+    assert gets_out(tmp_path, text, EXFIL)
+    assert _verdicts(tmp_path, text)[OUTBOUND] == "fail"
+
+
 def test_an_accept_policy_fails_both_checks(tmp_path: Path) -> None:
     text = _table(policy="accept")
     assert gets_out(tmp_path, text, EXFIL)

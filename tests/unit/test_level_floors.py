@@ -163,3 +163,53 @@ def test_a_disk_alarm_later_than_the_level_allows_fails_verify(tmp_path: Path) -
         results = json.loads((tmp_path / f"{case}.json").read_text(encoding="utf-8"))
         [disk] = [r for r in results if r["control"] == "SMC-CEN-07"]
         assert disk["status"] == status, (case, disk)
+
+
+STRICTEST = {"control": "CES-AUTH-03", "minimum": 600, "zero": "strictest"}
+
+
+@pytest.mark.parametrize(("key", "rule", "given", "judged", "status"), [
+    # 0 turns lockout and idle limits off: beyond any maximum
+    ("lockout_attempts", {"control": "CES-AUTH-03", "maximum": 5}, 0, 5, "fail"),
+    ("idle_timeout_seconds", {"control": "CES-AUTH-04", "maximum": 600}, 0, 600, "fail"),
+    ("idle_timeout_seconds", {"control": "CES-AUTH-04", "maximum": 600}, -1, 600, "fail"),
+    # faillock's unlock_time 0 (only an administrator unlocks) is stricter than any minimum
+    ("lockout_unlock_seconds", STRICTEST, 0, 0, "pass"),
+    ("lockout_unlock_seconds", STRICTEST, 1, 600, "fail"),
+    ("lockout_unlock_seconds", {"control": "CES-AUTH-03", "minimum": 600}, 0, 600, "fail"),
+])
+def test_zero_is_judged_by_what_it_means(key: str, rule: dict[str, Any], given: int, judged: int,
+                                         status: str) -> None:
+    exp, [found] = FLOORS.at_floors({key: given}, {key: rule}, 3)
+    assert (exp[key], found["status"]) == (judged, status)
+
+
+@pytest.mark.parametrize("bounds", [["password_min_length"], "password_min_length",
+                                    {"password_min_length": 12}])
+def test_bounds_not_shaped_as_mappings_are_an_error(bounds: Any) -> None:
+    with pytest.raises(ValueError):
+        FLOORS.at_floors({"password_min_length": 8}, bounds, 3)
+
+
+def _bastion_pam(deny: int, unlock: int) -> str:
+    line = f"pam_faillock.so {{}} silent deny={deny} unlock_time={unlock}"
+    return (f"auth required {line.format('preauth')}\nauth required pam_google_authenticator.so\n"
+            f"auth [default=die] {line.format('authfail')}\n")
+
+
+@pytest.mark.parametrize(("deny", "unlock", "host", "told"), [
+    (5, 900, "pass", "pass"),
+    (5, 0, "pass", "pass"),  # never unlocks
+    (0, 900, "fail", "fail"),  # deny=0 never locks
+    (5, 1, "fail", "fail"),  # unlocked after 1 s
+    (6, 900, "fail", "fail"),  # one try beyond level 3
+])
+def test_the_bastion_lockout_holds_at_level_3_whatever_it_was_told(
+        deny: int, unlock: int, host: str, told: str) -> None:
+    """The bastion set up as it was told (deny, unlock_time): the PAM check and the bounds."""
+    given = {"lockout_attempts": deny, "lockout_unlock_seconds": unlock}
+    exp, bounded = FLOORS.at_floors(given, {k: floors("bastion")[3][k] for k in given}, 3)
+    [lockout] = [r for r in BASTION.check_pam({**exp, "totp_enabled": False}, _bastion_pam(deny, unlock))
+                 if r["control"] == "CES-AUTH-03"]
+    assert lockout["status"] == host
+    assert ("fail" if "fail" in {r["status"] for r in bounded} else "pass") == told

@@ -4,6 +4,8 @@ unexpected source; a wider admitted network is unexpected."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.unit.baseline_module import ROOT, load_path, load_utils
@@ -11,6 +13,7 @@ from tests.unit.baseline_module import ROOT, load_path, load_utils
 NFT = load_utils("nft_ruleset")
 load_utils("level_floors")
 EGRESS = load_utils("nft_egress")
+ADMISSION = load_utils("nft_admission")
 
 
 @pytest.mark.parametrize(("admitted", "wanted"), [
@@ -89,3 +92,23 @@ def test_the_bastion_fails_when_its_set_cannot_be_listed(monkeypatch: pytest.Mon
     monkeypatch.setattr(bastion, "run", lambda argv: (1, "Error: No such file or directory"))
     [found] = bastion.check_firewall({"allowed_sources": ["10.0.0.5"]})
     assert found["status"] == "fail"
+
+
+def _fanned(depth: int, fan: int, hook: str) -> dict[str, Any]:
+    """An ``nft -j`` listing whose base chain jumps ``fan`` times into a chain that jumps ``fan``
+    times into the next, ``depth`` deep: fan ** depth paths to read."""
+    items: list[dict[str, Any]] = [{"chain": {"name": "base", "hook": hook, "policy": "drop"}}]
+    items += [{"chain": {"name": f"c{i}"}} for i in range(depth)]
+    for i, name in enumerate(["base"] + [f"c{i}" for i in range(depth - 1)]):
+        items += [{"rule": {"chain": name, "handle": i * fan + j, "expr": [{"jump": {"target": f"c{i}"}}]}}
+                  for j in range(fan)]
+    return {"nftables": items}
+
+
+@pytest.mark.parametrize("hook", ["input", "output"])
+def test_a_listing_with_more_paths_than_verify_reads_counts_as_open(hook: str) -> None:
+    """Ten jumps each, eight deep: 10^8 paths. The walk stops at its budget and reports the rest
+    open instead of running for hours."""
+    ruleset = _fanned(8, 10, hook)
+    found = ADMISSION.admission(ruleset, 22)[1] if hook == "input" else EGRESS.unrestricted(ruleset, hook)
+    assert any("rules on the paths to read" in f for f in found)

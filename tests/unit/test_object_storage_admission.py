@@ -9,6 +9,7 @@ connection from 10.5.0.1, which is neither a store host nor in the storage zone 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,23 @@ def test_the_template_admits_exactly_the_store_zone_and_clients(tmp_path: Path) 
 def test_an_absent_table_is_no_pass(tmp_path: Path) -> None:
     assert PROBE.firewall("/bin/false", "mlps_object_storage", [{"port": 9333, "allowed": STORE,
                                                                   "wanted": STORE}])["ok"] is False
+
+
+@pytest.mark.parametrize(("flags", "ok"), [("", True), ("\tflags dormant\n", False)])
+def test_a_dormant_table_is_no_pass(tmp_path: Path, flags: str, ok: bool) -> None:
+    """The probe lists the table as JSON (which does not show ``flags dormant``) and as text: a
+    dormant table, listed with all its rules, filters nothing."""
+    text = _rendered()
+    listing = json.dumps(listed(tmp_path, text, "mlps_object_storage"))
+    (tmp_path / "listing.json").write_text(listing, encoding="utf-8")
+    head = "table inet mlps_object_storage {\n"
+    shown = text.replace(head, head + flags, 1)
+    assert flags == "" or shown != text
+    (tmp_path / "listing.txt").write_text(shown, encoding="utf-8")
+    nft = tmp_path / "nft"
+    nft.write_text(f'#!/bin/sh\nif [ "$1" = -j ]; then cat {tmp_path}/listing.json; '
+                   f'else cat {tmp_path}/listing.txt; fi\n', encoding="utf-8")
+    nft.chmod(0o755)
+    ports = [{"port": p, "allowed": STORE, "wanted": STORE} for p in INTERNAL]
+    judged = PROBE.firewall(str(nft), "mlps_object_storage", ports)
+    assert judged["ok"] is ok and judged.get("dormant", False) is not ok

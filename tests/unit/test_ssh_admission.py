@@ -63,6 +63,9 @@ TABLE = """table inet mlps_filter {
     chain ssh_back {
         ip saddr %(bastion)s accept
     }
+    chain ssh_mapped {
+        tcp dport vmap { 22 : accept } drop
+    }
     chain input {
         type filter hook input priority filter; policy %(policy)s;
         iif "lo" accept
@@ -121,6 +124,10 @@ OPENINGS = [
     "ip6 nexthdr tcp tcp dport 22 drop\n        tcp dport 22 accept",
     # The kernel answers the handshake itself and hands the connection over loopback.
     "tcp dport 22 synproxy mss 1460 wscale 7 timestamp sack-perm",
+    "tcp dport 22 synproxy mss 1460 wscale 7 timestamp sack-perm drop",
+    # The map's verdict comes first: the drop after it acts only on what the map lets by.
+    "tcp dport vmap { 22 : accept } drop",
+    "tcp dport 22 jump ssh_mapped",
 ]
 
 
@@ -163,6 +170,15 @@ def test_a_rewrite_before_input_counts_as_open(tmp_path: Path, chains: str) -> N
 
 def test_without_the_drop_an_accept_policy_lets_everyone_in(tmp_path: Path) -> None:
     text = _ruleset([], policy="accept")
+    assert gets_in(tmp_path, text, 22)
+    assert _verdict(tmp_path, text) == "fail"
+
+
+def test_a_dormant_table_filters_nothing(tmp_path: Path) -> None:
+    """``flags dormant`` keeps the rules listed and takes them out of the kernel's path (nft's
+    JSON listing does not show the flag; its text does)."""
+    head = "table inet mlps_filter {"
+    text = _ruleset([DROP]).replace(head, head + "\n    flags dormant", 1)
     assert gets_in(tmp_path, text, 22)
     assert _verdict(tmp_path, text) == "fail"
 

@@ -149,9 +149,11 @@ def check_auth(exp: dict[str, Any]) -> list[Result]:
         result(
             "CES-AUTH-03",
             "faillock unlock_time",
-            fl.get("unlock_time", "").isdigit() and int(fl["unlock_time"]) >= exp["lockout_unlock_seconds"],
+            # unlock_time 0: only an administrator unlocks (the strictest)
+            fl.get("unlock_time", "").isdigit()
+            and (int(fl["unlock_time"]) == 0 or int(fl["unlock_time"]) >= exp["lockout_unlock_seconds"]),
             fl.get("unlock_time"),
-            f">= {exp['lockout_unlock_seconds']}",
+            f"0 or >= {exp['lockout_unlock_seconds']}",
         ),
         result(
             "CES-AUTH-03",
@@ -279,7 +281,7 @@ def main() -> None:
     try:
         exp = normalise(module.params["expect"])
         exp, bounded = at_floors(exp, exp.get("floors") or {}, exp["level"])
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         module.fail_json(msg=f"expect: {err}")
     sshd = sshd_effective()
     results: list[Result] = list(bounded)

@@ -12,7 +12,7 @@ from typing import Any
 from ansible.module_utils.baseline_probe_host import Result, not_applicable, result, run
 from ansible.module_utils.nft_admission import admission
 from ansible.module_utils.nft_egress import unrestricted
-from ansible.module_utils.nft_ruleset import base_chains, missing, objects, unexpected
+from ansible.module_utils.nft_ruleset import base_chains, dormant, missing, objects, unexpected
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -50,15 +50,17 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
     if not exp["firewall_enabled"]:
         return [not_applicable("CES-IPS-02", "nftables host firewall", "baseline_firewall_enabled is false")]
     rc, listed = run(["nft", "-j", "list", "table", "inet", "mlps_filter"])
-    ruleset = _json(listed) if rc == 0 else {}
-    texts = _texts(run(["nft", "-a", "list", "table", "inet", "mlps_filter"])[1])
+    listing = run(["nft", "-a", "list", "table", "inet", "mlps_filter"])[1]
+    asleep = dormant(listing)
+    ruleset = _json(listed) if rc == 0 and not asleep else {}
+    texts = _texts(listing)
     items = objects(ruleset)
     stateful = _stateful(items)
     allowed, open_ssh = admission(ruleset, int(exp["ssh_port"]))
     wanted = sorted(set(exp["firewall_ssh_sources"]) | set(exp["controller_sources"]))
     absent = missing(allowed, [w for w in wanted if ":" not in w])
     extra = unexpected(allowed, wanted)
-    return [
+    results = [
         _policy(ruleset, items, "input"),
         result(
             "ABS-ACL-04", "stateful filtering (ct state established,related accept)", stateful, stateful, True
@@ -73,6 +75,10 @@ def check_firewall(exp: dict[str, Any]) -> list[Result]:
         ),
         *check_egress(ruleset, exp.get("forward_sources") or [], texts),
     ]
+    if asleep:
+        for entry in results:
+            entry["detail"] = "table mlps_filter is dormant (flags dormant): its rules filter nothing"
+    return results
 
 
 def check_egress(ruleset: dict[str, Any], forward_sources: Sequence[str] = (),

@@ -14,17 +14,26 @@ _WORDS = {"minimum": ">=", "maximum": "<="}
 def at_floors(expect: dict[str, Any], floors: dict[str, dict[str, Any]],
               level: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``expect`` with each bounded value made at least as strict as its bound in ``floors``
-    (probe key -> ``{control, minimum | maximum, spec}``), and one result per bound: pass when
-    the configured value is within it. A bound without minimum or maximum, or for a value
-    ``expect`` lacks, is a ValueError."""
+    (probe key -> ``{control, minimum | maximum, spec[, zero: strictest]}``), and one result per
+    bound: pass when the configured value is within it. A value of 0 or less under a maximum
+    turns the thing off and is beyond it; under a minimum marked ``zero: strictest`` 0 is within
+    it. Bounds that are not a mapping, a bound without minimum or maximum, or one for a value
+    ``expect`` lacks, are a ValueError."""
+    if not isinstance(floors, dict):
+        raise ValueError(f"level {level} bounds: a mapping of value to bound, not {type(floors).__name__}")
     out = dict(expect)
     results = []
     for key, rule in sorted(floors.items()):
-        keyword = next((k for k in _WORDS if k in rule), None)
+        keyword = next((k for k in _WORDS if isinstance(rule, dict) and k in rule), None)
         if keyword is None or key not in out:
             raise ValueError(f"level {level} bound of {key!r}: needs the value and a minimum or maximum")
         given, bound = int(out[key]), int(rule[keyword])
-        out[key] = max(given, bound) if keyword == "minimum" else min(given, bound)
+        if given == 0 and rule.get("zero") == "strictest":
+            out[key] = given  # 0 is the strictest setting (faillock: never unlock)
+        elif keyword == "minimum":
+            out[key] = max(given, bound)
+        else:  # 0 or less turns a limited thing off (no lockout, no idle limit): beyond any maximum
+            out[key] = min(given, bound) if given > 0 else bound
         results.append({
             "control": rule["control"],
             "check": f"configured {key} within the level {level} bound",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.nft_ruleset import (
-    VERDICTS,
+    MAX_STEPS,
     altered_elsewhere,
     base_chains,
     fixed_sets,
@@ -15,6 +15,7 @@ from ansible.module_utils.nft_ruleset import (
     named_rule,
     objects,
     unread,
+    verdict_of,
 )
 
 YES, NO, MAYBE = "yes", "no", "maybe"
@@ -114,6 +115,7 @@ class _Admission:
         self.chains = {str(v["name"]) for k, v in self.items if k == "chain" and "name" in v}
         self.admitted: list[str] = []
         self.open: list[str] = altered_elsewhere(self.items, "input")
+        self.steps = 0
 
     def walk(self, name: str, inherited: list[dict[str, Any]], depth: int, policy: str) -> bool | None:
         """Judge one chain's rules (a jumped-to chain under the jump's matches; ``policy`` is the
@@ -128,12 +130,19 @@ class _Admission:
             met = [_condition(m, self.port) for m in matches if not is_saddr(m)]
             if NO in met:
                 continue
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                self.open.append(f"chain {name}: more than {MAX_STEPS} rules on the paths to read")
+                return False
             unknown = unread(exprs)
-            verdicts = [(k, v) for e in exprs for k, v in e.items() if k in VERDICTS]
-            verdict, arg = verdicts[-1] if verdicts else ("continue", None)
+            verdict, arg = verdict_of(exprs)
             named = named_rule(name, rule)
+            if unknown:  # whatever its verdict: the statement may take the packet first
+                self.open.append(f"{named}: {', '.join(unknown)} (not understood)")
+                escaped = True
+                continue
             target = arg.get("target") if isinstance(arg, dict) else None
-            every = not unknown and _drops_every_source(exprs, matches, met)
+            every = _drops_every_source(exprs, matches, met)
             if verdict == "return" and depth:
                 if every:
                     return None  # every connection goes back to the jump
@@ -144,8 +153,6 @@ class _Admission:
             if verdict in ("drop", "reject"):
                 if every and not escaped:
                     return True
-            elif unknown:
-                self.open.append(f"{named}: {', '.join(unknown)} (not understood)")
             elif verdict == "jump" and target in self.chains and depth < 8:
                 if self.walk(str(target), matches, depth + 1, policy) and every and not escaped:
                     return True

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ansible.module_utils.nft_ruleset import (
-    VERDICTS,
+    MAX_STEPS,
     altered_elsewhere,
     base_chains,
     fixed_sets,
@@ -20,6 +20,7 @@ from ansible.module_utils.nft_ruleset import (
     objects,
     outside,
     unread,
+    verdict_of,
 )
 
 # ICMPv6 that needs no destination: neighbour discovery and multicast listening, never echo.
@@ -138,6 +139,7 @@ class _Egress:
         self.own, self.texts = list(own), texts
         self.open: list[str] = altered_elsewhere(self.items, hook, texts)
         self.named: list[tuple[str, list[str]]] = []
+        self.steps = 0
 
     def report(self, text: str) -> None:
         if text not in self.open:
@@ -152,27 +154,34 @@ class _Egress:
             matches = inherited + own
             if any(_not_new_out(m) for m in matches) or _dhcp_or_server_reply(matches):
                 continue
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                self.report(f"chain {name}: more than {MAX_STEPS} rules on the paths to read")
+                return False
             unknown = unread(exprs)
-            verdicts = [(k, v) for e in exprs for k, v in e.items() if k in VERDICTS]
-            verdict, arg = verdicts[-1] if verdicts else ("continue", None)
+            verdict, arg = verdict_of(exprs)
             where = named_rule(name, rule, self.texts)
+            if unknown:  # whatever its verdict: the statement may take the packet first
+                self.report(f"{where}: {', '.join(unknown)} (not understood)")
+                continue
+            target = arg.get("target") if isinstance(arg, dict) else None
             if verdict == "return" and depth:
-                if not own and not unknown:
+                if not own:
                     return False
                 verdict = "continue"
             elif verdict == "return":  # back to the base chain's policy
                 verdict = "drop" if policy == "drop" else "accept"
             if verdict in ("drop", "reject"):
-                if not own and not unknown and not any("limit" in e or "quota" in e for e in exprs):
+                if not own and not any("limit" in e or "quota" in e for e in exprs):
                     return True
-            elif unknown:
-                self.report(f"{where}: {', '.join(unknown)} (not understood)")
+            elif verdict == "jump" and target in self.rules and depth < 8:
+                self.walk(str(target), matches, depth + 1, policy)
+            elif verdict == "goto" and target in self.rules and not depth:
+                self.walk(str(target), matches, depth + 1, policy)
+                if policy != "drop":  # what the chain leaves undecided ends at the policy
+                    self.report(f"{where}: goto, then policy {policy}")
             elif verdict in ("jump", "goto"):
-                target = arg.get("target") if isinstance(arg, dict) else None
-                if target in self.rules and depth < 8:
-                    self.walk(str(target), matches, depth + 1, policy)
-                else:
-                    self.report(f"{where}: {verdict} to a chain verify cannot follow")
+                self.report(f"{where}: {verdict} to a chain verify cannot follow")
             elif verdict in _PASSING:
                 self.judge(where, verdict, matches)
         return False

@@ -9,17 +9,37 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-VERDICTS = {"accept", "drop", "reject", "jump", "goto", "vmap", "queue", "return", "continue"}
+_VERDICTS = {"accept", "drop", "reject", "jump", "goto", "vmap", "queue", "return", "continue"}
 
 
 # Statements that neither change the packet nor decide for it. Any other (a rewrite, NAT, notrack,
 # synproxy, a set update, ct count, a meter) makes the rule one verify does not understand.
-_INERT = {"match", "counter", "log", "limit", "quota", "comment"} | VERDICTS
+_INERT = {"match", "counter", "log", "limit", "quota", "comment"} | _VERDICTS
 
 
 def unread(exprs: list[dict[str, Any]]) -> list[str]:
     """The statements of a rule verify does not read."""
     return sorted({k for e in exprs for k in e if k not in _INERT})
+
+
+def verdict_of(exprs: list[dict[str, Any]]) -> tuple[str, Any]:
+    """The verdict a rule ends in as verify reads it, with its argument: a verdict map or queue
+    wherever it stands (the kernel takes the map's verdict first, and what follows acts only on
+    what it lets by), else the last verdict, else ``continue``."""
+    verdicts = [(k, v) for e in exprs for k, v in e.items() if k in _VERDICTS]
+    last = verdicts[-1] if verdicts else ("continue", None)
+    return next((x for x in verdicts if x[0] in ("vmap", "queue")), last)
+
+
+def dormant(listing: str) -> bool:
+    """Whether ``nft list table`` text shows ``flags dormant``: the table's rules are listed but
+    filter nothing (nft's JSON listing does not show the flag)."""
+    return any(line.split()[:1] == ["flags"] and "dormant" in line.replace(",", " ").split()
+               for line in listing.splitlines())
+
+
+MAX_STEPS = 20000
+"""Rules a walk reads at most (jumps fan out): past it, what is left counts as open."""
 
 
 def _filled_at_run_time(items: list[tuple[str, dict[str, Any]]]) -> set[str]:

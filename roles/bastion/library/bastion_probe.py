@@ -26,7 +26,8 @@ options:
   expect:
     description:
       - Expected values (level, admins, groups, totp, lockout, idle timeout, targets, sources...).
-      - C(floors) maps a bounded value (lockout_attempts, idle_timeout_seconds, retention_days) to
+      - C(floors) maps a bounded value (lockout_attempts, lockout_unlock_seconds,
+        idle_timeout_seconds, retention_days) to
         its level's bound C({control, minimum|maximum, spec}); the host is judged against the
         stricter of value and bound, and each configured value is reported against its bound.
     type: dict
@@ -235,13 +236,18 @@ def check_leavers(exp: dict[str, Any], names: list[str]) -> list[Result]:
 def check_pam(exp: dict[str, Any], pam: str) -> list[Result]:
     out: list[Result] = []
     deny = re.search(r"pam_faillock\.so preauth.*deny=(\d+)", pam)
+    unlock = re.search(r"pam_faillock\.so preauth.*unlock_time=(\d+)", pam)
+    wait = exp["lockout_unlock_seconds"]
     out.append(
         result(
             "CES-AUTH-03",
             "bastion sshd PAM: faillock preauth/authfail",
-            deny is not None and int(deny.group(1)) <= exp["lockout_attempts"] and "authfail" in pam,
-            {"deny": deny.group(1) if deny else None, "authfail": "authfail" in pam},
-            {"deny": f"<= {exp['lockout_attempts']}", "authfail": True},
+            # deny=0 never locks; unlock_time=0 never unlocks (the strictest).
+            deny is not None and 0 < int(deny.group(1)) <= exp["lockout_attempts"] and "authfail" in pam
+            and unlock is not None and (int(unlock.group(1)) == 0 or int(unlock.group(1)) >= wait),
+            {"deny": deny.group(1) if deny else None, "unlock_time": unlock.group(1) if unlock else None,
+             "authfail": "authfail" in pam},
+            {"deny": f"1..{exp['lockout_attempts']}", "unlock_time": f"0 or >= {wait}", "authfail": True},
         )
     )
     if exp["totp_enabled"]:
@@ -367,10 +373,10 @@ def main() -> None:
     )
     exp = dict(module.params["expect"])
     try:
-        for key in ("lockout_attempts", "idle_timeout_seconds", "retention_days"):
+        for key in ("lockout_attempts", "lockout_unlock_seconds", "idle_timeout_seconds", "retention_days"):
             exp[key] = int(exp[key])
         exp, bounded = at_floors(exp, exp.get("floors") or {}, int(exp.get("level", 3)))
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         module.fail_json(msg=f"expect: {err}")
     for key in ("totp_enabled", "session_recording", "command_audit"):
         exp[key] = exp[key] if isinstance(exp[key], bool) else str(exp[key]).lower() in ("true", "yes", "1")

@@ -16,7 +16,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.nft_admission import admission
-from ansible.module_utils.nft_ruleset import missing, outside
+from ansible.module_utils.nft_ruleset import dormant, missing, outside
 
 DOCUMENTATION = r"""
 module: object_storage_probe
@@ -47,7 +47,8 @@ options:
   firewall_table:
     description: >-
       C(inet) table whose input chains are read (C(nft -j list table)) for O(firewall_ports);
-      omitted, the firewall is not read.
+      omitted, the firewall is not read. A dormant table (C(flags dormant) in its text listing)
+      filters nothing and is not ok.
     type: str
   firewall_ports:
     description: >-
@@ -107,7 +108,8 @@ firewall:
     C(loaded) (the table could be listed), C(ok) (no port admits a source outside its allowed
     networks or any source at all, every wanted source is admitted) and, per port of
     O(firewall_ports), the sources C(admitted) by address or set, those C(outside) the allowed
-    networks, the C(missing) wanted ones, and the C(unrestricted_rules) that admit any source.
+    networks, the C(missing) wanted ones, and the C(unrestricted_rules) that admit any source;
+    C(dormant) when the table is listed but filters nothing.
   type: dict
   returned: always
 """
@@ -218,7 +220,7 @@ def judge_firewall(ruleset: dict[str, Any], ports: list[dict[str, Any]]) -> dict
 
 
 def firewall(nft: str, table: str | None, ports: list[dict[str, Any]]) -> dict[str, Any]:
-    """The table listed by ``nft -j`` and judged (not loaded: not ok)."""
+    """The table listed by ``nft -j`` and judged (not loaded, or dormant: not ok)."""
     if not table:
         return {"loaded": None, "ok": None, "ports": {}}
     try:
@@ -230,6 +232,14 @@ def firewall(nft: str, table: str | None, ports: list[dict[str, Any]]) -> dict[s
         ruleset = None
     if not isinstance(ruleset, dict):
         return {"loaded": False, "ok": False, "ports": {}}
+    try:
+        text = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            [nft, "list", "table", "inet", table], capture_output=True, text=True, timeout=30,
+            check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        text = ""
+    if dormant(text) or not text:  # listed, yet filtering nothing (or its flags unread)
+        return {"loaded": True, "ok": False, "dormant": bool(text), "ports": {}}
     return judge_firewall(ruleset, ports)
 
 
