@@ -109,6 +109,9 @@ class Cloud:
     """The role the stack assumes to deploy (``acs:ram::<account>:role/<name>``); None: ambient keys."""
     key_algorithm: str = "aes-256"
     """``aes-256`` or ``sm4`` (national algorithm, for the commercial cryptography assessment)."""
+    availability_zones: tuple[str, ...] = ()
+    """The region's availability zones the zones are spread over (``mlps.availability``); empty:
+    one, chosen by the provider."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,7 @@ def environment(data: dict[str, Any]) -> Environment:
             approved_images=tuple(cloud.get("approved_images", [DEFAULT_IMAGE])),
             deploy_role_arn=cloud.get("deploy_role_arn"),
             key_algorithm=cloud.get("key_algorithm", "aes-256"),
+            availability_zones=tuple(cloud.get("availability_zones", ())),
         )
         if cloud
         else None,

@@ -40,6 +40,7 @@ from policy.facts.model import (
     Key,
     Lock,
     LogSink,
+    NodePool,
     Zone,
     mainland,
     subject,
@@ -65,6 +66,7 @@ RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 KEY = "alicloud:kms/key:Key"
 INSTANCE = "alicloud:ecs/instance:Instance"
 CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes"
+NODE_POOL = "alicloud:cs/nodePool:NodePool"
 NETWORK_PLUGINS = ("terway-eniip", "terway-eni", "flannel")
 """ACK addons that are the cluster's network plugin."""
 ENFORCING_PLUGIN = "terway-eniip"
@@ -260,9 +262,17 @@ def _key(r: PlanResource) -> Key:
     )
 
 
+def _availability_zones(graph: PlanGraph, r: PlanResource, prop: str) -> tuple[str, ...]:
+    """The availability zones of the plan's vSwitches ``r`` names in ``prop``."""
+    named = set(r.deps.get(prop, ()))
+    switches = [s for s in graph.of_type(SWITCH) if s.urn in named and s.props.get("zoneId")]
+    return tuple(sorted({str(s.props["zoneId"]) for s in switches}))
+
+
 def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
     p = r.props
     tags = _tags(r)
+    switch_zones = _availability_zones(graph, r, "vswitchId")
     return Instance(
         name=str(p.get("instanceName") or r.name),
         provider=PACKAGE,
@@ -271,6 +281,17 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         disk_encrypted=bool(p.get("systemDiskEncrypted")),
         disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
         roles=tuple(x for x in str(tags.get("mlps:roles") or "").split(",") if x),
+        subject=subject(r),
+        availability_zone=p.get("availabilityZone") or (switch_zones[0] if switch_zones else None),
+    )
+
+
+def _node_pool(graph: PlanGraph, r: PlanResource) -> NodePool:
+    return NodePool(
+        name=str(r.props.get("nodePoolName") or r.name),
+        provider=PACKAGE,
+        zone=_tags(r).get(ZONE_TAG),
+        availability_zones=_availability_zones(graph, r, "vswitchIds"),
         subject=subject(r),
     )
 
@@ -319,6 +340,7 @@ def facts(graph: PlanGraph) -> Facts:
                 PACKAGE,
                 str(r.props.get("cidrBlock") or ""),
                 subject(r),
+                r.props.get("zoneId"),
             )
             for r in graph.of_type(SWITCH)
             if _zone_switch(r)
@@ -327,6 +349,7 @@ def facts(graph: PlanGraph) -> Facts:
         keys=[_key(r) for r in graph.of_type(KEY)],
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
         clusters=[_cluster(r) for r in graph.of_type(CLUSTER)],
+        node_pools=[_node_pool(graph, r) for r in graph.of_type(NODE_POOL)],
         password_policies=ram.password_policies(graph),
         login_policies=ram.login_policies(graph),
         admin_roles=ram.admin_roles(graph),

@@ -149,6 +149,8 @@ class Zone:
     provider: str
     cidr: str
     subject: Subject
+    availability_zone: str | None = None
+    """The one availability zone the subnet lies in; None where a subnet spans them (OpenStack)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,19 @@ class Instance:
     disk_encrypted: bool
     disk_key: str | None
     roles: tuple[str, ...]
+    subject: Subject
+    availability_zone: str | None = None
+    """Where the instance runs; None when the plan leaves it to the cloud's scheduler."""
+
+
+@dataclass(frozen=True)
+class NodePool:
+    """A managed Kubernetes node pool of one zone and the availability zones its nodes may run in."""
+
+    name: str
+    provider: str
+    zone: str | None
+    availability_zones: tuple[str, ...]
     subject: Subject
 
 
@@ -297,6 +312,7 @@ class Facts:
     keys: list[Key] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    node_pools: list[NodePool] = field(default_factory=list)
     password_policies: list[PasswordPolicy] = field(default_factory=list)
     login_policies: list[LoginPolicy] = field(default_factory=list)
     admin_roles: list[AdminRole] = field(default_factory=list)

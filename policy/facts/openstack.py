@@ -141,6 +141,7 @@ def _instance(graph: PlanGraph, r: PlanResource, key: str | None) -> Instance:
         disk_key=key if encrypted else None,
         roles=tuple(x for x in str(meta.get("mlps-roles") or "").split(",") if x),
         subject=subject(r),
+        availability_zone=r.props.get("availabilityZone") or None,
     )
 
 

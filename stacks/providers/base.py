@@ -3,6 +3,7 @@ managed service a cloud may offer (``stacks.capabilities`` lists which cloud off
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -17,13 +18,36 @@ KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 buckets): ``pulumi destroy`` refuses them; removed from the program, they stay in the cloud."""
 
 
+@dataclass(frozen=True)
+class Subnet:
+    """One part of a zone's range in one availability zone (``mlps.availability``)."""
+
+    availability_zone: str
+    cidr: str
+    id: pulumi.Output[str]
+
+
 @dataclass
 class CloudNetwork:
-    """Handles of the isolated network: one subnet and one security group per zone."""
+    """Handles of the isolated network: one security group per zone and its subnets, one per
+    availability zone where the cloud binds a subnet to one (``subnets`` holds the first)."""
 
     network_id: pulumi.Output[str]
     subnets: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     security_groups: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    parts: dict[str, tuple[Subnet, ...]] = field(default_factory=dict)
+
+    def subnet_of(self, host: Host) -> Subnet:
+        """The part of the host's zone holding its address."""
+        address = ipaddress.ip_address(host.address)
+        for part in self.parts[host.zone]:
+            if address in ipaddress.ip_network(part.cidr):
+                return part
+        raise ValueError(f"host {host.name}: {host.address} lies in no subnet of zone {host.zone}")
+
+    def subnet_ids(self, zone: str) -> list[pulumi.Output[str]]:
+        """Every subnet of ``zone``, one per part."""
+        return [p.id for p in self.parts[zone]]
 
 
 @dataclass(frozen=True)

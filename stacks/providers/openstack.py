@@ -4,7 +4,9 @@ Neutron networks behind a router without an external gateway (no route off the c
 floating address can be bound), security groups stripped of OpenStack's default allow-all
 egress rules, instances booting from volumes of an encrypted Cinder type, AES-256 keys
 ordered from Barbican (one per purpose), Octavia in front of the zones the internet reaches,
-Swift for buckets that need no lock. What OpenStack lacks (``stacks.capabilities``) the
+Swift for buckets that need no lock, instances in the availability zone of their address
+(``cloud.availability_zones``, ``mlps.availability``; none named: Nova's scheduler places
+them). What OpenStack lacks (``stacks.capabilities``) the
 project's roles provide.
 """
 
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_openstack as os_
 
+from mlps.availability import parts
 from stacks.keys import KeyPurpose
 from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host, Zone
 from stacks.naming import res
-from stacks.providers.base import KEEP, CloudNetwork, SecurityRule
+from stacks.providers.base import KEEP, CloudNetwork, SecurityRule, Subnet
 
 INTERNET = "0.0.0.0/0"
 DEFAULT_VOLUME_TYPE = "encrypted"
@@ -70,6 +73,7 @@ class OpenStack:
         self._frontends: dict[str, list[Frontend]] = {}
         self._root = parent
         self._keys: dict[KeyPurpose, pulumi.Output[str]] = {}
+        self.availability_zones = cloud.availability_zones
 
     def _opts(self, parent: pulumi.Resource, **kw: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)  # type: ignore[arg-type]
@@ -127,6 +131,10 @@ class OpenStack:
             self._networks[zone.name] = network.id
             self._cidrs[zone.name] = zone.cidr
             net.subnets[zone.name] = subnet.id
+            # A Neutron subnet spans the availability zones: the parts only place the instances.
+            net.parts[zone.name] = tuple(
+                Subnet(az, cidr, subnet.id) for az, cidr in parts(zone.cidr, self.availability_zones)
+            )
             net.security_groups[zone.name] = group.id
         return net
 
@@ -248,6 +256,7 @@ class OpenStack:
                 )
             ],
             config_drive=True,
+            availability_zone=net.subnet_of(host).availability_zone or None,
             metadata={
                 "mlps-roles": ",".join(host.roles) or "baseline",
                 "mlps-zone": host.zone,

@@ -259,6 +259,7 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "dedicated_lines_redundant": (
         good(), changed("line-cu-vbr", tags={"mlps:carrier": "china-telecom"}), "ali"),
     "line_failover_detection": (good(), without({"line-ct-health-check"}), "line-ct"),
+    "availability_zones_spread": (good(), changed("vsw", zoneId="cn-shanghai-l"), "vsw"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

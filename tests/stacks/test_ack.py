@@ -61,9 +61,10 @@ def test_the_cluster_runs_terway_enforcing_network_policy_without_nat(
     assert json.loads(addon["config"])["NetworkPolicy"] == "true"
     assert "podCidr" not in ack  # Flannel's setting; Terway takes pod addresses from vSwitches
     assert ack["newNatGateway"] is False
-    pods = next(s for s in of_type(result, SWITCH) if s["name"] == "cloud-dev-vsw-pods")
-    assert ack["podVswitchIds"] == ["cloud-dev-vsw-pods-id"]
-    assert pods["cidrBlock"] == "10.244.0.0/16" and pods["zoneId"] == "cn-shanghai-b"
+    pods = {s["name"]: (s["cidrBlock"], s["zoneId"]) for s in of_type(result, SWITCH) if "pods" in s["name"]}
+    assert ack["podVswitchIds"] == [f"cloud-dev-vsw-pods-cn-shanghai-{az}-id" for az in "lm"]
+    assert pods == {"cloud-dev-vsw-pods-cn-shanghai-l": ("10.244.0.0/17", "cn-shanghai-l"),
+                    "cloud-dev-vsw-pods-cn-shanghai-m": ("10.244.128.0/17", "cn-shanghai-m")}
     [block] = of_type(result, "alicloud:vpc/ipv4CidrBlock:Ipv4CidrBlock")
     assert block["secondaryCidrBlock"] == "10.244.0.0/16"  # outside the VPC's 172.20.0.0/18
     # offline no cloud names the release: the spec's minor version, its patch left open
@@ -80,7 +81,8 @@ def test_one_node_pool_per_zone_in_its_vswitch_behind_its_security_group(
     assert set(pools) == {f"cloud-dev-nodes-{z}" for z in zones}
     for zone in zones:
         pool = pools[f"cloud-dev-nodes-{zone}"]
-        assert pool["vswitchIds"] == [f"cloud-dev-vsw-{zone}-id"]
+        assert pool["vswitchIds"] == [f"cloud-dev-vsw-{zone}-cn-shanghai-{az}-id" for az in "lm"]
+        assert pool["multiAzPolicy"] == "BALANCE"
         assert pool["securityGroupIds"] == [f"cloud-dev-sg-{zone}-id"]
         assert pool["labels"] == [{"key": "mlps.dev/zone", "value": zone}]
     # each workload runs only on the nodes of its own zone's pool

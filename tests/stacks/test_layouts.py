@@ -106,10 +106,7 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
     assert of_type(result, "pulumi:providers:alicloud")[0]["region"] == "cn-shanghai"
     assert of_type(result, "alicloud:vpc/network:Network")[0]["cidrBlock"] == "172.20.0.0/18"
     assert {s["vswitchName"] for s in of_type(result, "alicloud:vpc/switch:Switch")} == {
-        "cloud-dev-mgmt",
-        "cloud-dev-app",
-        "cloud-dev-dmz",
-        "cloud-dev-pods",
+        f"cloud-dev-{zone}-cn-shanghai-{az}" for zone in ("mgmt", "app", "dmz", "pods") for az in "lm"
     }
     groups = of_type(result, "alicloud:ecs/securityGroup:SecurityGroup")
     assert len(groups) == 3 and all(g["innerAccessPolicy"] == "Drop" for g in groups)

@@ -132,8 +132,8 @@ def test_one_transit_router_joins_both_border_routers_and_the_vpc(
     switches = _by_name(result, SWITCH)
     mapped = [(m["zoneId"], switches[m["vswitchId"].removesuffix("-id")]) for m in vpc["zoneMappings"]]
     assert [(zone, s["zoneId"], s["cidrBlock"], s["tags"]) for zone, s in mapped] == [
-        ("cn-hangzhou-b", "cn-hangzhou-b", "172.16.15.240/28", {"mlps:transit": "true"}),
-        ("cn-hangzhou-g", "cn-hangzhou-g", "172.16.15.224/28", {"mlps:transit": "true"}),
+        ("cn-hangzhou-h", "cn-hangzhou-h", "172.16.15.240/28", {"mlps:transit": "true"}),
+        ("cn-hangzhou-i", "cn-hangzhou-i", "172.16.15.224/28", {"mlps:transit": "true"}),
     ]
     lines = ("line-ct", "line-cu")
     ids = sorted(["hybrid-prod-vpc-attachment-id",

@@ -90,7 +90,7 @@ def test_security_groups_lose_the_default_egress_and_admit_only_the_spec_flows(
     assert (listener["protocol"], listener["protocolPort"], listener["allowedCidrs"]) == (
         "HTTPS", 443, ["0.0.0.0/0"])
     assert of_type(result, "openstack:loadbalancer/monitor:Monitor")[0]["type"] == "TLS-HELLO"
-    assert sorted(m["address"] for m in of_type(result, MEMBER)) == ["10.60.40.11", "10.60.40.12"]
+    assert sorted(m["address"] for m in of_type(result, MEMBER)) == ["10.60.40.11", "10.60.40.140"]
 
 
 def test_instances_have_no_public_address_and_boot_from_encrypted_volumes(

@@ -212,7 +212,7 @@ TEXT_REPORT = (
     ' 0 │      0 │    0 │             0 │              0 │           1 │      0\n'
     'total 合计                              │ '
     '   1 │      0 │    2 │             0 │              0 │           1 │      1\n'
-    '  {file}:132: TST-MFA-01 (8.1.4.1 d) [HIGH] Two-factor login: /bastion/mfa is "none"; required: "totp"\n'
+    '  {file}:133: TST-MFA-01 (8.1.4.1 d) [HIGH] Two-factor login: /bastion/mfa is "none"; required: "totp"\n'
     '      双因素登录：/bastion/mfa 为 "none"，要求为 "totp"\n'
     '      fix: Set bastion.mfa to totp.\n'
     '\n'

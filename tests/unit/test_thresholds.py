@@ -63,6 +63,8 @@ LEGAL: dict[tuple[str, str, str], dict[int, Any]] = {
     # 22239 x.1.4.9 c / 8.2.4.x: important data and its systems redundant (two copies, three
     # storage nodes, three control-plane nodes for a quorum), two lines, one primary, two edges
     ("CES-BAK-03", "/workloads/*/replicas", "minimum"): {3: 2, 4: 2},
+    # ... and across two availability zones, so one failing leaves a copy running
+    ("CES-BAK-03", "/cloud/availability_zones", "minItems"): {3: 2, 4: 2},
     ("CES-BAK-04", "/object_storage/buckets/*/replicas", "minimum"): {3: 2, 4: 2},
     ("CES-BAK-04", "/hosts", "minContains"): {3: 3, 4: 3},
     ("CLD-BAK-02", "/object_storage/buckets/*/replicas", "minimum"): {3: 2, 4: 2},

@@ -6,13 +6,24 @@ resource that should have had it (the cloud, the zone, the bucket). What an envi
 lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`,
 :mod:`.backup`, :mod:`.gaps` (a capability the cloud lacks and the role standing in for it),
 :mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events),
+redundancy across availability zones in :mod:`.availability`,
 the cloud's own accounts in :mod:`.identity` and the cloud end of the dedicated lines in
 :mod:`.lines`.
 """
 
 from __future__ import annotations
 
-from policy.policies.environment import audit, backup, detection, gaps, identity, lines, network, storage
+from policy.policies.environment import (
+    audit,
+    availability,
+    backup,
+    detection,
+    gaps,
+    identity,
+    lines,
+    network,
+    storage,
+)
 
 POLICIES = (
     audit.AUDIT_TRAIL_DELIVERED,
@@ -38,5 +49,6 @@ POLICIES = (
     detection.MANAGEMENT_ALERTS,
     lines.DEDICATED_LINES_REDUNDANT,
     lines.LINE_FAILOVER_DETECTION,
+    availability.AVAILABILITY_ZONES_SPREAD,
 )
 """In registration order (the order the pack and ``mlps synth`` report them in)."""

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_alicloud as ali
 import pulumi_kubernetes as k8s
 
+from mlps.availability import parts
 from stacks.components.kube import LABEL_ZONE
 from stacks.naming import res
 from stacks.providers.alicloud.base import AlicloudBase
@@ -48,9 +49,10 @@ def ack_release(minor: str, releases: Sequence[str] | None) -> str:
 
 
 class Ack(AlicloudBase):
-    def _pod_switch(self, net: CloudNetwork, parent: pulumi.Resource) -> ali.vpc.Switch:
-        """The vSwitch Terway gives pods their VPC addresses from, in the nodes' availability zone:
-        a range no zone uses, added to the VPC as a secondary block when outside its range."""
+    def _pod_switches(self, net: CloudNetwork, parent: pulumi.Resource) -> list[ali.vpc.Switch]:
+        """The vSwitches Terway gives pods their VPC addresses from, one in each availability zone
+        of the nodes: a range no zone uses, added to the VPC as a secondary block when outside its
+        range, cut as the zones' ranges are (``mlps.availability``)."""
         pods = free_cidr(POD_CIDRS, self._cidrs)
         extra: list[pulumi.Resource] = []
         if not ipaddress.IPv4Network(pods).subnet_of(ipaddress.IPv4Network(supernet(self._cidrs))):
@@ -62,16 +64,23 @@ class Ack(AlicloudBase):
                     opts=self._opts(parent),
                 )
             )
-        return ali.vpc.Switch(
-            res(self.env, "vsw", "pods"),
-            vswitch_name=res(self.env, "pods"),
-            vpc_id=net.network_id,
-            cidr_block=pods,
-            zone_id=self.zone_id,
-            description="Pod addresses of the Kubernetes cluster (Terway)",
-            tags={"mlps:pods": res(self.env, "ack")},
-            opts=self._opts(parent, depends_on=extra),
-        )
+        spread = parts(pods, self.availability_zones)
+        switches = []
+        for az, cidr in spread:
+            tail = (az,) if len(spread) > 1 else ()
+            switches.append(
+                ali.vpc.Switch(
+                    res(self.env, "vsw", "pods", *tail),
+                    vswitch_name=res(self.env, "pods", *tail),
+                    vpc_id=net.network_id,
+                    cidr_block=cidr,
+                    zone_id=az,
+                    description="Pod addresses of the Kubernetes cluster (Terway)",
+                    tags={"mlps:pods": res(self.env, "ack")},
+                    opts=self._opts(parent, depends_on=extra),
+                )
+            )
+        return switches
 
     def kubernetes(
         self,
@@ -84,7 +93,8 @@ class Ack(AlicloudBase):
         parent: pulumi.Resource,
     ) -> k8s.Provider:
         """ACK with Terway enforcing NetworkPolicy, the spec's Kubernetes version, no NAT gateway,
-        and one node pool per zone in the zone's vSwitch behind the zone's security group."""
+        and one node pool per zone across the zone's vSwitches (its nodes balanced over the
+        availability zones) behind the zone's security group."""
         releases = ali.cs.get_kubernetes_version_output(
             cluster_type="ManagedKubernetes", opts=pulumi.InvokeOutputOptions(provider=self.provider)
         ).metadatas.apply(lambda ms: None if ms is None else [m.version for m in ms])
@@ -93,8 +103,8 @@ class Ack(AlicloudBase):
             name=res(self.env, "ack"),
             cluster_spec="ack.pro.small",
             version=releases.apply(lambda rs: ack_release(version, rs)),
-            vswitch_ids=[net.subnets[z] for z in zones],
-            pod_vswitch_ids=[self._pod_switch(net, parent).id],
+            vswitch_ids=[i for z in zones for i in net.subnet_ids(z)],
+            pod_vswitch_ids=[s.id for s in self._pod_switches(net, parent)],
             addons=[ali.cs.ManagedKubernetesAddonArgs(name=TERWAY, config=TERWAY_CONFIG)],
             service_cidr=free_cidr(SERVICE_CIDRS, self._cidrs),
             new_nat_gateway=False,
@@ -115,7 +125,8 @@ class Ack(AlicloudBase):
                 res(self.env, "ack-nodes", zone),
                 node_pool_name=res(self.env, "nodes", zone),
                 cluster_id=cluster.id,
-                vswitch_ids=[net.subnets[zone]],
+                vswitch_ids=net.subnet_ids(zone),
+                multi_az_policy="BALANCE",
                 security_group_ids=[net.security_groups[zone]],
                 labels=[ali.cs.NodePoolLabelArgs(key=LABEL_ZONE, value=zone)],
                 instance_types=[self.instance_type],

@@ -65,7 +65,9 @@ class AlicloudBase:
         self.region = cloud.region
         self.kms = cloud.kms
         self.audit = cloud.audit_trail
-        self.zone_id = config.get("cloudZoneId") or f"{cloud.region}-b"
+        one = config.get("cloudZoneId") or f"{cloud.region}-b"
+        self.availability_zones = cloud.availability_zones or (one,)
+        self.zone_id = self.availability_zones[0]
         self.instance_type = config.get("instanceType") or "ecs.g7.large"
         # An image outside cloud.approved_images is refused by approved_instance_image (CLD-IMG-01).
         self.image_id = config.get("imageId") or (cloud.approved_images or (DEFAULT_IMAGE,))[0]

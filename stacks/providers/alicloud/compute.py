@@ -1,4 +1,5 @@
-"""The environment's instances (their disks under the disks' key)."""
+"""The environment's instances (their disks under the disks' key), each in the vSwitch and
+availability zone of its address."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ class Compute(AlicloudBase):
     def instance(
         self, host: Host, net: CloudNetwork, key: pulumi.Output[str], parent: pulumi.Resource
     ) -> pulumi.Resource:
+        subnet = net.subnet_of(host)
         instance = ali.ecs.Instance(
             res(self.env, "ecs", host.name),
             instance_name=res(self.env, host.name),
             host_name=host.name,
             instance_type=self.instance_type,
             image_id=self.image_id,
-            vswitch_id=net.subnets[host.zone],
+            vswitch_id=subnet.id,
+            availability_zone=subnet.availability_zone,
             security_groups=[net.security_groups[host.zone]],
             private_ip=host.address,
             internet_max_bandwidth_out=0,

@@ -8,8 +8,8 @@ keyed by line name whose keys all have defaults: ``accessPoint`` (``ap-<region>-
 line's position from 1: set it to the access point the carrier terminates at), ``portType``
 (``1000Base-LX``), ``vlanId`` (``100 + n``), ``localGateway`` and ``peerGateway`` (the cloud's
 and the hospital edge's address on the line: ``192.168.254.<4n-3>`` and ``<4n-2>``, a /30). The
-second availability zone of the transit router's vSwitches is ``mlps:secondZoneId``
-(``<region>-g``), the first the zones' own.
+transit router's vSwitches lie in the spec's first two ``cloud.availability_zones``; with one
+named, the second is ``mlps:secondZoneId`` (``<region>-g``).
 
 The primary line is preferred by route priority: what the hospital announces over a backup line
 enters the transit router at priority ``BACKUP_PREFERENCE``, behind the default 50 of the primary
@@ -188,8 +188,10 @@ class Lines(AlicloudBase):
         self, net: CloudNetwork, cen: ali.cen.Instance, router: ali.cen.TransitRouter, parent: pulumi.Resource
     ) -> pulumi.Output[str]:
         """The VPC on the transit router through two vSwitches of its own in two availability
-        zones (the zones' vSwitches all lie in one)."""
-        zones = [self.zone_id, pulumi.Config("mlps").get("secondZoneId") or f"{self.region}-g"]
+        zones: the spec's first two, else the first and ``mlps:secondZoneId``."""
+        configured = pulumi.Config("mlps").get("secondZoneId") or f"{self.region}-g"
+        second = self.availability_zones[1:2] or [configured]
+        zones = [self.zone_id, *second]
         cidrs = last_free_subnets(supernet(self._cidrs), self._cidrs, TRANSIT_PREFIX, len(zones))
         mappings = []
         for i, (zone, cidr) in enumerate(zip(zones, cidrs, strict=True), start=1):

@@ -1,15 +1,17 @@
-"""The VPC, one vSwitch and one default-deny security group per zone, the spec's flows."""
+"""The VPC, one default-deny security group per zone and one vSwitch per part of its range in
+each availability zone (``mlps.availability``), the spec's flows."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_alicloud as ali
 
+from mlps.availability import parts
 from stacks.model import Zone
 from stacks.naming import res
 from stacks.providers.alicloud.base import AlicloudBase
 from stacks.providers.alicloud.ranges import supernet
-from stacks.providers.base import CloudNetwork, SecurityRule
+from stacks.providers.base import CloudNetwork, SecurityRule, Subnet
 
 
 class Network(AlicloudBase):
@@ -24,16 +26,22 @@ class Network(AlicloudBase):
         )
         net = CloudNetwork(network_id=vpc.id)
         for zone in zones:
-            switch = ali.vpc.Switch(
-                res(self.env, "vsw", zone.name),
-                vswitch_name=res(self.env, zone.name),
-                vpc_id=vpc.id,
-                cidr_block=zone.cidr,
-                zone_id=self.zone_id,
-                description=zone.description or zone.kind,
-                tags={"mlps:zone": zone.name},
-                opts=self._opts(parent),
-            )
+            spread = parts(zone.cidr, self.availability_zones)
+            switches = []
+            for az, cidr in spread:
+                # One availability zone keeps the zone's one vSwitch under its first name.
+                tail = (az,) if len(spread) > 1 else ()
+                switch = ali.vpc.Switch(
+                    res(self.env, "vsw", zone.name, *tail),
+                    vswitch_name=res(self.env, zone.name, *tail),
+                    vpc_id=vpc.id,
+                    cidr_block=cidr,
+                    zone_id=az,
+                    description=zone.description or zone.kind,
+                    tags={"mlps:zone": zone.name},
+                    opts=self._opts(parent),
+                )
+                switches.append(Subnet(az, cidr, switch.id))
             group = ali.ecs.SecurityGroup(
                 res(self.env, "sg", zone.name),
                 security_group_name=res(self.env, zone.name),
@@ -44,7 +52,8 @@ class Network(AlicloudBase):
                 tags={"mlps:zone": zone.name},
                 opts=self._opts(parent),
             )
-            net.subnets[zone.name] = switch.id
+            net.subnets[zone.name] = switches[0].id
+            net.parts[zone.name] = tuple(switches)
             net.security_groups[zone.name] = group.id
             ali.ecs.SecurityGroupRule(
                 res(self.env, "sg", zone.name, "egress-deny-all"),

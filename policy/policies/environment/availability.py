@@ -1,0 +1,101 @@
+"""Hot redundancy across availability zones (GB/T 22239-2019 8.1.4.9 c, CES-BAK-03): a zone whose
+subnets all lie in one availability zone, hosts sharing a role in a zone that all run in one (or
+wherever the scheduler puts them), and a node pool confined to one, are each lost with that one
+availability zone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from policy.facts.model import Facts, Instance, Zone
+from policy.policies.environment.base import EnvironmentPolicy, Found
+
+CONTROL = "CES-BAK-03"
+
+
+def _zones(facts: Facts) -> Iterator[Found]:
+    bound: dict[tuple[str, str], list[str]] = defaultdict(list)
+    first: dict[tuple[str, str], Zone] = {}
+    for zone in facts.zones:
+        if zone.availability_zone is None:
+            continue  # a subnet spanning the availability zones (OpenStack) confines nothing
+        key = (zone.provider, zone.name)
+        bound[key].append(zone.availability_zone)
+        first.setdefault(key, zone)
+    for key, azs in bound.items():
+        if len(set(azs)) < 2:
+            zone = first[key]
+            yield (
+                zone.subject,
+                (
+                    CONTROL,
+                    f"zone {zone.name}: every subnet lies in availability zone {azs[0]}, so the "
+                    "zone goes down with it; give cloud.availability_zones a second one",
+                ),
+            )
+
+
+def _where(i: Instance) -> str:
+    return i.availability_zone or "wherever the scheduler puts it"
+
+
+def _hosts(facts: Facts) -> Iterator[Found]:
+    peers: dict[tuple[str, str, str], list[Instance]] = defaultdict(list)
+    for i in facts.instances:
+        for role in i.roles:
+            peers[(i.provider, i.zone or "", role)].append(i)
+    for (_, zone, role), group in peers.items():
+        if len(group) < 2:
+            continue
+        placed = {i.availability_zone for i in group}
+        if len(placed) >= 2 and None not in placed:
+            continue
+        unplaced = [i.name for i in group if i.availability_zone is None]
+        why = (
+            f"{', '.join(unplaced)} name no availability zone, so the scheduler may put them together"
+            if unplaced
+            else f"all run in availability zone {group[0].availability_zone}"
+        )
+        names = ", ".join(f"{i.name} ({_where(i)})" for i in group)
+        yield (
+            group[1].subject,
+            (
+                CONTROL,
+                f"the {len(group)} {role} hosts of zone {zone or '(none)'} ({names}): {why}; one "
+                "availability zone failing takes every copy. Give one an address in the range of "
+                "another availability zone (mlps.availability)",
+            ),
+        )
+
+
+def _pools(facts: Facts) -> Iterator[Found]:
+    for pool in facts.node_pools:
+        if len(pool.availability_zones) < 2:
+            where = pool.availability_zones[0] if pool.availability_zones else "no known availability zone"
+            yield (
+                pool.subject,
+                (
+                    CONTROL,
+                    f"node pool {pool.name} of zone {pool.zone or '(none)'} has vSwitches in {where} "
+                    "only, so its workloads' replicas all go down with it",
+                ),
+            )
+
+
+def _spread(facts: Facts, level: int) -> Iterator[Found]:
+    yield from _zones(facts)
+    yield from _hosts(facts)
+    yield from _pools(facts)
+
+
+AVAILABILITY_ZONES_SPREAD = EnvironmentPolicy(
+    name="availability_zones_spread",
+    description=(
+        "Every zone has subnets in two availability zones or more, hosts sharing a role in a zone "
+        "run in different ones, and every node pool spans two or more."
+    ),
+    controls=(CONTROL,),
+    levels=(3, 4),
+    check=_spread,
+)
