@@ -153,13 +153,15 @@ def compensations(env: Environment) -> list[Compensation]:
     if Capability.FLOW_LOGS not in have:
         out.append(_compensation(
             env, Capability.FLOW_LOGS,
-            "the record of the cloud network's traffic (the hosts' and routers' logs the audit "
-            "servers collect)"))
+            "the record of the cloud network's refused traffic (each host's firewall logs what it "
+            "drops, at most 10 records a second per chain, kept by the audit servers; accepted "
+            "connections only in the services' own logs)"))
     if env.cloud.audit_trail and Capability.EVENT_ALERTS not in have:
         out.append(_compensation(
             env, Capability.EVENT_ALERTS,
-            "alerting on the cloud's management events (over the CADF audit records the audit "
-            "servers receive)"))
+            "alerting on the cloud's management events (failed and administrator sign-ins, "
+            "account, role, security group and key changes in the CADF records the audit servers "
+            "receive)"))
     return out
 
 

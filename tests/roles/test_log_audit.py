@@ -11,6 +11,7 @@ most two RELP windows per host and server (one resend per reconnect)."""
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -316,3 +317,67 @@ def test_disk_alarm_raises_an_alert_record(lab: Lab, deployed: PlaybookRun) -> N
     logged = lab.run("audit1", "grep -c 'audit store .* full (alarm at 1.0%)' /var/log/syslog",
                      check=False)
     assert logged.stdout.strip() not in ("", "0"), logged
+
+
+CADF = "http://schemas.dmtf.org/cloud/audit/1.0/event"
+
+
+def cadf(action: str, outcome: str, target: str, case: str) -> str:
+    """A Keystone-style CADF record as a cloud controller logs it, told apart by ``case``."""
+    return "identity " + json.dumps({"typeURI": CADF, "eventType": "activity", "id": case,
+                                     "action": action, "outcome": outcome,
+                                     "initiator": {"typeURI": "service/security/account/user", "id": case},
+                                     "target": {"typeURI": target}})
+
+
+def alerts(lab: Lab, server: str, case: str, seconds: float) -> list[str]:
+    """The cloud-event alerts on ``server`` naming ``case``, waited for up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = lab.run(server, f"grep -h 'mlps-cloud-event.* by {case} ' /var/log/auth.log", check=False)
+        lines = found.stdout.splitlines()
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.5)
+
+
+def test_a_cloud_management_event_raises_an_alert_on_both_servers_and_a_read_does_not(
+    lab: Lab, deployed: PlaybookRun
+) -> None:
+    """fw1 logs what an OpenStack controller would: a failed sign-in and a read (SMC-CEN-07)."""
+    read = cadf("read", "success", "data/security/project", "rd1")
+    failed = cadf("authenticate", "failure", "service/security/account/user", "bad1")
+    lab.run("fw1", f"logger -t keystone {shlex.quote(read)}")
+    lab.run("fw1", f"logger -t keystone {shlex.quote(failed)}")
+    for server in SERVERS:
+        [line] = alerts(lab, server, "bad1", 30)
+        assert "console_login_failure: authenticate failure by bad1 on service/security/account/user, " \
+               "recorded by fw1" in line, line
+        assert alerts(lab, server, "rd1", 0) == []
+
+
+def test_verify_fails_when_cadf_records_no_longer_reach_the_classifier(
+    lab: Lab, deployed: PlaybookRun, extra_vars: dict[str, Any], evidence_dir: Path
+) -> None:
+    """The attack: an insider on audit2 points the rule at a program that does nothing. Management
+    events then raise no alert there, and verify says so."""
+    conf = "/etc/rsyslog.d/50-mlps-audit-server.conf"
+    silenced = "s|/usr/local/sbin/mlps-logaudit cloud-events|/bin/true|"
+    lab.run("audit2", f"sed -i '{silenced}' {conf} && systemctl restart rsyslog")
+    try:
+        deleted = cadf("deleted.user", "success", "data/security/account/user", "del1")
+        lab.run("fw2", f"logger -t keystone {shlex.quote(deleted)}")
+        assert len(alerts(lab, "audit1", "del1", 30)) == 1
+        assert alerts(lab, "audit2", "del1", 3) == []
+        run = play(lab, VERIFY, extra_vars)
+        assert run.ok, run.output[-4000:]
+        doc = evidence(evidence_dir, "audit2", "log_audit_server")
+        [alarm] = [r for r in by_control(doc, "SMC-CEN-07") if "CADF" in r["check"]]
+        assert alarm["status"] == "fail", alarm
+    finally:
+        restored = play(lab, SITE, extra_vars)
+        assert restored.ok, restored.output[-4000:]
+    run = play(lab, VERIFY, extra_vars)
+    doc = evidence(evidence_dir, "audit2", "log_audit_server")
+    [alarm] = [r for r in by_control(doc, "SMC-CEN-07") if "CADF" in r["check"]]
+    assert alarm["status"] == "pass", alarm

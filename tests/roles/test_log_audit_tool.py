@@ -175,3 +175,72 @@ def test_tool_runs_as_a_script(tmp_path: Path) -> None:
     done = subprocess.run(["python3", str(TOOL), "disk", "--root", str(tmp_path),
                            "--percent", "100"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["alert"] is False
+
+
+# The cloud's management events in CADF records (SMC-CEN-07, for a cloud without event alerts).
+KEYSTONE_FAILED = json.dumps({  # Keystone's notification through oslo.messaging's log driver
+    "message_id": "5d5b", "publisher_id": "identity.ctl-1", "event_type": "identity.authenticate",
+    "priority": "INFO", "timestamp": "2026-06-15 08:00:00.1",
+    "payload": {"typeURI": tool.CADF_EVENT, "eventType": "activity", "action": "authenticate",
+                "outcome": "failure", "initiator": {"typeURI": "service/security/account/user",
+                                                    "id": "9a1f", "host": {"address": "10.60.0.5"}},
+                "target": {"typeURI": "service/security/account/user", "id": "9a1f"}}})
+AUDIT_SG = json.dumps({  # keystonemiddleware's audit of a Neutron call
+    "typeURI": tool.CADF_EVENT, "eventType": "activity", "action": "create", "outcome": "success",
+    "initiator": {"typeURI": "service/security/account/user", "name": "netadm"},
+    "target": {"typeURI": "service/network/security-group-rules", "id": "r1"},
+    "requestPath": "/v2.0/security-group-rules"})
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    (f"oslo.messaging.notification.identity.authenticate {KEYSTONE_FAILED}", "console_login_failure"),
+    (f"neutron-server audit: {AUDIT_SG}", "security_group_change"),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "success",
+                 "initiator": {"id": "admin-id"}}), "root_login"),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "deleted.project", "outcome": "success",
+                 "target": {"typeURI": "data/security/project"}}), "ram_change"),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "delete", "outcome": "success",
+                 "target": {"typeURI": "service/security/keymanager/secrets"}}), "kms_key_change"),
+    # none of them: a user's sign-in, a read, a refused change, a key created, not CADF, not JSON
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "success",
+                 "initiator": {"name": "nurse"}}), None),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "read/list", "outcome": "success",
+                 "target": {"typeURI": "service/network/security-groups"}}), None),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "update", "outcome": "failure",
+                 "target": {"typeURI": "data/security/account/user"}}), None),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "create", "outcome": "success",
+                 "target": {"typeURI": "service/security/keymanager/secrets"}}), None),
+    (json.dumps({"typeURI": "http://example/other", "action": "authenticate", "outcome": "failure"}), None),
+    (f'{{"typeURI": "{tool.CADF_EVENT}", "action": "authenticate", "outcome": "fail', None),
+    ("sshd[1]: Accepted publickey for root", None),
+])
+def test_each_management_event_is_told_from_the_rest(message: str, kind: str | None) -> None:
+    event = tool.cadf_event(message)
+    found = tool.management_event(event, frozenset({"admin", "admin-id"})) if event is not None else None
+    assert found == kind
+
+
+def test_cloud_events_raise_one_alert_per_management_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    raised: list[tuple[int, str]] = []
+    monkeypatch.setattr(tool.syslog, "openlog", lambda *a: None)
+    monkeypatch.setattr(tool.syslog, "syslog", lambda level, text: raised.append((level, text)))
+    lines = [f"ctl-1\toslo {KEYSTONE_FAILED}\n", f"net-1\t{AUDIT_SG}\n", "net-1\tnot an event\n", "\n"]
+    monkeypatch.setattr(tool.sys, "stdin", iter(lines))
+    assert tool.main(["cloud-events", "--admin", "admin"]) == 0
+    assert raised == [
+        (tool.syslog.LOG_ALERT, "console_login_failure: authenticate failure by 9a1f on "
+                                "service/security/account/user, recorded by ctl-1"),
+        (tool.syslog.LOG_ALERT, "security_group_change: create success by netadm on "
+                                "service/network/security-group-rules, recorded by net-1"),
+    ]
+    assert all(tool.CADF_EVENT not in text for _, text in raised), "an alert must not re-trigger the rule"
+
+
+def test_self_test_passes_on_the_shipped_classifier_and_fails_on_a_broken_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert tool.main(["self-test"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    monkeypatch.setattr(tool, "management_event", lambda event, admins: None)
+    assert tool.main(["self-test"]) == 1
+    assert json.loads(capsys.readouterr().out)["ok"] is False

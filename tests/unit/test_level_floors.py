@@ -161,7 +161,7 @@ def test_a_disk_alarm_later_than_the_level_allows_fails_verify(tmp_path: Path) -
     assert run.ok, run.output[-4000:]
     for case, (_, _, status) in DISK_CASES.items():
         results = json.loads((tmp_path / f"{case}.json").read_text(encoding="utf-8"))
-        [disk] = [r for r in results if r["control"] == "SMC-CEN-07"]
+        [disk] = [r for r in results if r["check"] == "disk-space alarm armed on the store"]
         assert disk["status"] == status, (case, disk)
 
 
