@@ -160,8 +160,8 @@ def compensations(env: Environment) -> list[Compensation]:
         out.append(_compensation(
             env, Capability.EVENT_ALERTS,
             "alerting on the cloud's management events (failed and administrator sign-ins, "
-            "account, role, security group and key changes in the CADF records the audit servers "
-            "receive)"))
+            "account, role, security group and key changes, instances created or started, in the "
+            "CADF records the audit servers receive)"))
     return out
 
 

@@ -352,11 +352,16 @@ MANAGEMENT_EVENTS = (
     "kms_key_change",
     "flow_log_change",
     "log_store_change",
+    "instance_start",
 )
 """Management events of a cloud that must raise an alarm: the main account signing in, failed
 console sign-ins, changes to users, groups, roles, policies and sign-in settings, the audit trail
 stopped or changed, firewall rules changed, a key disabled or scheduled for deletion, a flow log
-stopped or deleted, a log store or log project deleted."""
+stopped or deleted, a log store or log project deleted, an instance created, started or
+re-activated."""
+EVENT_CONTROLS: dict[str, str] = {"instance_start": "CLD-VMIDS-02"}
+"""The control a missing alarm breaks, where it is not SMC-CEN-07 (8.1.5.4 f): new or re-enabled
+virtual machines, GB/T 22239-2019 8.2.4.3 b."""
 
 
 @dataclass(frozen=True)

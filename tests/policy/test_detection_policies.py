@@ -24,7 +24,7 @@ from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES, events_of
 from tests.policy.detection_support import STORE, alert
 from tests.policy.test_environment_policies import PROVIDER, changed, good, r, run, without
 
-ALL = ", ".join(MANAGEMENT_EVENTS)
+ALL = ", ".join(e for e in MANAGEMENT_EVENTS if e != "instance_start")
 RAM = "no alert notifies anyone of ram_change on alicloud (cn-shanghai) (read from audit trail t)"
 
 
@@ -35,6 +35,11 @@ def _ram_alert(**props: object) -> list[PlanResource]:
 
 def _ram_query(query: str) -> list[PlanResource]:
     return _ram_alert(queryLists=[{"project": "audit", "store": "actiontrail_t", "query": query}])
+
+
+def _instance_query(query: str) -> list[PlanResource]:
+    return changed("alert-instance_start",
+                   queryLists=[{"project": "audit", "store": "actiontrail_t", "query": query}])
 
 CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("network_flow_logs", good(), []),
@@ -96,7 +101,22 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
          "(read from audit trail t)")]),
     ("management_alerts", without({"trail"}), [
         ("ali", "SMC-CEN-07", f"no alert notifies anyone of {ALL} on alicloud (cn-shanghai) (read from "
-         "no enabled audit trail)")]),
+         "no enabled audit trail)"),
+        ("ali", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "
+         "(read from no enabled audit trail)")]),
+    # a new or re-enabled instance unalarmed is CLD-VMIDS-02 (8.2.4.3 b), the rest SMC-CEN-07
+    ("management_alerts", without({"alert-instance_start"}), [
+        ("trail", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "
+         "(read from audit trail t)")]),
+    ("management_alerts", without({"alert-instance_start", "alert-root_login"}), [
+        ("trail", "SMC-CEN-07", "no alert notifies anyone of root_login on alicloud (cn-shanghai) "
+         "(read from audit trail t)"),
+        ("trail", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "
+         "(read from audit trail t)")]),
+    ("management_alerts", _instance_query(MANAGEMENT_EVENT_NAMES["instance_start"].query().replace(
+        " or event.eventName: ReActivateInstances", "")), [
+        ("trail", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "
+         "(read from audit trail t)")]),
 ]
 
 

@@ -201,7 +201,14 @@ AUDIT_SG = json.dumps({  # keystonemiddleware's audit of a Neutron call
                  "target": {"typeURI": "data/security/project"}}), "ram_change"),
     (json.dumps({"typeURI": tool.CADF_EVENT, "action": "delete", "outcome": "success",
                  "target": {"typeURI": "service/security/keymanager/secrets"}}), "kms_key_change"),
-    # none of them: a user's sign-in, a read, a refused change, a key created, not CADF, not JSON
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "create", "outcome": "success",
+                 "target": {"typeURI": "service/compute/servers"}}), "instance_start"),
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "update/os-start", "outcome": "pending",
+                 "target": {"typeURI": "service/compute/servers/action"}}), "instance_start"),
+    # none of them: a user's sign-in, a read, a refused change, a key created, a server stopped,
+    # not CADF, not JSON
+    (json.dumps({"typeURI": tool.CADF_EVENT, "action": "update/os-stop", "outcome": "success",
+                 "target": {"typeURI": "service/compute/servers/action"}}), None),
     (json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "success",
                  "initiator": {"name": "nurse"}}), None),
     (json.dumps({"typeURI": tool.CADF_EVENT, "action": "read/list", "outcome": "success",

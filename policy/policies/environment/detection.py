@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.facts.model import MANAGEMENT_EVENTS, AlertRule, Cloud, Facts, FlowLog
+from policy.facts.model import EVENT_CONTROLS, MANAGEMENT_EVENTS, AlertRule, Cloud, Facts, FlowLog
 from policy.policies.environment.audit import MIN_RETENTION_DAYS, _trails, _where
 from policy.policies.environment.base import EnvironmentPolicy, Found
 from stacks.capabilities import Capability
@@ -96,15 +96,22 @@ def _alerts(facts: Facts, level: int) -> Iterator[Found]:
                 yield a.subject, ("SMC-CEN-07", f"alert {a.name} {defect}")
         trails = _trails(facts, cloud)
         if not trails:
-            yield cloud.subject, ("SMC-CEN-07", _missing(cloud, "no enabled audit trail", MANAGEMENT_EVENTS))
+            for control, events in _by_control(MANAGEMENT_EVENTS):
+                yield cloud.subject, (control, _missing(cloud, "no enabled audit trail", events))
         for t in trails:
             stores = {d.name for d in t.destinations if d.kind == "log_store"}
             raised = {
                 e for a in alerts if not _defects(a) and stores & set(a.sources) for e in a.events
             }
-            missing = tuple(e for e in MANAGEMENT_EVENTS if e not in raised)
-            if missing:
-                yield t.subject, ("SMC-CEN-07", _missing(cloud, f"audit trail {t.name}", missing))
+            for control, events in _by_control(tuple(e for e in MANAGEMENT_EVENTS if e not in raised)):
+                yield t.subject, (control, _missing(cloud, f"audit trail {t.name}", events))
+
+
+def _by_control(events: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """``events`` grouped by the control a missing alarm on them breaks, SMC-CEN-07 first."""
+    controls = dict.fromkeys(["SMC-CEN-07", *(EVENT_CONTROLS.get(e, "SMC-CEN-07") for e in events)])
+    grouped = [(c, tuple(e for e in events if EVENT_CONTROLS.get(e, "SMC-CEN-07") == c)) for c in controls]
+    return [(c, group) for c, group in grouped if group]
 
 
 def _missing(cloud: Cloud, source: str, events: tuple[str, ...]) -> str:
@@ -144,10 +151,10 @@ MANAGEMENT_ALERTS = EnvironmentPolicy(
         "Alerts on the audit trail's log store, whose queries select every required management "
         "event (main account sign-in, failed sign-ins, RAM changes, trail changes, security group "
         "changes, key disabled or deleted, flow log stopped or deleted, log store or project "
-        "deleted), fire on a severity condition, are not muted and notify through the hospital's "
-        "action policy."
+        "deleted, instance created or started), fire on a severity condition, are not muted and "
+        "notify through the hospital's action policy."
     ),
-    controls=("SMC-CEN-07",),
+    controls=("SMC-CEN-07", "CLD-VMIDS-02"),
     levels=(3, 4),
     check=_alerts,
 )

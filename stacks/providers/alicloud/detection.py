@@ -45,6 +45,7 @@ MANAGEMENT_ALERTS = (
     ManagementAlert("kms_key_change", "KMS key disabled or scheduled for deletion", 10),
     ManagementAlert("flow_log_change", "VPC flow log stopped or deleted", 8),
     ManagementAlert("log_store_change", "Log store or log project deleted", 10),
+    ManagementAlert("instance_start", "ECS instance created, started or re-activated", 8),
 )
 """The management events an assessor expects to raise an alarm (GB/T 22239-2019 8.1.5.4 f)."""
 

@@ -70,6 +70,9 @@ MANAGEMENT_EVENT_NAMES: dict[str, ManagementEvent] = {
     "kms_key_change": ManagementEvent("Kms", ("DisableKey", "ScheduleKeyDeletion")),
     "flow_log_change": ManagementEvent(None, ("DeactiveFlowLog", "DeleteFlowLog")),
     "log_store_change": ManagementEvent(None, ("DeleteLogStore", "DeleteProject")),
+    "instance_start": ManagementEvent(
+        "Ecs", ("RunInstances", "CreateInstance", "StartInstance", "StartInstances", "ReActivateInstances")
+    ),
 }
 
 _NAME = re.compile(r"(?<!not )event\.eventName:\s*([A-Za-z]+)(?![\w*])")
