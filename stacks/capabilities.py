@@ -3,7 +3,8 @@
 A capability a provider lacks is never skipped: when the spec needs it, the layout puts the
 project's own role on the spec's hosts instead (object lock → the ``object_storage`` role,
 SeaweedFS with object lock; audit trail, log store, flow logs and event alerts → the
-``log_audit_server`` role;
+``log_audit_server`` role; host threat detection → the baseline's malware scanner on every cloud
+host;
 managed Kubernetes → the kubeadm roles), and ``mlps synth`` writes a notice naming that part
 into the plan, which ``mlps report`` prints. A spec without the hosts the stand-in needs is
 refused before anything is built. What only the cloud's owner can run (``OWNER_PARTS``: the
@@ -19,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from mlps.plan_findings import Notice
+from mlps.roles import every_host
 
 if TYPE_CHECKING:
     from stacks.model import Bucket, Environment
@@ -40,6 +42,7 @@ class Capability(StrEnum):
     EVENT_ALERTS = "event_alerts"
     DEDICATED_LINES = "dedicated_lines"
     SM4_KEYS = "sm4_keys"
+    THREAT_DETECTION = "threat_detection"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -72,6 +75,7 @@ STAND_INS: dict[Capability, StandIn] = {
     Capability.MANAGED_KUBERNETES: StandIn("k8s_control_plane", "K8S-HA-01", cloud_only=True),
     Capability.FLOW_LOGS: StandIn("log_audit_server", "ABS-AUDIT-01", cloud_only=False),
     Capability.EVENT_ALERTS: StandIn("log_audit_server", "SMC-CEN-07", cloud_only=False),
+    Capability.THREAT_DETECTION: StandIn("baseline", "CLD-VMIDS-03", cloud_only=True),
 }
 """The capabilities a layout replaces by a role when the cloud lacks them."""
 
@@ -122,7 +126,8 @@ class Compensation:
 def _compensation(env: Environment, capability: Capability, needed_by: str) -> Compensation:
     stand_in = STAND_INS[capability]
     pool = env.hosts_at("cloud") if stand_in.cloud_only else env.hosts
-    hosts = tuple(h.name for h in pool if stand_in.role in h.roles)
+    everywhere = stand_in.role in every_host()
+    hosts = tuple(h.name for h in pool if everywhere or stand_in.role in h.roles)
     return Compensation(capability, stand_in.control, stand_in.role, hosts, needed_by)
 
 
@@ -156,6 +161,11 @@ def compensations(env: Environment) -> list[Compensation]:
             "the record of the cloud network's refused traffic (each host's firewall logs what it "
             "drops, at most 10 records a second per chain, kept by the audit servers; accepted "
             "connections only in the services' own logs)"))
+    if Capability.THREAT_DETECTION not in have and env.hosts_at("cloud"):
+        out.append(_compensation(
+            env, Capability.THREAT_DETECTION,
+            "malware detection on the cloud hosts (the baseline's scanner with its daily scan, "
+            "CES-MAL-01, and file integrity checking, in place of a host security service)"))
     if env.cloud.audit_trail and Capability.EVENT_ALERTS not in have:
         out.append(_compensation(
             env, Capability.EVENT_ALERTS,

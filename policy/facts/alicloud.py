@@ -36,6 +36,7 @@ from policy.facts.model import (
     Facts,
     FirewallRule,
     FlowLog,
+    HostSecurity,
     Instance,
     Key,
     Lock,
@@ -67,6 +68,7 @@ KEY = "alicloud:kms/key:Key"
 INSTANCE = "alicloud:ecs/instance:Instance"
 CLUSTER = "alicloud:cs/managedKubernetes:ManagedKubernetes"
 NODE_POOL = "alicloud:cs/nodePool:NodePool"
+SECURITY_CENTER = "alicloud:threatdetection/instance:Instance"
 NETWORK_PLUGINS = ("terway-eniip", "terway-eni", "flannel")
 """ACK addons that are the cluster's network plugin."""
 ENFORCING_PLUGIN = "terway-eniip"
@@ -286,6 +288,30 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
     )
 
 
+MALWARE_EDITIONS = (3, 5, 6, 7)
+"""Security Center editions that detect malware (3 Enterprise, 5 Advanced, 6 Anti-virus, 7
+Ultimate); 1, the free one, does not."""
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _host_security(r: PlanResource) -> HostSecurity:
+    p = r.props
+    modules = p.get("postPayModuleSwitchObj") or {}
+    return HostSecurity(
+        provider=PACKAGE,
+        protects_new=_int(p.get("postPaidHostAutoBind")) == 1,
+        detects_malware=_int(p.get("postPaidHostAutoBindVersion")) in MALWARE_EDITIONS,
+        host_protection=_int(modules.get("postHost")) == 1,
+        subject=subject(r),
+    )
+
+
 def _node_pool(graph: PlanGraph, r: PlanResource) -> NodePool:
     return NodePool(
         name=str(r.props.get("nodePoolName") or r.name),
@@ -350,6 +376,7 @@ def facts(graph: PlanGraph) -> Facts:
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
         clusters=[_cluster(r) for r in graph.of_type(CLUSTER)],
         node_pools=[_node_pool(graph, r) for r in graph.of_type(NODE_POOL)],
+        host_security=[_host_security(r) for r in graph.of_type(SECURITY_CENTER)],
         password_policies=ram.password_policies(graph),
         login_policies=ram.login_policies(graph),
         admin_roles=ram.admin_roles(graph),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from mlps.roles import every_host
 from stacks.capabilities import Capability
 
 if TYPE_CHECKING:
@@ -200,6 +201,18 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class HostSecurity:
+    """A cloud's host security service: whether it binds every new instance (``protects_new``),
+    at an edition that detects malware (``detects_malware``), with host protection on."""
+
+    provider: str
+    protects_new: bool
+    detects_malware: bool
+    host_protection: bool
+    subject: Subject
+
+
+@dataclass(frozen=True)
 class NodePool:
     """A managed Kubernetes node pool of one zone and the availability zones its nodes may run in."""
 
@@ -313,6 +326,7 @@ class Facts:
     instances: list[Instance] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     node_pools: list[NodePool] = field(default_factory=list)
+    host_security: list[HostSecurity] = field(default_factory=list)
     password_policies: list[PasswordPolicy] = field(default_factory=list)
     login_policies: list[LoginPolicy] = field(default_factory=list)
     admin_roles: list[AdminRole] = field(default_factory=list)
@@ -339,8 +353,11 @@ class Facts:
         return next((g for g in self.gaps if g.provider == provider and g.capability == capability), None)
 
     def compensated(self, gap: Gap) -> bool:
-        """A cloud host of the gap's provider runs the role standing in for the capability."""
-        return any(i.provider == gap.provider and gap.compensated_by in i.roles for i in self.instances)
+        """A cloud host of the gap's provider runs the role standing in for the capability (a
+        role every host runs, ``mlps.roles.every_host``, on any of them)."""
+        everywhere = gap.compensated_by in every_host()
+        return any(i.provider == gap.provider and (everywhere or gap.compensated_by in i.roles)
+                   for i in self.instances)
 
 
 MANAGEMENT_EVENTS = (

@@ -30,6 +30,7 @@ from stacks.providers.base import (
     CloudNetwork,
     DedicatedLines,
     FlowLogsAndAlerts,
+    HostThreatDetection,
     ManagedBackup,
     ManagedKubernetes,
 )
@@ -203,12 +204,14 @@ def cloud_backup(env: Environment, parent: pulumi.Resource, cloud: CloudFoundati
 def cloud_detection(
     env: Environment, cloud: CloudFoundation, logs: LogAudit, parent: pulumi.Resource
 ) -> None:
-    """Flow logs of the cloud network into the central log project and alerts on the cloud's
-    management events, where the cloud offers them (else the log audit servers stand in:
-    ``stacks.capabilities``)."""
+    """Flow logs of the cloud network into the central log project, alerts on the cloud's
+    management events and host threat detection on the cloud hosts, where the cloud offers them
+    (else the log audit servers and the baseline stand in: ``stacks.capabilities``)."""
     if isinstance(cloud.provider, FlowLogsAndAlerts) and logs.log_project is not None:
         cloud.provider.flow_logs(cloud.network, logs.log_project, env.log_retention_days, parent)
         cloud.provider.event_alerts(parent)
+    if isinstance(cloud.provider, HostThreatDetection) and env.hosts_at("cloud"):
+        cloud.provider.threat_detection(parent)
 
 
 def cloud_lines(

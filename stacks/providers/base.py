@@ -141,6 +141,14 @@ class FlowLogsAndAlerts(Protocol):
     def event_alerts(self, parent: pulumi.Resource) -> None: ...
 
 
+@runtime_checkable
+class HostThreatDetection(Protocol):
+    """Capability ``threat_detection``: the cloud's host security service watches every instance
+    for intrusions and malware, new instances included (CLD-VMIDS-03)."""
+
+    def threat_detection(self, parent: pulumi.Resource) -> None: ...
+
+
 class ProviderFactory(Protocol):
     """A provider class: built from the spec's cloud, the environment name and the parent."""
 

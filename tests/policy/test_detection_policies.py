@@ -104,6 +104,22 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
          "no enabled audit trail)"),
         ("ali", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "
          "(read from no enabled audit trail)")]),
+    # Security Center over every instance at an edition that detects malware (CLD-VMIDS-03)
+    ("host_threat_detection", good(), []),
+    ("host_threat_detection", without({"security-center"}), [
+        ("ali", "CLD-VMIDS-03", "no host security service watches the instances on alicloud "
+         "(cn-shanghai): malware and intrusions on them go undetected")]),
+    ("host_threat_detection", without({"security-center", "vm"}), []),
+    ("host_threat_detection", changed("security-center", postPaidHostAutoBind=0), [
+        ("security-center", "CLD-VMIDS-03", "the host security service does not bind new instances")]),
+    ("host_threat_detection", changed("security-center", postPaidHostAutoBindVersion=1), [
+        ("security-center", "CLD-VMIDS-03",
+         "the host security service binds them at an edition that detects no malware")]),
+    ("host_threat_detection", changed("security-center", postPayModuleSwitchObj={"postHost": 0}), [
+        ("security-center", "CLD-VMIDS-03", "the host security service has host protection off")]),
+    ("host_threat_detection", changed("security-center", postPaidHostAutoBindVersion="three"), [
+        ("security-center", "CLD-VMIDS-03",
+         "the host security service binds them at an edition that detects no malware")]),
     # a new or re-enabled instance unalarmed is CLD-VMIDS-02 (8.2.4.3 b), the rest SMC-CEN-07
     ("management_alerts", without({"alert-instance_start"}), [
         ("trail", "CLD-VMIDS-02", "no alert notifies anyone of instance_start on alicloud (cn-shanghai) "

@@ -43,6 +43,7 @@ GROUP, RAM_POLICY = f"{A}:ram/group:Group", f"{A}:ram/policy:Policy"
 ATTACH = f"{A}:ram/groupPolicyAttachment:GroupPolicyAttachment"
 MEMBER = f"{A}:ram/userGroupAttachment:UserGroupAttachment"
 DEPLOY_ROLE = "acs:ram::123:role/mlps-deploy"
+SECURITY_CENTER = f"{A}:threatdetection/instance:Instance"
 
 
 def r(type_: str, name: str, props: dict[str, Any], **deps: str) -> PlanResource:
@@ -218,6 +219,9 @@ def good() -> list[PlanResource]:
             },
             systemDiskKmsKeyId="urn:kms-disks",
         ),
+        r(SECURITY_CENTER, "security-center", {"paymentType": "PayAsYouGo", "postPaidHostAutoBind": 1,
+                                               "postPaidHostAutoBindVersion": 3,
+                                               "postPayModuleSwitchObj": {"postHost": 1, "vul": 1}}),
         *identity(),
         *backups(),
         *detection(),
@@ -681,3 +685,18 @@ SHARED = ("one key encrypts buckets and disks and logs: disabling, rotating or g
 def test_each_purpose_has_a_key_of_its_own(plan: list[PlanResource], level: int,
                                            expected: list[tuple[str, str, str]]) -> None:
     assert run("keys_per_purpose", plan, level) == expected
+
+
+def test_a_cloud_without_host_security_is_covered_by_the_baseline_on_any_of_its_hosts() -> None:
+    """The baseline runs on every host (mlps/roles.yaml ``every_host``), so any instance of the
+    cloud carries its malware scanner; a cloud with no instance has nothing standing in."""
+    def lacking(roles: tuple[str, ...]) -> Facts:
+        facts = _lacking(roles=roles)
+        facts.gaps.append(Gap("other", Capability.THREAT_DETECTION, "baseline"))
+        return facts
+
+    assert list(STAND_INS_PRESENT.check(lacking(("bastion",)), 3)) == []
+    assert [v for _, v in STAND_INS_PRESENT.check(lacking(()), 3)] == [
+        ("CLD-VMIDS-03", "other has no threat detection; the project's baseline role on a cloud host "
+                         "stands in for it, and no other host runs that role")]
+    assert list(BY_NAME["host_threat_detection"].check(lacking(()), 3)) == []

@@ -260,6 +260,8 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         good(), changed("line-cu-vbr", tags={"mlps:carrier": "china-telecom"}), "ali"),
     "line_failover_detection": (good(), without({"line-ct-health-check"}), "line-ct"),
     "availability_zones_spread": (good(), changed("vsw", zoneId="cn-shanghai-l"), "vsw"),
+    "host_threat_detection": (good(), changed("security-center", postPaidHostAutoBindVersion=1),
+                              "security-center"),
 }
 
 BY_NAME = {p.name: p for p in POLICIES}

@@ -142,11 +142,15 @@ def test_the_roles_stand_in_for_what_openstack_lacks(synthesized: dict[str, Synt
     assert [(n["control"], n["pointer"]) for n in notices] == [
         ("ABS-AUDIT-01", "/cloud/provider"), ("CES-AUTH-01", "/cloud/provider"),
         ("CES-BAK-01", "/backup/offsite"), ("CES-INT-02", "/cloud/provider"),
-        ("CLD-AUDIT-01", "/cloud/provider"), ("K8S-HA-01", "/cloud/provider"),
-        ("SMC-CEN-04", "/cloud/provider"), ("SMC-CEN-07", "/cloud/provider")]
+        ("CLD-AUDIT-01", "/cloud/provider"), ("CLD-VMIDS-03", "/cloud/provider"),
+        ("K8S-HA-01", "/cloud/provider"), ("SMC-CEN-04", "/cloud/provider"),
+        ("SMC-CEN-07", "/cloud/provider")]
     assert "Keystone, operated by the private cloud's owner" in notices[1]["message_en"]
     lock = notices[3]["message_en"]
     assert "object lock" in lock and "object_storage role on s3-1, s3-2, s3-3" in lock
+    malware = notices[5]["message_en"]
+    assert malware.startswith("openstack has no threat detection: malware detection on the cloud hosts")
+    assert "baseline role on bastion-1, logaudit-1" in malware
     assert json.loads(result.files["findings.json"])["findings"] == []
 
 
@@ -210,8 +214,10 @@ def test_hybrid_on_openstack_builds_the_cloud_side_and_names_the_log_servers() -
     assert not [r for r in regs if r.type.startswith("alicloud:")]
     env = environment(modified("hybrid-prod", _hybrid_without_cloud_workloads).effective)
     assert [(c.control, c.hosts) for c in compensations(env)] == [
-        (control, ("logaudit-1", "logaudit-2"))
-        for control in ("CLD-AUDIT-01", "SMC-CEN-04", "ABS-AUDIT-01", "SMC-CEN-07")]
+        *((control, ("logaudit-1", "logaudit-2"))
+          for control in ("CLD-AUDIT-01", "SMC-CEN-04", "ABS-AUDIT-01")),
+        ("CLD-VMIDS-03", ("cloud-bastion-1",)),  # the baseline's scanner, on the one cloud host
+        ("SMC-CEN-07", ("logaudit-1", "logaudit-2"))]
 
 
 def test_the_report_names_each_compensating_part(tmp_path: Path) -> None:
@@ -225,8 +231,8 @@ def test_the_report_names_each_compensating_part(tmp_path: Path) -> None:
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["summary"]["compliant"] is True
     assert sorted(n["control"] for n in data["notices"]) == [
-        "ABS-AUDIT-01", "CES-AUTH-01", "CES-BAK-01", "CES-INT-02", "CLD-AUDIT-01", "K8S-HA-01",
-        "SMC-CEN-04", "SMC-CEN-07"]
+        "ABS-AUDIT-01", "CES-AUTH-01", "CES-BAK-01", "CES-INT-02", "CLD-AUDIT-01", "CLD-VMIDS-03",
+        "K8S-HA-01", "SMC-CEN-04", "SMC-CEN-07"]
     assert "Keystone, operated by the private cloud's owner" in run.stdout
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Compensating parts" in html and "log_audit_server role on logaudit-1, logaudit-2" in html

@@ -21,7 +21,8 @@ from stacks.outputs import ca_certificate, inventory_path
 from stacks.program import EnvironmentStack, export
 
 KEPT = ("alicloud:kms/key:Key", "alicloud:log/project:Project", "alicloud:log/store:Store",
-        "alicloud:oss/bucketWorm:BucketWorm", "alicloud:hbr/vault:Vault")
+        "alicloud:oss/bucketWorm:BucketWorm", "alicloud:hbr/vault:Vault",
+        "alicloud:threatdetection/instance:Instance")
 
 
 def _cert(ca: bool) -> tuple[str, str]:

@@ -145,6 +145,44 @@ LOG_STORES_ENCRYPTED_INDEXED = EnvironmentPolicy(
     check=_log_stores,
 )
 
+def _host_security(facts: Facts, level: int) -> Iterator[Found]:
+    for cloud in facts.accounts():
+        if facts.gap(cloud.provider, Capability.THREAT_DETECTION):
+            continue  # judged by stand_ins_present: the baseline's scanner on the cloud hosts
+        if not any(i.provider == cloud.provider for i in facts.instances):
+            continue
+        services = [s for s in facts.host_security if s.provider == cloud.provider]
+        if not services:
+            yield cloud.subject, (
+                "CLD-VMIDS-03",
+                f"no host security service watches the instances on {_where(cloud)}: malware and "
+                "intrusions on them go undetected",
+            )
+        for s in services:
+            missing = [
+                what
+                for ok, what in (
+                    (s.protects_new, "does not bind new instances"),
+                    (s.detects_malware, "binds them at an edition that detects no malware"),
+                    (s.host_protection, "has host protection off"),
+                )
+                if not ok
+            ]
+            if missing:
+                yield s.subject, ("CLD-VMIDS-03", f"the host security service {'; '.join(missing)}")
+
+
+HOST_THREAT_DETECTION = EnvironmentPolicy(
+    name="host_threat_detection",
+    description=(
+        "A cloud with a host security service runs it over every instance, new ones included, at "
+        "an edition that detects malware."
+    ),
+    controls=("CLD-VMIDS-03",),
+    levels=(3, 4),
+    check=_host_security,
+)
+
 MANAGEMENT_ALERTS = EnvironmentPolicy(
     name="management_alerts",
     description=(
