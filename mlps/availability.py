@@ -36,6 +36,21 @@ def parts(cidr: str, zones: Sequence[str]) -> list[tuple[str, str]]:
     return [(zones[i % len(zones)], str(p)) for i, p in enumerate(net.subnets(prefixlen_diff=bits))]
 
 
+def labelled(cidr: str, zones: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(label, availability zone, range) of each part: the label is the availability zone, with
+    ``-2``, ``-3`` after it for its second and third part (three zones take four quarters), and
+    empty when the whole range is one part."""
+    spread = parts(cidr, zones)
+    if len(spread) == 1:
+        return [("", *spread[0])]
+    seen: dict[str, int] = {}
+    out = []
+    for az, part in spread:
+        seen[az] = seen.get(az, 0) + 1
+        out.append((az if seen[az] == 1 else f"{az}-{seen[az]}", az, part))
+    return out
+
+
 def fits(cidr: str, zones: Sequence[str]) -> bool:
     """``cidr`` can be cut into one part per availability zone of ``zones``."""
     try:

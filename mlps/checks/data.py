@@ -10,6 +10,7 @@ from mlps.availability import fits, parts, placed
 from mlps.checks.placement import core_data_placed_onprem
 from mlps.checks.registry import Problem, Spec, items, register, section
 from mlps.normalise import fold, normal_address
+from mlps.roles import every_host
 
 SELF_HOSTED = ("seaweedfs", "ceph")
 """Object-storage backends that run on the spec's own object_storage hosts."""
@@ -81,47 +82,39 @@ def _placed(host: dict[str, Any], cidr: str, azs: list[str]) -> tuple[str, str] 
 
 
 def cloud_hosts_spread(spec: Spec, level: int) -> Iterator[Problem]:
-    """Cloud or hybrid layout: each cloud zone's range can be cut across ``cloud.availability_zones``,
-    and hosts sharing a role in a cloud zone run in as many different availability zones as
-    there are hosts (up to the number named), by where their addresses lie (mlps.availability)."""
+    """Cloud or hybrid layout: the hosts sharing a role in a cloud zone do not all run in one
+    availability zone, by where their addresses lie (mlps.availability); the roles every host
+    runs (the baseline) make no peers. The plan policy availability_zones_spread asks the same."""
     azs = section(spec, "cloud").get("availability_zones")
     if spec.get("layout") not in ("cloud", "hybrid") or not isinstance(azs, list) or len(azs) < 2:
         return  # one availability zone or none: the catalog's schema rule reports it
     zones = _cloud_zones(spec)
-    for name, (i, cidr) in zones.items():
-        if not fits(cidr, azs):
-            yield (
-                f"/zones/{i}/cidr",
-                f"云上区域 {name} 的网段 {cidr} 太小，"
-                f"无法为 {len(azs)} 个可用区各切出至少 /29 的网段；扩大该网段。",
-                f"cloud zone {name}: {cidr} is too small to give each of the {len(azs)} availability "
-                "zones a /29 or larger part; widen the range.",
-            )
-    peers: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    peers: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for j, host in items(spec, "hosts"):
         zone = zones.get(str(host.get("zone")))
         roles = host.get("roles")
         if zone is None or not fits(zone[1], azs) or not isinstance(roles, list):
-            continue
+            continue  # a zone too small to cut is an input error (mlps.spec.integrity)
         where = _placed(host, zone[1], azs)
         if where is None:
             continue
         for role in roles:
-            peers.setdefault((str(host.get("zone")), str(role)), []).append((j, *where))
+            if role not in every_host():
+                peers.setdefault((str(host.get("zone")), str(role)), []).append((j, where[0]))
     for (zone_name, role), group in peers.items():
-        used: list[str] = []
-        for j, az, _ in group:
-            if az in used and len(set(used)) < len(azs):
-                free = [f"{part} ({a})" for a, part in parts(zones[zone_name][1], azs) if a not in used]
-                yield (
-                    f"/hosts/{j}/address",
-                    f"区域 {zone_name} 中承担 {role} 的主机 /hosts/{j} 与同角色主机同在可用区 {az}，"
-                    f"该可用区故障时全部失去；把它的地址改到另一可用区的网段：{'、'.join(free)}。",
-                    f"/hosts/{j} carries {role} in zone {zone_name} in availability zone {az}, where "
-                    f"another {role} host already runs, so one availability zone failing takes both; "
-                    f"give it an address in the range of another availability zone: {', '.join(free)}.",
-                )
-            used.append(az)
+        placed = {az for _, az in group}
+        if len(group) < 2 or len(placed) >= 2:
+            continue
+        j, az = group[1]
+        free = [f"{part} ({a})" for a, part in parts(zones[zone_name][1], azs) if a != az]
+        yield (
+            f"/hosts/{j}/address",
+            f"区域 {zone_name} 中承担 {role} 的 {len(group)} 台主机都在可用区 {az}，该可用区故障时全部失去；"
+            f"把 /hosts/{j} 的地址改到另一可用区的网段：{'、'.join(free)}。",
+            f"the {len(group)} {role} hosts of zone {zone_name} all run in availability zone {az}, so "
+            f"one availability zone failing takes them all; give /hosts/{j} an address in the range of "
+            f"another availability zone: {', '.join(free)}.",
+        )
 
 
 register(core_data_onprem, storage_hosts_distinct, cloud_hosts_spread)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from mlps.availability import SMALLEST_PART, fits
 from mlps.normalise import canonical, fold
 from mlps.pointers import escape, walk
 from mlps.spec.shape import ShapeProblem
@@ -280,8 +281,35 @@ def cloud_server_problems(data: Any) -> list[ShapeProblem]:
     return problems
 
 
+def availability_problems(data: Any) -> list[ShapeProblem]:
+    """Every cloud zone whose range cannot be cut into a part for each of the availability zones
+    the spec names (``mlps.availability``): no vSwitch layout exists for it, at any level."""
+    if not isinstance(data, dict) or not isinstance(data.get("cloud"), dict):
+        return []
+    azs = data["cloud"].get("availability_zones")
+    if not isinstance(azs, list) or len(azs) < 2:
+        return []
+    problems = []
+    for i, zone in enumerate(_listed(data, "zones")):
+        if not isinstance(zone, dict) or zone.get("placement") != "cloud":
+            continue
+        cidr = zone.get("cidr")
+        try:
+            ipaddress.IPv4Network(cidr)
+        except (ValueError, TypeError):
+            continue  # cidr_problems reports it
+        if not fits(str(cidr), [str(a) for a in azs]):
+            problems.append(ShapeProblem(
+                f"/zones/{i}/cidr",
+                f"cloud zone {zone.get('name')}: {cidr} is too small to give each of the {len(azs)} "
+                f"availability zones in cloud.availability_zones a /{SMALLEST_PART} or larger part",
+                "widen the zone's range or name fewer availability zones (CES-BAK-03)"))
+    return problems
+
+
 def input_problems(data: Any) -> list[ShapeProblem]:
     """Networks and addresses not in canonical form, repeated names, dangling bucket
-    references and time servers a cloud boundary cannot admit, in that order."""
+    references, time servers a cloud boundary cannot admit and cloud zones too small for their
+    availability zones, in that order."""
     return (cidr_problems(data) + address_problems(data) + duplicate_problems(data)
-            + reference_problems(data) + cloud_server_problems(data))
+            + reference_problems(data) + cloud_server_problems(data) + availability_problems(data))

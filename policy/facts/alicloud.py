@@ -284,7 +284,8 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
         roles=tuple(x for x in str(tags.get("mlps:roles") or "").split(",") if x),
         subject=subject(r),
-        availability_zone=p.get("availabilityZone") or (switch_zones[0] if switch_zones else None),
+        # where the vSwitch lies, whatever the instance declares: a vSwitch has one availability zone
+        availability_zone=switch_zones[0] if switch_zones else p.get("availabilityZone") or None,
     )
 
 
@@ -313,12 +314,17 @@ def _host_security(r: PlanResource) -> HostSecurity:
 
 
 def _node_pool(graph: PlanGraph, r: PlanResource) -> NodePool:
+    clusters = {c.urn for c in graph.of_type(CLUSTER)}
     return NodePool(
         name=str(r.props.get("nodePoolName") or r.name),
         provider=PACKAGE,
         zone=_tags(r).get(ZONE_TAG),
         availability_zones=_availability_zones(graph, r, "vswitchIds"),
         subject=subject(r),
+        # ACK's scaling groups fill vSwitches in order (PRIORITY) unless told to balance them
+        balanced=r.props.get("multiAzPolicy") == "BALANCE",
+        size=_int(r.props.get("desiredSize")),
+        cluster=next((u for u in r.deps.get("clusterId", ()) if u in clusters), None),
     )
 
 
@@ -330,7 +336,7 @@ def _addon_config(addon: dict[str, Any]) -> dict[str, Any]:
     return config if isinstance(config, dict) else {}
 
 
-def _cluster(r: PlanResource) -> Cluster:
+def _cluster(graph: PlanGraph, r: PlanResource) -> Cluster:
     addons = [a for a in r.props.get("addons") or [] if isinstance(a, dict) and not a.get("disabled")]
     plugin = next((a for a in addons if a.get("name") in NETWORK_PLUGINS), None)
     return Cluster(
@@ -341,6 +347,9 @@ def _cluster(r: PlanResource) -> Cluster:
         and plugin.get("name") == ENFORCING_PLUGIN
         and str(_addon_config(plugin).get("NetworkPolicy")).lower() == "true",
         subject=subject(r),
+        pod_availability_zones=_availability_zones(graph, r, "podVswitchIds")
+        if plugin is not None and str(plugin.get("name")).startswith("terway")
+        else None,
     )
 
 
@@ -374,7 +383,7 @@ def facts(graph: PlanGraph) -> Facts:
         boundaries=[_boundary(graph, r) for r in graph.of_type(GROUP)],
         keys=[_key(r) for r in graph.of_type(KEY)],
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
-        clusters=[_cluster(r) for r in graph.of_type(CLUSTER)],
+        clusters=[_cluster(graph, r) for r in graph.of_type(CLUSTER)],
         node_pools=[_node_pool(graph, r) for r in graph.of_type(NODE_POOL)],
         host_security=[_host_security(r) for r in graph.of_type(SECURITY_CENTER)],
         password_policies=ram.password_policies(graph),

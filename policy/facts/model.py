@@ -221,6 +221,12 @@ class NodePool:
     zone: str | None
     availability_zones: tuple[str, ...]
     subject: Subject
+    balanced: bool = True
+    """Nodes are spread evenly over the availability zones (not filled in order)."""
+    size: int | None = None
+    """Nodes the pool runs; None when the plan does not say."""
+    cluster: str | None = None
+    """The :class:`Cluster` (its URN) the pool belongs to, when the plan builds it."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +241,9 @@ class Cluster:
     and the provider installs its default."""
     enforces_network_policy: bool
     subject: Subject
+    pod_availability_zones: tuple[str, ...] | None = None
+    """Availability zones the cluster gives pods addresses in (Terway's pod vSwitches); None when
+    pods take no addresses from the cloud network."""
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,19 @@ def vm(name: str, role: str = "log_audit_server", az: str | None = None, via: st
     return r(VM, name, props, **({"vswitchId": (f"urn:{via}",)} if via else {}))
 
 
-def pool(name: str, *switches: str) -> PlanResource:
-    return r(POOL, name, {"nodePoolName": name, "tags": {"mlps:zone": "app"}},
-             vswitchIds=tuple(f"urn:{s}" for s in switches))
+CLUSTER = f"{A}:cs/managedKubernetes:ManagedKubernetes"
+
+
+def pool(name: str, *switches: str, **props: Any) -> PlanResource:
+    return r(POOL, name, {"nodePoolName": name, "tags": {"mlps:zone": "app"}, "multiAzPolicy": "BALANCE",
+                          "desiredSize": "2", **props},
+             vswitchIds=tuple(f"urn:{s}" for s in switches), clusterId=("urn:ack",))
+
+
+def cluster(*pod_switches: str) -> PlanResource:
+    terway = {"name": "terway-eniip", "config": '{"NetworkPolicy": "true"}'}
+    return r(CLUSTER, "ack", {"name": "ack", "addons": [terway]},
+             podVswitchIds=tuple(f"urn:{s}" for s in pod_switches))
 
 
 def run(plan: list[PlanResource], level: int = 3) -> list[tuple[str, str, str]]:
@@ -46,6 +56,16 @@ def run(plan: list[PlanResource], level: int = 3) -> list[tuple[str, str, str]]:
 
 
 SPREAD = [switch("vsw-l", "cn-shanghai-l"), switch("vsw-m", "cn-shanghai-m")]
+
+
+def test_an_instance_runs_where_its_vswitch_lies_whatever_it_declares() -> None:
+    plan = [*SPREAD, vm("a", via="vsw-l"), vm("b", az="cn-shanghai-m", via="vsw-l")]
+    assert [i.availability_zone for i in collect(PlanGraph(plan)).instances] == ["cn-shanghai-l"] * 2
+    assert [s for s, _, _ in run(plan)] == ["b"]
+
+
+def test_hosts_without_roles_make_no_peers() -> None:
+    assert run([*SPREAD, vm("a", role="baseline", via="vsw-l"), vm("b", role="baseline", via="vsw-l")]) == []
 
 
 def test_the_adapter_reads_the_availability_zone_of_subnets_instances_and_node_pools() -> None:
@@ -100,12 +120,34 @@ def test_hosts_of_different_roles_or_zones_are_no_peers() -> None:
     assert run(plan) == []
 
 
+TAIL = ": its workloads' replicas all go down with one availability zone"
+
+
 def test_a_node_pool_in_one_availability_zone_is_a_finding_on_it() -> None:
     found = run([*SPREAD, switch("vsw-l2", "cn-shanghai-l"), pool("nodes", "vsw-l", "vsw-l2")])
     assert found == [("nodes", "CES-BAK-03",
-                      "node pool nodes of zone app has vSwitches in cn-shanghai-l only, so its "
-                      "workloads' replicas all go down with it")]
+                      "node pool nodes of zone app has vSwitches in cn-shanghai-l only" + TAIL)]
     assert [s for s, _, _ in run([*SPREAD, pool("lost")])] == ["lost"]
+
+
+def test_a_pool_filled_in_order_or_of_one_node_is_a_finding() -> None:
+    """ACK fills a pool's vSwitches in order unless it balances them: both nodes may start in l."""
+    assert run([*SPREAD, pool("nodes", "vsw-l", "vsw-m", multiAzPolicy="PRIORITY")]) == [
+        ("nodes", "CES-BAK-03", "node pool nodes of zone app fills its vSwitches in order, so its nodes "
+                                "may all start in cn-shanghai-l" + TAIL)]
+    assert run([*SPREAD, pool("nodes", "vsw-l", "vsw-m", desiredSize="1")]) == [
+        ("nodes", "CES-BAK-03", "node pool nodes of zone app runs 1 node(s), which one availability zone "
+                                "holds" + TAIL)]
+
+
+def test_nodes_where_the_cluster_has_no_pod_vswitch_are_a_finding() -> None:
+    """Terway gives pods addresses from the pod vSwitch of the node's availability zone."""
+    pods = [r(SWITCH, f"pods-{az}", {"cidrBlock": f"10.244.{n}.0/24", "zoneId": f"cn-shanghai-{az}",
+                                     "tags": {"mlps:pods": "ack"}}) for n, az in enumerate("lm")]
+    assert run([*SPREAD, *pods, cluster("pods-l", "pods-m"), pool("nodes", "vsw-l", "vsw-m")]) == []
+    assert run([*SPREAD, *pods, cluster("pods-l"), pool("nodes", "vsw-l", "vsw-m")]) == [
+        ("nodes", "CES-BAK-03", "node pool nodes of zone app has nodes in cn-shanghai-m, where cluster ack "
+                                "has no pod vSwitch, so no pod runs there" + TAIL)]
 
 
 def test_mandatory_from_level_three() -> None:

@@ -10,6 +10,7 @@ import importlib.machinery
 import importlib.util
 import json
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -243,11 +244,124 @@ def test_cloud_events_raise_one_alert_per_management_event(monkeypatch: pytest.M
     assert all(tool.CADF_EVENT not in text for _, text in raised), "an alert must not re-trigger the rule"
 
 
-def test_self_test_passes_on_the_shipped_classifier_and_fails_on_a_broken_one(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+FAILED = {"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "failure"}
+FAILED_SIGN_IN = f"ctl-1\t{json.dumps(FAILED)}\n"
+
+
+@pytest.mark.parametrize("poison", [
+    json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "failure",
+                "initiator": {"name": "\ud800"}}),  # a lone surrogate in the name
+    f'{{"typeURI": "{tool.CADF_EVENT}", "x": ' + "[" * 100000,  # nested past the recursion limit
+    f'{{"typeURI": "{tool.CADF_EVENT}", "action": "authenticate", "outcome": "fail',  # cut short
+])
+def test_a_poisoned_record_is_alarmed_and_the_events_behind_it_still_are(
+    monkeypatch: pytest.MonkeyPatch, poison: str
+) -> None:
+    raised: list[str] = []
+    monkeypatch.setattr(tool.syslog, "openlog", lambda *a: None)
+    monkeypatch.setattr(tool.syslog, "syslog",
+                        lambda level, text: raised.append(text.encode("ascii").decode()))
+    monkeypatch.setattr(tool.sys, "stdin", iter([f"evil\t{poison}\n", *[FAILED_SIGN_IN] * 3]))
+    assert tool.main(["cloud-events"]) == 0
+    assert len(raised) == 4 and sum(t.startswith("console_login_failure:") for t in raised) >= 3, raised
+
+
+def test_the_alarm_survives_undecodable_bytes_in_a_real_process(tmp_path: Path) -> None:
+    """As omprog runs it: bytes that are no UTF-8 in a record do not end the program."""
+    fake = tmp_path / "syslog.py"  # records the alarms instead of sending them to the journal
+    fake.write_text("import sys\nLOG_AUTHPRIV = LOG_ALERT = 0\ndef openlog(*a): pass\n"
+                    "def syslog(level, text): sys.stdout.write(text + '\\n')\n")
+    evil = f"evil\t{{\"typeURI\": \"{tool.CADF_EVENT}\", \"action\": \"authenticate\", " \
+           '"outcome": "failure", "initiator": {"name": "\xff\xfe"}}\n'
+    data = evil.encode("latin-1") + FAILED_SIGN_IN.encode() * 2
+    run = subprocess.run([sys.executable, str(TOOL), "cloud-events"], input=data, capture_output=True,
+                         env={"PYTHONPATH": str(tmp_path), "LC_ALL": "C"}, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode().count("console_login_failure:") == 3, run.stdout
+
+
+@pytest.mark.parametrize("message", [
+    # oslo.log with use_json: the notification a string inside "message"
+    json.dumps({"message": json.dumps({"payload": {"typeURI": tool.CADF_EVENT, "action": "authenticate",
+                                                   "outcome": "failure"}})}),
+    # a prefix with braces of its own before the record
+    "keystone[812]: {req-5d5b} " + json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate",
+                                               "outcome": "failure"}),
+    # pretty-printed, as rsyslog escapes its newlines and tabs
+    json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "failure"},
+               indent=1).replace("\n", "#012").replace(" ", "#011"),
+])
+def test_the_event_is_found_however_the_service_wrapped_it(message: str) -> None:
+    assert tool.alert_text(f"ctl\t{message}", frozenset()) is not None
+    assert (tool.alert_text(f"ctl\t{message}", frozenset()) or "").startswith("console_login_failure:")
+
+
+def test_keystone_names_the_administrator_by_username_or_user_id() -> None:
+    for initiator in ({"username": "admin"}, {"user_id": "0a1b"}):
+        event = {"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "success",
+                 "initiator": initiator}
+        assert tool.management_event(event, frozenset({"admin", "0a1b"})) == "root_login"
+    assert tool.management_event({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "success",
+                                  "initiator": {"username": ""}}, frozenset({""})) is None
+
+
+def test_a_record_cut_short_is_an_alarm_of_its_own() -> None:
+    """An attacker padding the user agent past rsyslog's message size hides no failed sign-in."""
+    whole = json.dumps({"typeURI": tool.CADF_EVENT, "action": "authenticate", "outcome": "failure",
+                        "initiator": {"host": {"agent": "x" * 9000}}})
+    text = tool.alert_text(f"ctl\t{whole[:8096]}", frozenset())
+    assert text is not None and text.startswith("unreadable_cadf_record: 8096 characters, cut or malformed")
+
+
+BINARY = "/usr/local/sbin/mlps-logaudit cloud-events --admin admin"
+RULE = (f'  if $msg contains "{tool.CADF_EVENT}" then {{\n'
+        '    action(type="omprog" name="mlps_cloud_event_alert" template="mlps_cloud_event"\n'
+        f'           binary="{BINARY}" queue.type="LinkedList")\n  }}\n')
+STORE = 'ruleset(name="mlps_audit_store" queue.type="LinkedList") {{\n  set $.m = "{{";\n{rule}' \
+        '  action(type="omfile" dynaFile="f")\n  stop\n{after}}}\n{extra}' \
+        'input(type="imrelp" port="2514" ruleset="mlps_audit_store")\n'
+
+
+def conf(rule: str = RULE, after: str = "", extra: str = "") -> str:
+    return STORE.format(rule=rule, after=after, extra=extra)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    (conf(), None),
+    (conf(rule="", after=RULE), "the CADF rule comes after stop: no record reaches it"),
+    (conf(rule="", extra='ruleset(name="never_bound") {\n' + RULE + "}\n"),
+     "no rule on the CADF marker alone in the ruleset"),
+    (conf(rule='  if $fromhost-ip == "192.0.2.1" then {\n' + RULE + "  }\n"),
+     "the CADF rule is nested inside another condition"),
+    (conf(rule="".join("# " + line + "\n" for line in RULE.splitlines())),
+     "no rule on the CADF marker alone in the ruleset"),
+    (conf(rule=RULE.replace(BINARY, BINARY + " --no-such-option")),
+     f"the CADF rule runs {BINARY + ' --no-such-option'!r}, not {BINARY!r}"),
+    (conf(rule=RULE.replace("/usr/local/sbin/mlps-logaudit cloud-events", "/bin/true")),
+     f"the CADF rule runs {'/bin/true --admin admin'!r}, not {BINARY!r}"),
+    (conf().replace('ruleset="mlps_audit_store"', 'ruleset="other"'),
+     "no input is bound to ruleset mlps_audit_store"),
+    (conf(rule=RULE.replace('type="omprog"', 'type="omfile"')), "the CADF rule runs no program"),
+])
+def test_the_rule_feeding_the_alarm_is_judged_where_it_stands(text: str, why: str | None) -> None:
+    assert tool.rule_in_place(text, BINARY) == why
+
+
+def test_self_test_checks_the_whole_path_and_the_rule(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert tool.main(["self-test"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
-    monkeypatch.setattr(tool, "management_event", lambda event, admins: None)
+    good = tmp_path / "good.conf"
+    good.write_text(conf())
+    assert tool.main(["self-test", "--conf", str(good), "--binary", BINARY]) == 0
+    assert json.loads(capsys.readouterr().out) | {"classified": None, "expected": None} == {
+        "classified": None, "expected": None, "rule": None, "ok": True}
+    bad = tmp_path / "bad.conf"
+    bad.write_text(conf(rule="", after=RULE))
+    assert tool.main(["self-test", "--conf", str(bad), "--binary", BINARY]) == 1
+    after_stop = "the CADF rule comes after stop: no record reaches it"
+    assert json.loads(capsys.readouterr().out)["rule"] == after_stop
+    monkeypatch.setattr(tool, "cadf_event", lambda message: None)  # the reading half broken
     assert tool.main(["self-test"]) == 1
     assert json.loads(capsys.readouterr().out)["ok"] is False

@@ -140,3 +140,18 @@ def test_with_one_availability_zone_the_transit_router_takes_the_configured_seco
     transit = sorted(z for n, (_, z) in _switches(result).items() if "transit" in n)
     assert transit == ["cn-hangzhou-b", "cn-hangzhou-g"]
     assert _switches(result)["hybrid-prod-vsw-dmz"] == ("172.16.10.0/24", "cn-hangzhou-b")
+
+
+def test_three_availability_zones_build_four_vswitches_per_zone() -> None:
+    def three(data: dict[str, Any]) -> None:
+        data["cloud"]["availability_zones"] = ["cn-shanghai-l", "cn-shanghai-m", "cn-shanghai-n"]
+
+    result = synthesize_spec(modified("cloud-dev", three), ROOT, "cloud-dev")
+    mgmt = {n: v for n, v in _switches(result).items() if n.startswith("cloud-dev-vsw-mgmt")}
+    assert mgmt == {
+        "cloud-dev-vsw-mgmt-cn-shanghai-l": ("172.20.0.0/26", "cn-shanghai-l"),
+        "cloud-dev-vsw-mgmt-cn-shanghai-m": ("172.20.0.64/26", "cn-shanghai-m"),
+        "cloud-dev-vsw-mgmt-cn-shanghai-n": ("172.20.0.128/26", "cn-shanghai-n"),
+        "cloud-dev-vsw-mgmt-cn-shanghai-l-2": ("172.20.0.192/26", "cn-shanghai-l"),
+    }
+    assert _spread_findings(result) == []

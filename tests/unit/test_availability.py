@@ -1,15 +1,22 @@
 """Where a cloud zone's addresses lie across the availability zones (``mlps.availability``), and
-the spec check built on it (``cloud_hosts_spread``) at its thresholds: as many availability zones
-as hosts of a role passes, one fewer fails; a zone whose parts would be under a /29 fails."""
+the spec check built on it (``cloud_hosts_spread``) at its thresholds: a role's hosts in two
+availability zones pass, all in one fail, in any order; a zone whose parts would be under a /29
+is an input error at every level."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from mlps.availability import fits, parts, placed
+from mlps.availability import fits, labelled, parts, placed
 from mlps.checks import REGISTRY
+from mlps.spec import integrity
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TWO = ["az-a", "az-b"]
 THREE = ["az-a", "az-b", "az-c"]
@@ -58,12 +65,13 @@ def pointers(s: dict[str, Any]) -> list[str]:
     return [p for p, _, _ in REGISTRY["cloud_hosts_spread"](s, 3)]
 
 
-def test_as_many_availability_zones_as_hosts_passes_up_to_the_number_named() -> None:
+def test_two_availability_zones_among_a_roles_hosts_pass_whatever_their_order() -> None:
     assert pointers(spec("10.0.0.11", "10.0.0.140")) == []
     assert pointers(spec("10.0.0.11", "10.0.0.140", "10.0.0.12")) == []
-    assert pointers(spec("10.0.0.11", "10.0.0.12", "10.0.0.140")) == ["/hosts/1/address"]
-    assert pointers(spec("10.0.0.11", "10.0.0.70", "10.0.0.140", azs=THREE)) == []
-    assert pointers(spec("10.0.0.11", "10.0.0.70", "10.0.0.200", azs=THREE)) == ["/hosts/2/address"]
+    assert pointers(spec("10.0.0.11", "10.0.0.12", "10.0.0.140")) == []
+    assert pointers(spec("10.0.0.11", "10.0.0.70", "10.0.0.200", azs=THREE)) == []
+    assert pointers(spec("10.0.0.11", "10.0.0.12", "10.0.0.13")) == ["/hosts/1/address"]
+    assert pointers(spec("10.0.0.11", "10.0.0.200", azs=THREE)) == ["/hosts/1/address"]  # the quarters a, a
 
 
 def test_the_half_boundary_decides() -> None:
@@ -78,6 +86,10 @@ def test_hybrid_is_judged_onprem_single_hosts_and_one_availability_zone_are_not(
     assert pointers(spec("10.0.0.11", "10.0.0.12", azs=["az-a"])) == []
 
 
+def test_roles_every_host_runs_make_no_peers() -> None:
+    assert pointers(spec("10.0.0.11", "10.0.0.12", role="baseline")) == []
+
+
 def test_on_prem_zones_and_unreadable_addresses_are_left_to_other_checks() -> None:
     s = spec("10.0.0.11", "not-an-address")
     s["hosts"] += [{"name": f"o{i}", "zone": "office", "address": f"10.9.0.{i}", "roles": ["bastion"]}
@@ -85,6 +97,30 @@ def test_on_prem_zones_and_unreadable_addresses_are_left_to_other_checks() -> No
     assert pointers(s) == []
 
 
-def test_a_zone_too_small_for_the_availability_zones_is_a_finding_on_its_range() -> None:
-    assert pointers(spec(cidr="10.0.0.0/28")) == []
-    assert pointers(spec(cidr="10.0.0.0/29")) == ["/zones/0/cidr"]
+@pytest.mark.parametrize("level", [2, 3])
+def test_a_zone_too_small_for_the_availability_zones_is_an_input_error_at_every_level(
+    tmp_path: Path, level: int
+) -> None:
+    data = yaml.safe_load((ROOT / "Pulumi.cloud-dev.yaml").read_text(encoding="utf-8"))
+    env = data["config"]["mlps:environment"]
+    env["level"] = level
+    dmz = next(i for i, z in enumerate(env["zones"]) if z["name"] == "dmz")
+    env["zones"][dmz]["cidr"] = "172.20.32.0/29"
+    path = tmp_path / "Pulumi.small.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for command in (["validate", str(path)], ["synth", "--spec", str(path), "--out", str(tmp_path / "out")]):
+        run = subprocess.run([str(ROOT / ".venv" / "bin" / "mlps"), *command], capture_output=True, text=True,
+                             timeout=300, check=False, cwd=tmp_path)
+        assert run.returncode == 2, (command, run.stdout, run.stderr)
+        assert f"/zones/{dmz}/cidr" in run.stderr and "too small" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+    env["zones"][dmz]["cidr"] = "172.20.32.0/28"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert integrity.availability_problems(env) == []
+
+
+def test_parts_are_labelled_uniquely_whatever_the_number_of_availability_zones() -> None:
+    assert [x[0] for x in labelled("10.0.0.0/24", ["az-a"])] == [""]
+    assert [x[0] for x in labelled("10.0.0.0/24", TWO)] == ["az-a", "az-b"]
+    assert [x[0] for x in labelled("10.0.0.0/24", THREE)] == ["az-a", "az-b", "az-c", "az-a-2"]

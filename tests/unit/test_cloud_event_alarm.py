@@ -1,8 +1,9 @@
 """The audit server's alarm on a cloud's management events (SMC-CEN-07, the stand-in for a cloud
 without event alerts of its own) as verify judges it: the role's own evidence template, run by
-Ansible on its own rendered rsyslog fragment, passes; the fragment without the rule sending CADF
-records to the classifier, or a classifier that misjudges its built-in events or is missing,
-fails."""
+Ansible, passes only on a self-test that ran the built-in records through the installed alarm
+and found the rule feeding it in place; a misplaced rule, a misjudging or missing program, or a
+self-test that did not check the rule fails. Where the rule must stand is judged in Python
+(tests/roles/test_log_audit_tool.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from tests.unit.baseline_module import ROOT
 
 JUDGE = ROOT / "tests" / "unit" / "playbooks" / "log_audit_judge.yml"
 CHECK = "the cloud's management events (CADF records) raise an alert-level record"
+NESTED = "the CADF rule is nested inside another condition"
 CASES: dict[str, tuple[dict[str, Any], str]] = {
     "armed": ({}, "pass"),
-    "rule-cut": ({"judged_cut": r'if \$msg contains "[^"]*" then \{[^}]*\}'}, "fail"),
-    "other-program": ({"judged_cut": r"cloud-events"}, "fail"),
-    "misjudging": ({"judged_cloud_events": {"rc": 1, "stdout": '{"ok": false}'}}, "fail"),
-    "says-ok-exits-1": ({"judged_cloud_events": {"rc": 1, "stdout": '{"ok": true}'}}, "fail"),
+    "rule-misplaced": (
+        {"judged_cloud_events": {"rc": 1, "stdout": json.dumps({"ok": False, "rule": NESTED})}}, "fail"),
+    "misjudging": ({"judged_cloud_events": {"rc": 1, "stdout": '{"ok": false, "rule": null}'}}, "fail"),
+    "says-ok-exits-1": ({"judged_cloud_events": {"rc": 1, "stdout": '{"ok": true, "rule": null}'}}, "fail"),
+    "rule-unchecked": ({"judged_cloud_events": {"rc": 0, "stdout": '{"ok": true}'}}, "fail"),
     "missing": ({"judged_cloud_events": {"rc": 2, "stdout": "", "stderr": "invalid choice: 'self-test'"}},
                 "fail"),
 }

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from policy.facts.model import Facts, Instance, Zone
+from mlps.roles import every_host
+from policy.facts.model import Cluster, Facts, Instance, NodePool, Zone
 from policy.policies.environment.base import EnvironmentPolicy, Found
 
 CONTROL = "CES-BAK-03"
@@ -44,7 +45,8 @@ def _hosts(facts: Facts) -> Iterator[Found]:
     peers: dict[tuple[str, str, str], list[Instance]] = defaultdict(list)
     for i in facts.instances:
         for role in i.roles:
-            peers[(i.provider, i.zone or "", role)].append(i)
+            if role not in every_host():  # the baseline runs on every host: no peers by it
+                peers[(i.provider, i.zone or "", role)].append(i)
     for (_, zone, role), group in peers.items():
         if len(group) < 2:
             continue
@@ -69,16 +71,33 @@ def _hosts(facts: Facts) -> Iterator[Found]:
         )
 
 
+def _pool_defects(pool: NodePool, clusters: dict[str, Cluster]) -> Iterator[str]:
+    if len(pool.availability_zones) < 2:
+        where = pool.availability_zones[0] if pool.availability_zones else "no known availability zone"
+        yield f"has vSwitches in {where} only"
+    elif not pool.balanced:
+        yield f"fills its vSwitches in order, so its nodes may all start in {pool.availability_zones[0]}"
+    if pool.size is not None and pool.size < 2:
+        yield f"runs {pool.size} node(s), which one availability zone holds"
+    cluster = clusters.get(pool.cluster or "")
+    if cluster is not None and cluster.pod_availability_zones is not None:
+        bare = [az for az in pool.availability_zones if az not in cluster.pod_availability_zones]
+        if bare:
+            yield (f"has nodes in {', '.join(bare)}, where cluster {cluster.name} has no pod vSwitch, "
+                   "so no pod runs there")
+
+
 def _pools(facts: Facts) -> Iterator[Found]:
+    clusters = {c.subject.urn: c for c in facts.clusters}
     for pool in facts.node_pools:
-        if len(pool.availability_zones) < 2:
-            where = pool.availability_zones[0] if pool.availability_zones else "no known availability zone"
+        defects = list(_pool_defects(pool, clusters))
+        if defects:
             yield (
                 pool.subject,
                 (
                     CONTROL,
-                    f"node pool {pool.name} of zone {pool.zone or '(none)'} has vSwitches in {where} "
-                    "only, so its workloads' replicas all go down with it",
+                    f"node pool {pool.name} of zone {pool.zone or '(none)'} {'; '.join(defects)}: its "
+                    "workloads' replicas all go down with one availability zone",
                 ),
             )
 

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_alicloud as ali
 import pulumi_kubernetes as k8s
 
-from mlps.availability import parts
+from mlps.availability import labelled
 from stacks.components.kube import LABEL_ZONE
 from stacks.naming import res
 from stacks.providers.alicloud.base import AlicloudBase
@@ -64,10 +64,9 @@ class Ack(AlicloudBase):
                     opts=self._opts(parent),
                 )
             )
-        spread = parts(pods, self.availability_zones)
         switches = []
-        for az, cidr in spread:
-            tail = (az,) if len(spread) > 1 else ()
+        for label, az, cidr in labelled(pods, self.availability_zones):
+            tail = (label,) if label else ()
             switches.append(
                 ali.vpc.Switch(
                     res(self.env, "vsw", "pods", *tail),

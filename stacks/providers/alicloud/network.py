@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_alicloud as ali
 
-from mlps.availability import parts
+from mlps.availability import labelled
 from stacks.model import Zone
 from stacks.naming import res
 from stacks.providers.alicloud.base import AlicloudBase
@@ -26,11 +26,10 @@ class Network(AlicloudBase):
         )
         net = CloudNetwork(network_id=vpc.id)
         for zone in zones:
-            spread = parts(zone.cidr, self.availability_zones)
             switches = []
-            for az, cidr in spread:
+            for label, az, cidr in labelled(zone.cidr, self.availability_zones):
                 # One availability zone keeps the zone's one vSwitch under its first name.
-                tail = (az,) if len(spread) > 1 else ()
+                tail = (label,) if label else ()
                 switch = ali.vpc.Switch(
                     res(self.env, "vsw", zone.name, *tail),
                     vswitch_name=res(self.env, zone.name, *tail),
