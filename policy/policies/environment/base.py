@@ -10,6 +10,11 @@ from policy.facts.model import Facts, Subject
 from policy.policies.base import PlanGraph, Violation
 
 Found = tuple[Subject, Violation]
+
+
+def unmet(*conditions: tuple[bool, str]) -> list[str]:
+    """What each condition that does not hold says, in order: ``(holds, what is wrong)`` pairs."""
+    return [what for holds, what in conditions if not holds]
 FactCheck = Callable[[Facts, int], Iterable[Found]]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from policy.facts.model import EVENT_CONTROLS, MANAGEMENT_EVENTS, AlertRule, Cloud, Facts, FlowLog
 from policy.policies.environment.audit import MIN_RETENTION_DAYS, _trails, _where
-from policy.policies.environment.base import EnvironmentPolicy, Found
+from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 from stacks.capabilities import Capability
 
 
@@ -159,15 +159,11 @@ def _host_security(facts: Facts, level: int) -> Iterator[Found]:
                 "intrusions on them go undetected",
             )
         for s in services:
-            missing = [
-                what
-                for ok, what in (
-                    (s.protects_new, "does not bind new instances"),
-                    (s.detects_malware, "binds them at an edition that detects no malware"),
-                    (s.host_protection, "has host protection off"),
-                )
-                if not ok
-            ]
+            missing = unmet(
+                (s.protects_new, "does not bind new instances"),
+                (s.detects_malware, "binds them at an edition that detects no malware"),
+                (s.host_protection, "has host protection off"),
+            )
             if missing:
                 yield s.subject, ("CLD-VMIDS-03", f"the host security service {'; '.join(missing)}")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policy.facts.model import Facts
-from policy.policies.environment.base import EnvironmentPolicy, Found
+from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 
 
 def _zones(facts: Facts, level: int) -> Iterator[Found]:
@@ -22,15 +22,11 @@ def _zones(facts: Facts, level: int) -> Iterator[Found]:
                     ),
                 )
         for b in guards:
-            missing = [
-                what
-                for ok, what in (
-                    (b.deny_ingress, "inbound traffic is not denied by default"),
-                    (b.deny_egress, "outbound traffic is not denied by default"),
-                    (b.isolates_members, "its members reach each other freely"),
-                )
-                if not ok
-            ]
+            missing = unmet(
+                (b.deny_ingress, "inbound traffic is not denied by default"),
+                (b.deny_egress, "outbound traffic is not denied by default"),
+                (b.isolates_members, "its members reach each other freely"),
+            )
             if missing:
                 for control in ("ABS-ACL-01", "CLD-ACL-01"):
                     yield (
