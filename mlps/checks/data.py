@@ -82,14 +82,15 @@ def _placed(host: dict[str, Any], cidr: str, azs: list[str]) -> tuple[str, str] 
 
 
 def cloud_hosts_spread(spec: Spec, level: int) -> Iterator[Problem]:
-    """Cloud or hybrid layout: the hosts sharing a role in a cloud zone do not all run in one
-    availability zone, by where their addresses lie (mlps.availability); the roles every host
-    runs (the baseline) make no peers. The plan policy availability_zones_spread asks the same."""
+    """Cloud or hybrid layout: the hosts sharing a role in a cloud zone, and across the cloud
+    zones, do not all run in one availability zone, by where their addresses lie
+    (mlps.availability); the roles every host runs (the baseline) make no peers. The plan policy
+    availability_zones_spread asks the same."""
     azs = section(spec, "cloud").get("availability_zones")
     if spec.get("layout") not in ("cloud", "hybrid") or not isinstance(azs, list) or len(azs) < 2:
         return  # one availability zone or none: the catalog's schema rule reports it
     zones = _cloud_zones(spec)
-    peers: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    peers: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     for j, host in items(spec, "hosts"):
         zone = zones.get(str(host.get("zone")))
         roles = host.get("roles")
@@ -100,18 +101,22 @@ def cloud_hosts_spread(spec: Spec, level: int) -> Iterator[Problem]:
             continue
         for role in roles:
             if role not in every_host():
-                peers.setdefault((str(host.get("zone")), str(role)), []).append((j, where[0]))
+                for key in (str(host.get("zone")), ""):
+                    peers.setdefault((key, str(role)), []).append((j, str(host.get("zone")), where[0]))
     for (zone_name, role), group in peers.items():
-        placed = {az for _, az in group}
-        if len(group) < 2 or len(placed) >= 2:
-            continue
-        j, az = group[1]
-        free = [f"{part} ({a})" for a, part in parts(zones[zone_name][1], azs) if a != az]
+        placed = {az for _, _, az in group}
+        spans = sorted({z for _, z, _ in group})
+        if len(group) < 2 or len(placed) >= 2 or (not zone_name and len(spans) < 2):
+            continue  # across zones only when the role's hosts are in several (else judged per zone)
+        j, own, az = group[1]
+        free = [f"{part} ({a})" for a, part in parts(zones[own][1], azs) if a != az]
+        where_zh = f"区域 {zone_name}" if zone_name else f"区域 {'、'.join(spans)}"
+        where_en = f"zone {zone_name}" if zone_name else f"zones {', '.join(spans)}"
         yield (
             f"/hosts/{j}/address",
-            f"区域 {zone_name} 中承担 {role} 的 {len(group)} 台主机都在可用区 {az}，该可用区故障时全部失去；"
+            f"{where_zh} 中承担 {role} 的 {len(group)} 台主机都在可用区 {az}，该可用区故障时全部失去；"
             f"把 /hosts/{j} 的地址改到另一可用区的网段：{'、'.join(free)}。",
-            f"the {len(group)} {role} hosts of zone {zone_name} all run in availability zone {az}, so "
+            f"the {len(group)} {role} hosts of {where_en} all run in availability zone {az}, so "
             f"one availability zone failing takes them all; give /hosts/{j} an address in the range of "
             f"another availability zone: {', '.join(free)}.",
         )

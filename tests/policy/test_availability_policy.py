@@ -114,10 +114,8 @@ def test_a_host_left_to_the_scheduler_is_a_finding_even_beside_a_placed_one() ->
     assert "s3-2 name no availability zone, so the scheduler may put them together" in found[0][2]
 
 
-def test_hosts_of_different_roles_or_zones_are_no_peers() -> None:
-    plan = [*SPREAD, vm("a", via="vsw-l"), vm("b", role="bastion", via="vsw-l"),
-            vm("c", via="vsw-l", zone="app")]
-    assert run(plan) == []
+def test_hosts_of_different_roles_are_no_peers() -> None:
+    assert run([*SPREAD, vm("a", via="vsw-l"), vm("b", role="bastion", via="vsw-l")]) == []
 
 
 TAIL = ": its workloads' replicas all go down with one availability zone"
@@ -154,3 +152,13 @@ def test_mandatory_from_level_three() -> None:
     assert AVAILABILITY_ZONES_SPREAD.enforcement(2) == "advisory"
     assert AVAILABILITY_ZONES_SPREAD.enforcement(3) == "mandatory"
     assert AVAILABILITY_ZONES_SPREAD.enforcement(4) == "mandatory"
+
+
+def test_a_roles_hosts_across_zones_are_peers_too() -> None:
+    app = [switch("app-l", "cn-shanghai-l", zone="app"), switch("app-m", "cn-shanghai-m", zone="app")]
+    plan = [*SPREAD, *app, vm("a", via="vsw-l"), vm("b", via="app-l", zone="app")]
+    found = run(plan)
+    assert [(s, c) for s, c, _ in found] == [("b", "CES-BAK-03")]
+    assert found[0][2].startswith("the 2 log_audit_server hosts of zones app, mgmt (a (cn-shanghai-l), "
+                                  "b (cn-shanghai-l)): all run in availability zone cn-shanghai-l")
+    assert run([*plan[:-1], vm("b", via="app-m", zone="app")]) == []

@@ -124,3 +124,18 @@ def test_parts_are_labelled_uniquely_whatever_the_number_of_availability_zones()
     assert [x[0] for x in labelled("10.0.0.0/24", ["az-a"])] == [""]
     assert [x[0] for x in labelled("10.0.0.0/24", TWO)] == ["az-a", "az-b"]
     assert [x[0] for x in labelled("10.0.0.0/24", THREE)] == ["az-a", "az-b", "az-c", "az-a-2"]
+
+
+def test_a_roles_hosts_across_cloud_zones_are_peers_too() -> None:
+    """Two audit servers in two cloud zones keep copies of one store: one availability zone
+    failing must not take both."""
+    s = spec("10.0.0.11")
+    s["zones"].append({"name": "mgmt", "placement": "cloud", "cidr": "10.1.0.0/24"})
+    s["hosts"].append({"name": "m1", "zone": "mgmt", "address": "10.1.0.11", "roles": ["object_storage"]})
+    assert pointers(s) == ["/hosts/1/address"]
+    found = list(REGISTRY["cloud_hosts_spread"](s, 3))
+    assert "the 2 object_storage hosts of zones mgmt, storage all run in availability zone az-a" \
+        in found[0][2]
+    assert "10.1.0.128/25 (az-b)" in found[0][2]
+    s["hosts"][1]["address"] = "10.1.0.200"
+    assert pointers(s) == []

@@ -42,14 +42,19 @@ def _where(i: Instance) -> str:
 
 
 def _hosts(facts: Facts) -> Iterator[Found]:
+    """Peers are the hosts of a role in one zone, and the hosts of a role across the zones of a
+    cloud (two audit servers in two zones are copies of one store all the same)."""
     peers: dict[tuple[str, str, str], list[Instance]] = defaultdict(list)
     for i in facts.instances:
         for role in i.roles:
             if role not in every_host():  # the baseline runs on every host: no peers by it
-                peers[(i.provider, i.zone or "", role)].append(i)
+                peers[(i.provider, f"zone {i.zone or '(none)'}", role)].append(i)
+                peers[(i.provider, "", role)].append(i)
     for (_, zone, role), group in peers.items():
-        if len(group) < 2:
-            continue
+        zones = sorted({i.zone or "(none)" for i in group})
+        if len(group) < 2 or (not zone and len(zones) < 2):
+            continue  # across zones only when the role's hosts are in several (else judged per zone)
+        zone = zone or f"zones {', '.join(zones)}"
         placed = {i.availability_zone for i in group}
         if len(placed) >= 2 and None not in placed:
             continue
@@ -64,7 +69,7 @@ def _hosts(facts: Facts) -> Iterator[Found]:
             group[1].subject,
             (
                 CONTROL,
-                f"the {len(group)} {role} hosts of zone {zone or '(none)'} ({names}): {why}; one "
+                f"the {len(group)} {role} hosts of {zone} ({names}): {why}; one "
                 "availability zone failing takes every copy. Give one an address in the range of "
                 "another availability zone (mlps.availability)",
             ),
