@@ -307,9 +307,66 @@ def availability_problems(data: Any) -> list[ShapeProblem]:
     return problems
 
 
+def _served(data: dict[str, Any], zone: str, port: Any, ports: set[Any]) -> bool:
+    """A cloud workload of ``zone`` serves ``port``: its pod port or its Service port (443 for a
+    TLS workload, 80 otherwise, ``stacks.components.kube.service_port``); or ``port`` is 80 and
+    the front door redirects it to HTTPS for a TLS workload another of the zone's internet
+    ``ports`` reaches (``stacks.components.front_door``)."""
+    for w in _listed(data, "workloads"):
+        if not isinstance(w, dict) or w.get("zone") != zone or w.get("placement", "onprem") != "cloud":
+            continue
+        tls = w.get("tls", True)
+        serves = {w.get("port"), 443 if tls else 80}
+        if port in serves or (port == 80 and tls and bool(serves & (ports - {80}))):
+            return True
+    return False
+
+
+def front_door_problems(data: Any) -> list[ShapeProblem]:
+    """Every flow from the internet into an Alibaba Cloud zone that its front door cannot carry:
+    an application load balancer needs two availability zones, and it forwards to the zone's
+    cloud workloads (the ALB ingress), so each port of the flow must be one a workload serves (or
+    80, redirected to HTTPS)."""
+    if not isinstance(data, dict) or not isinstance(data.get("cloud"), dict):
+        return []
+    cloud = data["cloud"]
+    if cloud.get("provider", "alicloud") != "alicloud":
+        return []
+    azs = cloud.get("availability_zones")
+    named = len(azs) if isinstance(azs, list) else 0
+    problems = []
+    for i, zone in enumerate(_listed(data, "zones")):
+        if not isinstance(zone, dict) or zone.get("placement") != "cloud":
+            continue
+        ports = {p for f in _listed(zone, "ingress") if isinstance(f, dict) and f.get("from") == "internet"
+                 for p in _listed(f, "ports") if isinstance(p, int)}
+        for j, flow in enumerate(_listed(zone, "ingress")):
+            if not isinstance(flow, dict) or flow.get("from") != "internet":
+                continue
+            where = f"/zones/{i}/ingress/{j}"
+            if named < 2:
+                problems.append(ShapeProblem(
+                    f"{where}/from",
+                    f"cloud zone {zone.get('name')} takes traffic from the internet: its front door, an "
+                    "application load balancer, needs two availability zones and cloud.availability_zones "
+                    f"names {named}",
+                    "name two availability zones of the region in cloud.availability_zones (ABS-BOUND-01)"))
+            for k, port in enumerate(_listed(flow, "ports")):
+                if not _served(data, str(zone.get("name")), port, ports):
+                    problems.append(ShapeProblem(
+                        f"{where}/ports/{k}",
+                        f"cloud zone {zone.get('name')} takes port {port} from the internet, but no cloud "
+                        "workload of the zone serves it: the front door forwards to the zone's workloads "
+                        "only, never to its hosts",
+                        "place the workload that serves the port in the zone, or take the port out of the "
+                        "flow (ABS-BOUND-01)"))
+    return problems
+
+
 def input_problems(data: Any) -> list[ShapeProblem]:
     """Networks and addresses not in canonical form, repeated names, dangling bucket
-    references, time servers a cloud boundary cannot admit and cloud zones too small for their
-    availability zones, in that order."""
+    references, time servers a cloud boundary cannot admit, cloud zones too small for their
+    availability zones and Alibaba Cloud front doors without two, in that order."""
     return (cidr_problems(data) + address_problems(data) + duplicate_problems(data)
-            + reference_problems(data) + cloud_server_problems(data) + availability_problems(data))
+            + reference_problems(data) + cloud_server_problems(data) + availability_problems(data)
+            + front_door_problems(data))

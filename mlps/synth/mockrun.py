@@ -33,8 +33,11 @@ COMPUTED_IDS: dict[str, tuple[str, ...]] = {
     "alicloud:cen/transitRouter:TransitRouter": ("transitRouterId",),
     "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable": ("transitRouterRouteTableId",),
     "alicloud:cen/transitRouterVbrAttachment:TransitRouterVbrAttachment": ("transitRouterAttachmentId",),
+    "alicloud:ecs/eipAddress:EipAddress": ("ipAddress",),
+    "alicloud:cloudfirewall/controlPolicy:ControlPolicy": ("aclUuid",),
 }
-"""Ids the cloud assigns besides the resource's own, per type: offline ``<name>-<output>``."""
+"""Ids and addresses the cloud assigns besides the resource's own, per type: offline
+``<name>-<output>``."""
 TESTED_PULUMI = "3.272.0"
 """The Pulumi SDK release this module is tested with (requirements.lock)."""
 

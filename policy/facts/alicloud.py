@@ -10,7 +10,8 @@ plugin is one of its ``addons``: only Terway in shared-ENI mode (``terway-eniip`
 default when no plugin is named, does not. The vSwitch Terway takes pod addresses from carries
 the tag ``mlps:pods`` and is the cluster's, not a zone, as are the transit router's own vSwitches
 (tag ``mlps:transit``). RAM (identity) is read by :mod:`policy.facts.alicloud_ram`, backup by
-:mod:`policy.facts.alicloud_backup`, dedicated lines by :mod:`policy.facts.alicloud_lines`. A log store is
+:mod:`policy.facts.alicloud_backup`, dedicated lines by :mod:`policy.facts.alicloud_lines`, front
+doors by :mod:`policy.facts.alicloud_front`. A log store is
 encrypted with a customer key through ``encryptConf.userCmkInfo`` and indexed by a ``StoreIndex``
 naming it; a VPC flow log covers the zones of the VPC (or the one vSwitch) it names; an SLS alert
 watches the management events its queries select (``stacks.providers.alicloud.events``), over the
@@ -23,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policy.facts import alicloud_backup, alicloud_lines
+from policy.facts import alicloud_backup, alicloud_front, alicloud_lines
 from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
     AlertRule,
@@ -115,21 +116,21 @@ def _trail(r: PlanResource) -> AuditTrail:
     )
 
 
-def _sink_name(project: Any, store: Any) -> str:
+def sink_name(project: Any, store: Any) -> str:
     return f"{project}/{store}"
 
 
 def _store(graph: PlanGraph, r: PlanResource) -> LogSink:
     p = r.props
     days = p.get("retentionPeriod")
-    name = _sink_name(p.get("projectName") or p.get("project"), p.get("logstoreName") or p.get("name"))
+    name = sink_name(p.get("projectName") or p.get("project"), p.get("logstoreName") or p.get("name"))
     encrypt = p.get("encryptConf") or {}
     cmk = (encrypt.get("userCmkInfo") or {}).get("cmkKeyId")
     indexes = [*graph.referencing(STORE_INDEX, "logstore", r)]
     indexes += [
         i
         for i in graph.of_type(STORE_INDEX)
-        if _sink_name(i.props.get("project"), i.props.get("logstore")) == name
+        if sink_name(i.props.get("project"), i.props.get("logstore")) == name
     ]
     return LogSink(
         name=name,
@@ -394,6 +395,7 @@ def facts(graph: PlanGraph) -> Facts:
         flow_logs=[_flow_log(graph, r) for r in graph.of_type(FLOW_LOG)],
         alert_rules=[_alert(r) for r in graph.of_type(ALERT)],
         dedicated_lines=alicloud_lines.dedicated_lines(graph),
+        front_doors=alicloud_front.front_doors(graph),
     )
 
 
@@ -428,7 +430,7 @@ def _flow_log(graph: PlanGraph, r: PlanResource) -> FlowLog:
         zones=tuple(sorted(_zone_name(s) for s in covered)),
         all_traffic=p.get("trafficType") == "All",
         active=p.get("status", "Active") == "Active",
-        sink=_sink_name(p.get("projectName"), store) if store else None,
+        sink=sink_name(p.get("projectName"), store) if store else None,
         subject=subject(r),
     )
 
@@ -450,7 +452,7 @@ def _alert(r: PlanResource) -> AlertRule:
         provider=PACKAGE,
         events=tuple(dict.fromkeys(e for q in queries for e in events_of(str(q.get("query") or "")))),
         sources=tuple(
-            _sink_name(q.get("project") or p.get("projectName"), q.get("store") or q.get("logstore"))
+            sink_name(q.get("project") or p.get("projectName"), q.get("store") or q.get("logstore"))
             for q in queries
         ),
         notifies=bool((p.get("policyConfiguration") or {}).get("actionPolicyId")),

@@ -213,6 +213,22 @@ class HostSecurity:
 
 
 @dataclass(frozen=True)
+class FrontDoor:
+    """A load balancer taking a zone's traffic from the internet: whether a web application
+    firewall inspects its requests, where its access logs go (a log sink's name, None: nowhere),
+    and which of its public addresses a firewall at the internet boundary guards with a
+    default-deny rule set (``unguarded``: the rest)."""
+
+    name: str
+    provider: str
+    zone: str
+    inspects_requests: bool
+    access_log: str | None
+    unguarded: tuple[str, ...]
+    subject: Subject
+
+
+@dataclass(frozen=True)
 class NodePool:
     """A managed Kubernetes node pool of one zone and the availability zones its nodes may run in."""
 
@@ -335,6 +351,7 @@ class Facts:
     instances: list[Instance] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     node_pools: list[NodePool] = field(default_factory=list)
+    front_doors: list[FrontDoor] = field(default_factory=list)
     host_security: list[HostSecurity] = field(default_factory=list)
     password_policies: list[PasswordPolicy] = field(default_factory=list)
     login_policies: list[LoginPolicy] = field(default_factory=list)

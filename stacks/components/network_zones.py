@@ -8,11 +8,22 @@ from dataclasses import dataclass
 import pulumi
 
 from mlps.role_flows import role_flows, role_reaches
+from stacks.components.kube import service_port
 from stacks.inventory import role_vars
 from stacks.model import Environment, Zone
 from stacks.providers.base import CloudNetwork, CloudProvider, SecurityRule
 
 INTERNET = "0.0.0.0/0"
+
+
+def backend_ports(env: Environment, zone: str, port: int) -> tuple[int, ...]:
+    """The ports a flow from the internet to ``port`` of cloud zone ``zone`` ends on behind the
+    cloud's load balancer: the container ports of the zone's cloud workloads whose Service or pod
+    port it names (the flow's own port when none does: ``front_door_problems`` refuses that on a
+    cloud whose front door forwards to workloads only)."""
+    workloads = [w for w in env.workloads if w.zone == zone and w.placement == "cloud"]
+    ports = {w.port for w in workloads if port in (w.port, service_port(w))}
+    return tuple(sorted(ports)) or (port,)
 
 
 def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
@@ -26,17 +37,19 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
     rules: list[SecurityRule] = []
     opened: set[tuple[str, str, str, int]] = set()
 
-    def add(zone: str, direction: str, protocol: str, port: int, cidr: str, why: str) -> None:
+    def add(zone: str, direction: str, protocol: str, port: int, cidr: str, why: str,
+            backends: tuple[int, ...] = ()) -> None:
         # one rule per boundary, direction, protocol, port and peer: the rule's name
         key = (zone, direction, protocol, port, cidr)
         if not any((r.zone, r.direction, r.protocol, r.port, r.cidr) == key for r in rules):
-            rules.append(SecurityRule(zone, direction, protocol, port, cidr, why))
+            rules.append(SecurityRule(zone, direction, protocol, port, cidr, why, backends))
 
     def admit(source: str, zone: Zone, protocol: str, port: int, why: str) -> None:
         cidr = INTERNET if source == "internet" else env.zone(source).cidr
         opened.add((source, zone.name, protocol, port))
         if zone.name in here:
-            add(zone.name, "ingress", protocol, port, cidr, why)
+            behind = backend_ports(env, zone.name, port) if source == "internet" else ()
+            add(zone.name, "ingress", protocol, port, cidr, why, behind)
         if source in here:
             add(source, "egress", protocol, port, zone.cidr, why)
 

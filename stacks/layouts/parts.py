@@ -15,6 +15,7 @@ from stacks.components.cluster_baseline import (
     ClusterBaseline,
     ClusterBaselineArgs,
 )
+from stacks.components.front_door import IngressFrontDoor, IngressFrontDoorArgs
 from stacks.components.hosts import CloudHosts, CloudHostsArgs
 from stacks.components.log_audit import LogAudit, LogAuditArgs
 from stacks.components.network_zones import NetworkZones, NetworkZonesArgs
@@ -30,7 +31,9 @@ from stacks.providers.base import (
     CloudNetwork,
     DedicatedLines,
     FlowLogsAndAlerts,
+    FrontDoor,
     HostThreatDetection,
+    IngressFrontDoors,
     ManagedBackup,
     ManagedKubernetes,
 )
@@ -109,17 +112,20 @@ def deploy_cluster(
     parent: pulumi.Resource,
     targets: dict[str, S3Target],
     zoned_nodes: bool = False,
+    doors: tuple[FrontDoor, ...] = (),
 ) -> ClusterBaseline:
     """The in-cluster baseline, then the placement's workloads into their zone namespaces (and,
-    with ``zoned_nodes``, onto the nodes of their zone's node pool)."""
+    with ``zoned_nodes``, onto the nodes of their zone's node pool), then the ingress of each of
+    the cloud's front ``doors`` in a zone of the cluster."""
     baseline = ClusterBaseline(
         res(env.name, placement, "baseline"),
         ClusterBaselineArgs(env, placement, provider, _shipper_image()),
         pulumi.ResourceOptions(parent=parent),
     )
+    deployed: dict[str, list[pulumi.Resource]] = {}
     for zone_name, workloads in sorted(baseline.workloads.items()):
         for w in workloads:
-            WorkloadDeployment(
+            deployed.setdefault(zone_name, []).append(WorkloadDeployment(
                 res(env.name, placement, "workload", w.name),
                 WorkloadArgs(
                     workload=w,
@@ -131,7 +137,15 @@ def deploy_cluster(
                     node_zone=zone_name if zoned_nodes else None,
                 ),
                 pulumi.ResourceOptions(parent=parent, depends_on=[baseline]),
-            )
+            ))
+    for door in doors:
+        if door.zone not in baseline.workloads:
+            continue
+        IngressFrontDoor(
+            res(env.name, placement, "front-door", door.zone),
+            IngressFrontDoorArgs(door, list(baseline.workloads[door.zone]), env.name, provider),
+            pulumi.ResourceOptions(parent=parent, depends_on=deployed[door.zone]),
+        )
     return baseline
 
 
@@ -190,7 +204,8 @@ def cloud_cluster(
         env.kubernetes.version,
         parent,
     )
-    deploy_cluster(env, "cloud", provider, parent, {}, zoned_nodes=True)
+    doors = cloud.provider.front_doors() if isinstance(cloud.provider, IngressFrontDoors) else []
+    deploy_cluster(env, "cloud", provider, parent, {}, zoned_nodes=True, doors=tuple(doors))
 
 
 def cloud_backup(env: Environment, parent: pulumi.Resource, cloud: CloudFoundation) -> None:

@@ -60,6 +60,19 @@ class SecurityRule:
     port: int
     cidr: str
     description: str
+    backends: tuple[int, ...] = ()
+    """For a flow from the internet: the ports the zone's hosts and pods serve it on behind the
+    cloud's load balancer (empty: the flow's own port)."""
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """A load balancer of the cloud taking a zone's traffic from the internet on ``ports`` (the
+    cluster binds the zone's workloads to it: ``stacks.components.front_door``)."""
+
+    zone: str
+    ports: tuple[int, ...]
+    balancer_id: pulumi.Output[str]
 
 
 class CloudBucket(Protocol):
@@ -117,6 +130,14 @@ class ManagedKubernetes(Protocol):
         version: str,
         parent: pulumi.Resource,
     ) -> k8s.Provider: ...
+
+
+@runtime_checkable
+class IngressFrontDoors(Protocol):
+    """A cloud whose front doors (``FrontDoor``) reach a managed cluster's workloads through an
+    ingress controller of the cloud, which binds each workload's pods to the load balancer."""
+
+    def front_doors(self) -> list[FrontDoor]: ...
 
 
 @runtime_checkable

@@ -168,7 +168,8 @@ def test_the_adapter_states_coverage_key_index_and_events() -> None:
     assert (flow.zones, flow.all_traffic, flow.active, flow.sink) == (("app",), True, True, "audit/flowlog")
     sinks = {s.name: s for s in facts.log_sinks}
     assert {n: (s.key, s.indexed) for n, s in sinks.items()} == {
-        "audit/actiontrail_t": ("urn:kms-logs", True), "audit/flowlog": ("urn:kms-logs", True)}
+        "audit/actiontrail_t": ("urn:kms-logs", True), "audit/flowlog": ("urn:kms-logs", True),
+        "audit/alb-access": ("urn:kms-logs", True)}
     assert sorted(e for a in facts.alert_rules for e in a.events) == sorted(MANAGEMENT_EVENTS)
     assert all(a.notifies and a.conditioned and not a.muted and a.sources == ("audit/actiontrail_t",)
                for a in facts.alert_rules)

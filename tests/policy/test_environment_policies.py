@@ -655,15 +655,16 @@ def test_crossguard_runs_an_environment_policy_as_a_stack_policy() -> None:
 
 
 def rekeyed(plan: list[PlanResource], **keys: str) -> list[PlanResource]:
-    """``plan`` with each named resource's key reference (vm: disk, store and flowlog: log stores,
-    emr-archive: bucket) pointing at another key of the plan."""
+    """``plan`` with each named resource's key reference (vm: disk, store, flowlog and alb-access:
+    log stores, emr-archive: bucket) pointing at another key of the plan."""
     prop = {"vm": "systemDiskKmsKeyId", "store": "encryptConf", "flowlog": "encryptConf",
-            "emr-archive": "serverSideEncryptionRule"}
+            "alb-access": "encryptConf", "emr-archive": "serverSideEncryptionRule"}
     return [dataclasses.replace(x, deps={**x.deps, prop[x.name]: (keys[x.name],)}) if x.name in keys else x
             for x in plan]
 
 
-ONE_KEY = rekeyed(without({"kms-disks", "kms-logs"}), vm="urn:kms", store="urn:kms", flowlog="urn:kms")
+ONE_KEY = rekeyed(without({"kms-disks", "kms-logs"}), vm="urn:kms", store="urn:kms", flowlog="urn:kms",
+                  **{"alb-access": "urn:kms"})
 SHARED = ("one key encrypts buckets and disks and logs: disabling, rotating or granting it reaches all "
           "of them (one key per purpose)")
 
@@ -678,7 +679,8 @@ SHARED = ("one key encrypts buckets and disks and logs: disabling, rotating or g
         ("kms-logs", "CLD-KMS-01", "one key encrypts disks and logs: disabling, rotating or granting it "
          "reaches all of them (one key per purpose)")]),
     # each key used once, but for another purpose than it was made for
-    (rekeyed(good(), vm="urn:kms-logs", store="urn:kms-disks", flowlog="urn:kms-disks"), 3, [
+    (rekeyed(good(), vm="urn:kms-logs", store="urn:kms-disks", flowlog="urn:kms-disks",
+             **{"alb-access": "urn:kms-disks"}), 3, [
         ("kms-disks", "CLD-KMS-01", "the key made for disks encrypts logs"),
         ("kms-logs", "CLD-KMS-01", "the key made for logs encrypts disks")]),
 ])

@@ -260,6 +260,7 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         good(), changed("line-cu-vbr", tags={"mlps:carrier": "china-telecom"}), "ali"),
     "line_failover_detection": (good(), without({"line-ct-health-check"}), "line-ct"),
     "availability_zones_spread": (good(), changed("vsw", zoneId="cn-shanghai-l"), "vsw"),
+    "internet_front_door": (good(), changed("alb", loadBalancerEdition="Standard"), "alb"),
     "host_threat_detection": (good(), changed("security-center", postPaidHostAutoBindVersion=1),
                               "security-center"),
 }

@@ -56,7 +56,8 @@ def test_the_cluster_runs_terway_enforcing_network_policy_without_nat(
 ) -> None:
     result = synthesized["cloud-dev"]
     [ack] = of_type(result, ACK)
-    [addon] = ack["addons"]
+    addon, ingress = ack["addons"]
+    assert ingress == {"name": "alb-ingress-controller"}  # the dmz's front door binds its pods
     assert addon["name"] == "terway-eniip"
     assert json.loads(addon["config"])["NetworkPolicy"] == "true"
     assert "podCidr" not in ack  # Flannel's setting; Terway takes pod addresses from vSwitches

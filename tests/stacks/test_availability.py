@@ -105,9 +105,16 @@ def test_a_second_log_server_beside_the_first_is_a_plan_finding() -> None:
     ]
 
 
+def _closed_to_the_internet(data: dict[str, Any]) -> None:
+    """No flow from the internet (its front door needs two availability zones)."""
+    for zone in data["zones"]:
+        zone["ingress"] = [f for f in zone.get("ingress", []) if f["from"] != "internet"]
+
+
 def test_one_availability_zone_keeps_one_vswitch_per_zone_and_is_a_finding_on_each() -> None:
     def one(data: dict[str, Any]) -> None:
         del data["cloud"]["availability_zones"]
+        _closed_to_the_internet(data)
 
     result = _synth("cloud-dev", one)
     assert _switches(result)["cloud-dev-vsw-mgmt"] == ("172.20.0.0/24", "cn-shanghai-b")
@@ -136,6 +143,7 @@ def test_openstack_without_availability_zones_leaves_peers_to_the_scheduler_and_
 def test_with_one_availability_zone_the_transit_router_takes_the_configured_second() -> None:
     def one(data: dict[str, Any]) -> None:
         del data["cloud"]["availability_zones"]
+        _closed_to_the_internet(data)
         data["level"] = 2
 
     result = synthesize_spec(modified("hybrid-prod", one), ROOT, "hybrid-prod")

@@ -51,7 +51,7 @@ def test_a_longer_log_retention_keeps_the_flow_logs_longer() -> None:
     spec = modified("cloud-dev", lambda d: d["log_audit"].update(retention_days=400))
     regs = run_program(lambda: build(spec), PROJECT, "cloud-dev", {})
     days = {r.inputs["logstoreName"]: r.inputs["retentionPeriod"] for r in regs if r.type == STORE}
-    assert days == {"audit": 400, "flowlog": 400, "actiontrail_cloud-dev-trail": 180}
+    assert days == {"audit": 400, "flowlog": 400, "alb-access": 400, "actiontrail_cloud-dev-trail": 180}
 
 
 def test_every_log_store_is_encrypted_with_the_environment_key_and_indexed(
@@ -59,7 +59,8 @@ def test_every_log_store_is_encrypted_with_the_environment_key_and_indexed(
 ) -> None:
     result = synthesized["cloud-dev"]
     stores = of_type(result, STORE)
-    assert sorted(s["logstoreName"] for s in stores) == ["actiontrail_cloud-dev-trail", "audit", "flowlog"]
+    assert sorted(s["logstoreName"] for s in stores) == [
+        "actiontrail_cloud-dev-trail", "alb-access", "audit", "flowlog"]
     for s in stores:
         conf = s["encryptConf"]
         assert conf["enable"] is True

@@ -109,16 +109,19 @@ def test_cloud_layout_builds_an_isolated_default_deny_china_region_cloud(
         f"cloud-dev-{zone}-cn-shanghai-{az}" for zone in ("mgmt", "app", "dmz", "pods") for az in "lm"
     }
     groups = of_type(result, "alicloud:ecs/securityGroup:SecurityGroup")
-    assert len(groups) == 3 and all(g["innerAccessPolicy"] == "Drop" for g in groups)
+    zones = sorted(g["tags"].get("mlps:zone", "front door") for g in groups)
+    assert zones == ["app", "dmz", "front door", "mgmt"]
+    assert all(g["innerAccessPolicy"] == "Drop" for g in groups)
     rules = of_type(result, "alicloud:ecs/securityGroupRule:SecurityGroupRule")
     ssh_in = [r for r in rules if r["type"] == "ingress" and r["portRange"] == "22/22"]
     assert {r["cidrIp"] for r in ssh_in} == {"192.168.50.0/24", "172.20.0.0/24"}
-    assert sum(1 for r in rules if r["policy"] == "drop") == 3
+    # each group's egress, and the front door's inbound beside its port
+    assert sum(1 for r in rules if r["policy"] == "drop") == 5
     instances = of_type(result, "alicloud:ecs/instance:Instance")
     assert {i["hostName"] for i in instances} == {"bastion-1", "logaudit-1", "logaudit-2"}
     assert all(i["systemDiskEncrypted"] and i.get("internetMaxBandwidthOut", 0) == 0 for i in instances)
     stores = {s["logstoreName"]: s["retentionPeriod"] for s in of_type(result, "alicloud:log/store:Store")}
-    assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180, "flowlog": 180}
+    assert stores == {"audit": 180, "actiontrail_cloud-dev-trail": 180, "flowlog": 180, "alb-access": 180}
     buckets = {b["bucket"]: b for b in of_type(result, "alicloud:oss/bucket:Bucket")}
     own = {"cloud-dev-access-logs", "cloud-dev-actiontrail"}
     copies = {"ankang-emr-archive-offsite", "ankang-portal-uploads-offsite"}

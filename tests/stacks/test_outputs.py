@@ -22,7 +22,7 @@ from stacks.program import EnvironmentStack, export
 
 KEPT = ("alicloud:kms/key:Key", "alicloud:log/project:Project", "alicloud:log/store:Store",
         "alicloud:oss/bucketWorm:BucketWorm", "alicloud:hbr/vault:Vault",
-        "alicloud:threatdetection/instance:Instance")
+        "alicloud:threatdetection/instance:Instance", "alicloud:cloudfirewall/instanceV2:InstanceV2")
 
 
 def _cert(ca: bool) -> tuple[str, str]:

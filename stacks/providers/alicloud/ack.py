@@ -28,6 +28,8 @@ TERWAY_CONFIG = json.dumps(
     {"ENITrunking": "false", "IPVlan": "false", "NetworkPolicy": "true"}, sort_keys=True
 )
 """Terway in shared-ENI mode with NetworkPolicy enforcement switched on."""
+ALB_INGRESS = "alb-ingress-controller"
+"""ACK's ingress controller that binds pods to an application load balancer (the front doors)."""
 NODES_PER_ZONE = "2"
 """Nodes of each zone's pool: a zone's workloads survive the loss of one node."""
 ADMIN_CREDENTIAL_MINUTES = 60
@@ -92,8 +94,9 @@ class Ack(AlicloudBase):
         parent: pulumi.Resource,
     ) -> k8s.Provider:
         """ACK with Terway enforcing NetworkPolicy, the spec's Kubernetes version, no NAT gateway,
-        and one node pool per zone across the zone's vSwitches (its nodes balanced over the
-        availability zones) behind the zone's security group."""
+        the ALB ingress controller where a zone has a front door, and one node pool per zone
+        across the zone's vSwitches (its nodes balanced over the availability zones) behind the
+        zone's security group."""
         releases = ali.cs.get_kubernetes_version_output(
             cluster_type="ManagedKubernetes", opts=pulumi.InvokeOutputOptions(provider=self.provider)
         ).metadatas.apply(lambda ms: None if ms is None else [m.version for m in ms])
@@ -104,7 +107,14 @@ class Ack(AlicloudBase):
             version=releases.apply(lambda rs: ack_release(version, rs)),
             vswitch_ids=[i for z in zones for i in net.subnet_ids(z)],
             pod_vswitch_ids=[s.id for s in self._pod_switches(net, parent)],
-            addons=[ali.cs.ManagedKubernetesAddonArgs(name=TERWAY, config=TERWAY_CONFIG)],
+            addons=[
+                ali.cs.ManagedKubernetesAddonArgs(name=TERWAY, config=TERWAY_CONFIG),
+                *(
+                    [ali.cs.ManagedKubernetesAddonArgs(name=ALB_INGRESS)]
+                    if any(d.zone in zones for d in self._doors)
+                    else []
+                ),
+            ],
             service_cidr=free_cidr(SERVICE_CIDRS, self._cidrs),
             new_nat_gateway=False,
             slb_internet_enabled=False,

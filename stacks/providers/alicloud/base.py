@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_alicloud as ali
@@ -12,6 +13,9 @@ import pulumi_alicloud as ali
 from stacks.keys import KEY_PURPOSES, PURPOSE_TAG, KeyPurpose
 from stacks.model import DEFAULT_IMAGE, Bucket, Cloud, Host
 from stacks.naming import res
+
+if TYPE_CHECKING:
+    from stacks.providers.alicloud.front_door import Door
 
 KEEP: dict[str, bool] = {"protect": True, "retain_on_delete": True}
 """Options of what must outlive a mistaken ``pulumi destroy``: audit log stores, KMS keys and
@@ -75,6 +79,8 @@ class AlicloudBase:
         self.provider = self._region_provider(res(env, "alicloud"), cloud.region, parent)
         self.project_name = res(env, "audit")
         self._cidrs: list[str] = []
+        self._zone_cidrs: dict[str, str] = {}
+        self._doors: list[Door] = []
         self._access_logs: ali.oss.Bucket | None = None
         self._instances: list[tuple[Host, ali.ecs.Instance]] = []
         self._buckets: list[tuple[Bucket, ali.oss.Bucket]] = []

@@ -10,7 +10,7 @@ import pulumi_alicloud as ali
 
 from stacks.naming import res
 from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES
-from stacks.providers.alicloud.sls import LogStores
+from stacks.providers.alicloud.front_door import FrontDoors
 from stacks.providers.base import KEEP, CloudNetwork
 
 FLOW_LOG_MIN_DAYS = 180
@@ -56,7 +56,7 @@ SECURITY_CENTER_EDITION = 3
 Enterprise, 5 Advanced, 6 Anti-virus, 7 Ultimate; the free one detects no malware)."""
 
 
-class Detection(LogStores):
+class Detection(FrontDoors):
     def threat_detection(self, parent: pulumi.Resource) -> None:
         """Security Center, pay-as-you-go, its host and container protection on and bound to every
         new instance at the Enterprise edition (intrusion and malware detection, CLD-VMIDS-03).
@@ -76,7 +76,9 @@ class Detection(LogStores):
         self, net: CloudNetwork, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
     ) -> None:
         """All traffic of the environment's VPC into the store ``flowlog`` of the central log
-        project, kept the spec's log retention and at least ``FLOW_LOG_MIN_DAYS``."""
+        project, kept the spec's log retention and at least ``FLOW_LOG_MIN_DAYS``; the front
+        doors' access logs beside it."""
+        self._front_door_logs(log_project, retention_days, parent)
         store = self._log_store(
             res(self.env, "flowlog-store"),
             log_project,

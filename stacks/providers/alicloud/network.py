@@ -1,5 +1,6 @@
 """The VPC, one default-deny security group per zone and one vSwitch per part of its range in
-each availability zone (``mlps.availability``), the spec's flows."""
+each availability zone (``mlps.availability``), the spec's flows, a front door where the internet
+enters."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import pulumi_alicloud as ali
 from mlps.availability import labelled
 from stacks.model import Zone
 from stacks.naming import res
-from stacks.providers.alicloud.base import AlicloudBase
+from stacks.providers.alicloud.front_door import INTERNET, FrontDoors
 from stacks.providers.alicloud.ranges import supernet
 from stacks.providers.base import CloudNetwork, SecurityRule, Subnet
 
 
-class Network(AlicloudBase):
+class Network(FrontDoors):
     def network(self, zones: tuple[Zone, ...], parent: pulumi.Resource) -> CloudNetwork:
         self._cidrs = [z.cidr for z in zones]
         vpc = ali.vpc.Network(
@@ -26,6 +27,7 @@ class Network(AlicloudBase):
         )
         net = CloudNetwork(network_id=vpc.id)
         for zone in zones:
+            self._zone_cidrs[zone.name] = zone.cidr
             switches = []
             for label, az, cidr in labelled(zone.cidr, self.availability_zones):
                 # One availability zone keeps the zone's one vSwitch under its first name.
@@ -70,7 +72,13 @@ class Network(AlicloudBase):
         return net
 
     def security_rules(self, net: CloudNetwork, rules: list[SecurityRule], parent: pulumi.Resource) -> None:
+        """One rule per flow; a flow from the internet ends on the zone's front door
+        (``front_door``), and Cloud Firewall guards the front doors' addresses."""
+        doors: dict[str, list[SecurityRule]] = {}
         for r in rules:
+            if r.direction == "ingress" and r.cidr == INTERNET:
+                doors.setdefault(r.zone, []).append(r)
+                continue
             where = r.cidr.replace("/", "-").replace(".", "-")
             ali.ecs.SecurityGroupRule(
                 res(self.env, "sg", r.zone, r.direction, r.protocol, str(r.port), where),
@@ -85,3 +93,6 @@ class Network(AlicloudBase):
                 description=r.description[:512] or f"{r.direction} {r.port}",
                 opts=self._opts(parent),
             )
+        for zone, internet in doors.items():
+            self._front_door(net, zone, internet, parent)
+        self._cloud_firewall(parent)
