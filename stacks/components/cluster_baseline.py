@@ -33,6 +33,8 @@ class ClusterBaselineArgs:
     placement: str
     provider: k8s.Provider
     shipper_image: str = DEFAULT_SHIPPER_IMAGE
+    fronted: frozenset[str] = frozenset()
+    """Zones whose internet traffic arrives through the cloud's front door (``FrontDoor``)."""
 
 
 def cluster_workloads(env: Environment, placement: str) -> dict[str, list[Workload]]:
@@ -73,7 +75,7 @@ class ClusterBaseline(pulumi.ComponentResource):
             zone = env.zone(zone_name)
             ns = self._namespace(zone_name, "workload", zone.kind, env, env.kubernetes.pod_security)
             self.namespaces[zone_name] = ns
-            policies = kube.flow_policies(env, zone, self.workloads)
+            policies = kube.flow_policies(env, zone, self.workloads, zone_name in args.fronted)
             self._network_policies(zone_name, ns, policies)
             sizes = {w.name: size_of(w) for w in workloads}
             self._quota(zone_name, ns, kube.quota(workloads, sizes))

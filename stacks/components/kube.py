@@ -100,11 +100,13 @@ def _pod_ports(workloads: list[Workload], ports: tuple[int, ...]) -> set[int]:
 
 
 def flow_policies(
-    env: Environment, zone: Zone, workloads: dict[str, list[Workload]]
+    env: Environment, zone: Zone, workloads: dict[str, list[Workload]], fronted: bool = False
 ) -> dict[str, dict[str, Any]]:
     """NetworkPolicy specs that admit exactly the spec's flows into and out of ``zone``.
 
-    ``workloads`` maps every zone with a namespace in this cluster to its workloads.
+    ``workloads`` maps every zone with a namespace in this cluster to its workloads. In a
+    ``fronted`` zone the internet arrives through the cloud's front door, a proxy whose addresses
+    lie in the zone's own range: the pods admit that range, not the internet.
     """
     namespaced = set(workloads)
     here = workloads[zone.name]
@@ -113,12 +115,17 @@ def flow_policies(
         ports = sorted(_pod_ports(here, flow.ports))
         if not ports:
             continue
+        peers = (
+            [{"ipBlock": {"cidr": zone.cidr}}]
+            if fronted and flow.source == "internet"
+            else _peers(env, flow.source, namespaced)
+        )
         specs[f"allow-from-{flow.source}"] = {
             "podSelector": {},
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
-                    "from": _peers(env, flow.source, namespaced),
+                    "from": peers,
                     "ports": [{"protocol": flow.protocol.upper(), "port": p} for p in ports],
                 }
             ],

@@ -119,7 +119,7 @@ def deploy_cluster(
     the cloud's front ``doors`` in a zone of the cluster."""
     baseline = ClusterBaseline(
         res(env.name, placement, "baseline"),
-        ClusterBaselineArgs(env, placement, provider, _shipper_image()),
+        ClusterBaselineArgs(env, placement, provider, _shipper_image(), frozenset(d.zone for d in doors)),
         pulumi.ResourceOptions(parent=parent),
     )
     deployed: dict[str, list[pulumi.Resource]] = {}

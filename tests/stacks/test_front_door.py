@@ -168,3 +168,13 @@ def test_the_plan_with_the_internet_on_the_nodes_instead_is_a_finding_on_the_zon
     found = sorted((s.pointer.rsplit("::", 1)[-1], c)
                    for s, (c, _) in INTERNET_FRONT_DOOR.run(plan_graph(regs, level=3)))
     assert found == [("cloud-dev-sg-dmz", "ABS-BOUND-01"), ("cloud-dev-sg-dmz", "CLD-ACL-01")]
+
+
+def test_behind_the_front_door_the_pods_admit_the_balancer_range_not_the_internet(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    """The balancer is a proxy with addresses in the zone's range: pods need no more."""
+    for stack, dmz in (("cloud-dev", "172.20.32.0/24"), ("hybrid-prod", "172.16.10.0/24")):
+        [policy] = [p for p in of_type(synthesized[stack], "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                    if p["metadata"] == {"name": "allow-from-internet", "namespace": "dmz"}]
+        assert policy["spec"]["ingress"][0]["from"] == [{"ipBlock": {"cidr": dmz}}], stack
