@@ -61,8 +61,8 @@ class SecurityRule:
     cidr: str
     description: str
     backends: tuple[int, ...] = ()
-    """For a flow from the internet: the ports the zone's hosts and pods serve it on behind the
-    cloud's load balancer (empty: the flow's own port)."""
+    """For a flow from the internet: the ports the zone's workloads serve it on behind the
+    cloud's load balancer (``network_zones.backend_ports``; empty: the flow's own port)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Alibaba Cloud (pulumi-alicloud): mainland-China regions only.
 
-The provider is one class assembled from its parts: network, compute, storage and audit, ACK,
-RAM identity, backup, detection, the cloud end of the dedicated lines.
+The provider is one class assembled from its parts: network (with the front door of the zones
+the internet reaches), compute, storage and audit, ACK, RAM identity, backup, detection, the
+cloud end of the dedicated lines.
 """
 
 from __future__ import annotations
