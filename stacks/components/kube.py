@@ -94,7 +94,7 @@ def _peers(env: Environment, zone_name: str, namespaced: set[str]) -> list[dict[
     return peers
 
 
-def _pod_ports(workloads: list[Workload], ports: tuple[int, ...]) -> set[int]:
+def pod_ports(workloads: list[Workload], ports: tuple[int, ...]) -> set[int]:
     """Container ports reached by a flow to ``ports`` (a Service port or the pod port)."""
     return {w.port for w in workloads if service_port(w) in ports or w.port in ports}
 
@@ -112,7 +112,7 @@ def flow_policies(
     here = workloads[zone.name]
     specs: dict[str, dict[str, Any]] = {}
     for flow in zone.ingress:
-        ports = sorted(_pod_ports(here, flow.ports))
+        ports = sorted(pod_ports(here, flow.ports))
         if not ports:
             continue
         peers = (
@@ -134,7 +134,7 @@ def flow_policies(
         for flow in target.ingress:
             if flow.source != zone.name:
                 continue
-            reach = set(flow.ports) | _pod_ports(workloads.get(target.name, []), flow.ports)
+            reach = set(flow.ports) | pod_ports(workloads.get(target.name, []), flow.ports)
             specs[f"allow-to-{target.name}"] = {
                 "podSelector": {},
                 "policyTypes": ["Egress"],

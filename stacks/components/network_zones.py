@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from mlps.role_flows import role_flows, role_reaches
-from stacks.components.kube import service_port
+from stacks.components.kube import pod_ports
 from stacks.inventory import role_vars
 from stacks.model import Environment, Zone
 from stacks.providers.base import CloudNetwork, CloudProvider, SecurityRule
@@ -22,8 +22,7 @@ def backend_ports(env: Environment, zone: str, port: int) -> tuple[int, ...]:
     port it names (the flow's own port when none does: ``front_door_problems`` refuses that on a
     cloud whose front door forwards to workloads only)."""
     workloads = [w for w in env.workloads if w.zone == zone and w.placement == "cloud"]
-    ports = {w.port for w in workloads if port in (w.port, service_port(w))}
-    return tuple(sorted(ports)) or (port,)
+    return tuple(sorted(pod_ports(workloads, (port,)))) or (port,)
 
 
 def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:

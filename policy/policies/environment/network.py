@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Iterator
 
 from policy.facts.model import Facts, FirewallRule
+from policy.policies.environment.audit import MIN_RETENTION_DAYS
 from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 
 
@@ -38,9 +39,6 @@ def _zones(facts: Facts, level: int) -> Iterator[Found]:
                             f"default: {'; '.join(missing)}",
                         ),
                     )
-
-
-ACCESS_LOG_MIN_DAYS = 180
 
 
 def _from_internet(rule: FirewallRule) -> bool:
@@ -80,9 +78,9 @@ def _front_doors(facts: Facts, level: int) -> Iterator[Found]:
         missing = unmet(
             (door.inspects_requests, "no web application firewall inspects its requests"),
             (door.access_log is not None, "its access logs go nowhere"),
-            (door.access_log is None or (days is not None and days >= ACCESS_LOG_MIN_DAYS),
+            (door.access_log is None or (days is not None and days >= MIN_RETENTION_DAYS),
              f"its access logs go to {door.access_log}, kept "
-             f"{'an unknown time' if days is None else f'{days} days'}, not {ACCESS_LOG_MIN_DAYS}"),
+             f"{'an unknown time' if days is None else f'{days} days'}, not {MIN_RETENTION_DAYS}"),
             (not door.unguarded, "no firewall at the internet boundary denies by default in front "
              f"of its public address(es) {', '.join(door.unguarded)}"),
         )

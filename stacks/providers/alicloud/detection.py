@@ -11,10 +11,9 @@ import pulumi_alicloud as ali
 from stacks.naming import res
 from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES
 from stacks.providers.alicloud.front_door import FrontDoors
+from stacks.providers.alicloud.sls import TRAFFIC_LOG_MIN_DAYS
 from stacks.providers.base import KEEP, CloudNetwork
 
-FLOW_LOG_MIN_DAYS = 180
-"""Days the flow log store keeps at least (Cybersecurity Law art. 21), longer if the spec says so."""
 FLOW_LOG_STORE = "flowlog"
 FLOW_FIELDS = ("srcaddr", "dstaddr", "srcport", "dstport", "protocol", "action", "direction", "vswitch-id")
 """Fields of a VPC flow log record indexed for search and analysis."""
@@ -76,14 +75,14 @@ class Detection(FrontDoors):
         self, net: CloudNetwork, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
     ) -> None:
         """All traffic of the environment's VPC into the store ``flowlog`` of the central log
-        project, kept the spec's log retention and at least ``FLOW_LOG_MIN_DAYS``; the front
+        project, kept the spec's log retention and at least ``TRAFFIC_LOG_MIN_DAYS``; the front
         doors' access logs beside it."""
         self._front_door_logs(log_project, retention_days, parent)
         store = self._log_store(
             res(self.env, "flowlog-store"),
             log_project,
             FLOW_LOG_STORE,
-            max(retention_days, FLOW_LOG_MIN_DAYS),
+            max(retention_days, TRAFFIC_LOG_MIN_DAYS),
             FLOW_FIELDS,
             parent,
         )

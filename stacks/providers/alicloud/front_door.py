@@ -21,7 +21,7 @@ import pulumi_alicloud as ali
 
 from stacks.naming import res
 from stacks.providers.alicloud.ranges import POD_CIDRS, free_cidr
-from stacks.providers.alicloud.sls import LogStores
+from stacks.providers.alicloud.sls import TRAFFIC_LOG_MIN_DAYS, LogStores
 from stacks.providers.base import KEEP, CloudNetwork, FrontDoor, SecurityRule
 
 ALB_EDITION = "StandardWithWaf"
@@ -29,7 +29,6 @@ ALB_EDITION = "StandardWithWaf"
 FRONT_TAG = "mlps:front-door"
 """Tag of a front door's balancer, security group and addresses: the zone it serves."""
 ACCESS_LOG_STORE = "alb-access"
-ACCESS_LOG_MIN_DAYS = 180
 ACCESS_FIELDS = ("client_ip", "host", "request_method", "request_uri", "status", "upstream_addr")
 """Fields of an ALB access log record indexed for search and analysis."""
 INTERNET = "0.0.0.0/0"
@@ -247,14 +246,14 @@ class FrontDoors(LogStores):
         self, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
     ) -> None:
         """Every front door's access log into the store ``alb-access`` of the central log
-        project, kept the spec's log retention and at least ``ACCESS_LOG_MIN_DAYS``."""
+        project, kept the spec's log retention and at least ``TRAFFIC_LOG_MIN_DAYS``."""
         if not self._doors:
             return
         store = self._log_store(
             res(self.env, "alb-access-store"),
             log_project,
             ACCESS_LOG_STORE,
-            max(retention_days, ACCESS_LOG_MIN_DAYS),
+            max(retention_days, TRAFFIC_LOG_MIN_DAYS),
             ACCESS_FIELDS,
             parent,
         )
