@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlps.lab.errors import LabError
 from mlps.lab.mirror import AptSources, render_deb822
-from mlps.lab.names import CACHE_ROOT, STATE_ROOT
+from mlps.lab.names import BASE_ROOT, CACHE_ROOT
 
 SUITE = "bookworm"
 PACKAGES = (
@@ -63,7 +63,7 @@ def tarball_path(key: str) -> Path:
 def base_rootfs(sources: AptSources, log: list[str] | None = None) -> Path:
     """Path of the ready base root (read-only lower layer), restoring or building it first."""
     key = recipe_key(sources)
-    top = STATE_ROOT / "base"
+    top = BASE_ROOT
     top.mkdir(parents=True, exist_ok=True)
     root = top / key
     ready = root / ".ready"

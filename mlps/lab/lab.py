@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mlps.lab import cleanup, host, image, inventory, net, relay
+from mlps.lab.claim import Claim
 from mlps.lab.errors import LabError
 from mlps.lab.mirror import AptSource, read_apt_sources, render_deb822
 from mlps.lab.names import LabNames, check_lab_name
@@ -51,6 +52,7 @@ class Lab:
         self.log: list[str] = []
         self._topo: Topology | None = None
         self._cuts: dict[str, str] = {}
+        self._claim = Claim(self.names)
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -137,7 +139,9 @@ class Lab:
         """Clean leftovers of this name, then boot the hosts and wait until SSH answers.
 
         With ``spec``, the hosts, zones and inventory are those of an environment spec
-        (``mlps.lab.from_spec``). ``progress`` is told each step as it starts."""
+        (``mlps.lab.from_spec``). ``progress`` is told each step as it starts. The lab is this
+        process's own until ``down`` or the process ends: a lab of the same name that another
+        living process holds is refused, never cleaned."""
         if sum(x is not None for x in (hosts, topology, spec)) != 1:
             raise LabError("give one of hosts=N, topology=PATH or spec=PATH")
         spec_lab = None
@@ -149,13 +153,18 @@ class Lab:
         else:
             topo = load_topology(topology) if topology is not None else default_topology(hosts or 0)
         preflight()
-        raise_machine_limits(self.log)
-        start = time.monotonic()
-        progress(f"removing what an earlier lab {self.name} left")
-        cleanup.destroy(self.names)
-        sources = read_apt_sources()
-        progress("preparing the Debian base image (built on first use)")
-        base = image.base_rootfs(sources, self.log)
+        self._claim.take()
+        try:
+            raise_machine_limits(self.log)
+            start = time.monotonic()
+            progress(f"removing what an earlier lab {self.name} left")
+            cleanup.destroy(self.names)
+            sources = read_apt_sources()
+            progress("preparing the Debian base image (built on first use)")
+            base = image.base_rootfs(sources, self.log)
+        except BaseException:
+            self._claim.release()
+            raise
         endpoints = sources.endpoints(image.SUITE)[:RELAY_SLOTS]
         self._topo, self._cuts = topo, {}
         state = self.names.state_dir
@@ -201,18 +210,23 @@ class Lab:
             self._wait_ssh(topo.hosts, timeout)
         except LabError as exc:
             tails = self._console_tails()
-            cleanup.destroy(self.names)
+            self.down()
             raise LabError(f"{exc}\n{tails}" if tails else str(exc)) from exc
         except BaseException:
-            cleanup.destroy(self.names)
+            self.down()
             raise
         self.log.append(f"{len(topo.hosts)} hosts up in {time.monotonic() - start:.1f} s")
         return self
 
     def down(self) -> None:
-        """Remove everything of this lab (also after a crash)."""
-        cleanup.destroy(self.names)
-        self._topo, self._cuts = None, {}
+        """Remove everything of this lab (also after a crash); refused while another living
+        process holds the lab."""
+        self._claim.take()
+        try:
+            cleanup.destroy(self.names)
+            self._topo, self._cuts = None, {}
+        finally:
+            self._claim.release()
 
     def leftovers(self) -> list[str]:
         return cleanup.leftovers(self.names)

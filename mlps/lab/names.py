@@ -12,6 +12,9 @@ LAB_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 HOST_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 STATE_ROOT = Path("/var/lib/mlps/lab")
+# Lab names contain no '_': these two never meet a lab's state directory.
+BASE_ROOT = STATE_ROOT / "_base"
+CLAIM_ROOT = STATE_ROOT / "_claims"
 CACHE_ROOT = Path("/var/cache/mlps/lab")
 NETNS_DIR = Path("/run/netns")
 CGROUP_V1 = Path("/sys/fs/cgroup/systemd")
@@ -51,6 +54,11 @@ class LabNames:
     @property
     def state_dir(self) -> Path:
         return STATE_ROOT / self.lab
+
+    @property
+    def claim_path(self) -> Path:
+        """The file a process locks while the lab is its own (``mlps.lab.claim``)."""
+        return CLAIM_ROOT / f"{self.lab}.lock"
 
     @property
     def lab_netns(self) -> str:

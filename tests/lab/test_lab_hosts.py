@@ -129,8 +129,10 @@ def test_down_after_a_crash_and_up_over_leftovers_leave_nothing(lab_factory: Lab
     crashed = lab_factory(name, hosts=2)
     ssh = subprocess.run(crashed.ssh_command("h1", "true"), capture_output=True, timeout=60, check=False)
     assert ssh.returncode == 0
-    # a crash loses the saved state: `up` again must clear the leftovers first
+    # a crash loses the saved state and ends the process, its claim on the lab with it:
+    # `up` again must clear the leftovers first
     (crashed.names.state_dir / "state.json").unlink()
+    crashed._claim.release()
     shown: list[str] = []
     again = Lab(name).up(hosts=1, progress=shown.append)
     assert sorted(p.name for p in NETNS_DIR.glob(f"{name}_*")) == [f"{name}_h_h1", f"{name}_lab"]
@@ -139,6 +141,7 @@ def test_down_after_a_crash_and_up_over_leftovers_leave_nothing(lab_factory: Lab
                      "making the SSH key, the networks and the apt relay",
                      "booting h1 (1/1)", "waiting for SSH on 1 host(s)"]
     (again.names.state_dir / "state.json").unlink()
+    again._claim.release()
     Lab(name).down()
     assert _machine_traces(name) == []
     assert Lab(name).leftovers() == []

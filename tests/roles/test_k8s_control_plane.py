@@ -59,7 +59,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def lab(lab_factory: Any) -> Lab:
-    built: Lab = lab_factory("mlps-t-k8s", hosts=3)
+    built: Lab = lab_factory("mlps-t-k8scp", hosts=3)
     return built
 
 
