@@ -9,6 +9,7 @@ control id of each control it reports, and the catalog's severity.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -23,6 +24,7 @@ from pulumi_policy import (
 )
 
 from mlps.controls import catalog
+from mlps.required_flows import FIELDS, RequiredFlow, flows_from_json
 from policy.policies import POLICIES, EnvironmentPolicy, PlanGraph, PlanPolicy, PlanResource
 
 PACK_NAME = "mlps"
@@ -34,6 +36,18 @@ IMAGES_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string", "m
 """``approvedImages``: the spec's ``cloud.approved_images`` (approved_instance_image)."""
 RPO_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1}
 """``rpoHours``: the spec's ``backup.rpo_hours`` (cloud_backup_plans)."""
+FLOWS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": list(FIELDS),
+        "additionalProperties": False,
+        "properties": {**{f: {"type": "string"} for f in FIELDS if f != "port"},
+                       "port": {"type": "integer", "minimum": 1, "maximum": 65535}},
+    },
+}
+"""``requiredFlows``: the flows the spec needs through the cloud boundaries, as ``mlps synth``
+lists them in ``reachability.json`` (required_flows_permitted)."""
 _LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
 
@@ -71,15 +85,36 @@ def describe(policy: PlanPolicy | EnvironmentPolicy, level: int) -> str:
     return f"{policy.description} [{meta['framework']} {where}; severity {meta['severity']}]"
 
 
-def configured(config: Any, default: int) -> tuple[int, tuple[str, ...] | None, int | None]:
-    """The level, approved images and RPO a policy's pack config sets (``default`` level otherwise)."""
+@dataclass(frozen=True)
+class PackConfig:
+    """What a policy's pack config sets."""
+
+    level: int
+    images: tuple[str, ...] | None = None
+    rpo: int | None = None
+    flows: tuple[RequiredFlow, ...] | None = None
+
+    def graph(self, resources: list[PlanResource]) -> PlanGraph:
+        return PlanGraph(resources, level=self.level, approved_images=self.images, rpo_hours=self.rpo,
+                         required_flows=self.flows)
+
+
+def configured(config: Any, default: int) -> PackConfig:
+    """The level, approved images, RPO and required flows a policy's pack config sets (``default``
+    level otherwise)."""
     config = config or {}
     level = config.get("level", default)
     if level not in (2, 3, 4):
         raise ValueError(f"policy pack config level={level!r}: set it to 2, 3 or 4")
     images = config.get("approvedImages")
     rpo = config.get("rpoHours")
-    return int(level), tuple(images) if images is not None else None, int(rpo) if rpo is not None else None
+    flows = config.get("requiredFlows")
+    return PackConfig(
+        int(level),
+        tuple(images) if images is not None else None,
+        int(rpo) if rpo is not None else None,
+        flows_from_json(flows) if flows is not None else None,
+    )
 
 
 def to_crossguard(
@@ -90,15 +125,13 @@ def to_crossguard(
     enforcement = _LEVELS[policy.enforcement(level)]
     description = describe(policy, level)
     schema: dict[str, Any] = {
-        "properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA, "rpoHours": RPO_SCHEMA}
+        "properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA, "rpoHours": RPO_SCHEMA,
+                       "requiredFlows": FLOWS_SCHEMA}
     }
     if isinstance(policy, EnvironmentPolicy) or policy.needs_graph:
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-            at, images, rpo = configured(args.get_config(), level)
-            graph = PlanGraph(
-                [_resource(r) for r in args.resources], level=at, approved_images=images, rpo_hours=rpo
-            )
+            graph = configured(args.get_config(), level).graph([_resource(r) for r in args.resources])
             for resource, (control, text) in policy.run(graph):
                 report(_message(control, text), resource.urn)
 
@@ -114,8 +147,7 @@ def to_crossguard(
         if args.resource_type not in policy.types:
             return
         resource = _resource(args)
-        at, images, rpo = configured(args.get_config(), level)
-        graph = PlanGraph([resource], level=at, approved_images=images, rpo_hours=rpo)
+        graph = configured(args.get_config(), level).graph([resource])
         for control, text in policy.check(resource, graph):
             report(_message(control, text), None)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mlps.controls import Catalog
 from mlps.errors import InputError
 from mlps.findings import Finding
+from mlps.required_flows import RequiredFlow
 from mlps.synth.mockrun import Registration
 from mlps.synth.output import clean
 from policy.policies import POLICIES, PlanGraph, PlanResource
@@ -24,6 +25,7 @@ def plan_graph(
     level: int,
     approved_images: tuple[str, ...] | None = None,
     rpo_hours: int | None = None,
+    required_flows: tuple[RequiredFlow, ...] | None = None,
 ) -> PlanGraph:
     """The policies' view of the mocked registrations and of what the spec approves."""
     return PlanGraph(
@@ -35,6 +37,7 @@ def plan_graph(
         level=level,
         approved_images=approved_images,
         rpo_hours=rpo_hours,
+        required_flows=required_flows,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlps.controls import catalog
 from mlps.errors import InputError
@@ -16,6 +17,13 @@ from mlps.spec import LoadedSpec, load_spec
 from mlps.synth.mockrun import Registration, run_program
 from mlps.synth.output import is_manifest, render_files, write_tree
 from mlps.synth.project import importable, project_root, stack_file
+
+if TYPE_CHECKING:
+    from policy.policies import PlanGraph
+
+REACHABILITY_FILE = "reachability.json"
+"""Every flow the spec needs through the cloud boundaries, with the verdict of the plan's rules
+(``policy.policies.environment.reach``); written for specs with a cloud."""
 
 PROJECT = "mlps"
 
@@ -38,7 +46,9 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     ``progress`` is told each step as it starts."""
     progress(f"running the stack program of {stack} offline (Pulumi mock runtime)")
     importable(root)
-    from mlps.synth.checks import plan_graph, run_policies
+    from mlps.synth.checks import run_policies
+    from policy.facts import collect
+    from policy.policies.environment.reach import report as reachability
     from stacks.capabilities import notices as capability_notices
     from stacks.components.audit_policy import render_audit_policy
     from stacks.inventory import render_inventory
@@ -56,11 +66,28 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     files[KNOWN_HOSTS] = render_known_hosts(env.raw)
     if env.kubernetes.enabled and env.kubernetes.audit_log:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
-    approved = env.cloud.approved_images if env.cloud is not None else None
-    check = run_policies(plan_graph(regs, spec.level, approved, env.backup.rpo_hours), catalog())
+    graph = spec_plan_graph(regs, spec)
+    check = run_policies(graph, catalog())
+    if env.cloud is not None:
+        reach = reachability(collect(graph))
+        files[REACHABILITY_FILE] = json.dumps(reach, indent=2, ensure_ascii=False) + "\n"
     notices = capability_notices(env)
     files[FINDINGS_FILE] = dump_plan_findings(check.findings, check.checked, notices)
     return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory, notices)
+
+
+def spec_plan_graph(regs: list[Registration], spec: LoadedSpec, level: int | None = None) -> PlanGraph:
+    """The policies' view of a spec's mocked plan, with what the spec says the plan must meet
+    (approved images, RPO, the flows through the cloud boundaries), at ``level`` (default: the
+    spec's)."""
+    from mlps.synth.checks import plan_graph
+    from stacks.components.network_zones import required_flows
+    from stacks.model import environment
+
+    env = environment(spec.effective)
+    approved = env.cloud.approved_images if env.cloud is not None else None
+    at = spec.level if level is None else level
+    return plan_graph(regs, at, approved, env.backup.rpo_hours, required_flows(env))
 
 
 KEYED_BY_NAME: tuple[tuple[str, str, str], ...] = (

@@ -230,6 +230,7 @@ def _rule(r: PlanResource) -> FirewallRule:
         protocol=str(p.get("ipProtocol") or "all"),
         ports=_ports(str(p.get("portRange") or "-1/-1")),
         cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ""),
+        priority=_int(p.get("priority")) or 1,
     )
 
 

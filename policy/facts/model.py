@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from mlps.required_flows import RequiredFlow
 from mlps.roles import every_host
 from stacks.capabilities import Capability
 
@@ -135,11 +136,16 @@ class Bucket:
 
 @dataclass(frozen=True)
 class FirewallRule:
+    """One rule of a boundary. ``cidr`` is the peer: a network, ``self`` (the boundary's own
+    members) or empty (another group's members: a load balancer's). Of the rules matching a
+    packet, those of the lowest ``priority`` number decide, a drop before an accept."""
+
     direction: Literal["ingress", "egress"]
     action: Literal["accept", "drop"]
     protocol: str
     ports: tuple[int, int]
     cidr: str
+    priority: int = 1
 
 
 @dataclass(frozen=True)
@@ -361,10 +367,15 @@ class Facts:
     flow_logs: list[FlowLog] = field(default_factory=list)
     alert_rules: list[AlertRule] = field(default_factory=list)
     dedicated_lines: list[DedicatedLine] = field(default_factory=list)
+    required_flows: tuple[RequiredFlow, ...] | None = None
+    """What the spec needs through the boundaries (None: the plan's caller did not say)."""
 
     def extend(self, other: Facts) -> None:
+        """Add the facts another adapter found (what the plan's caller said stays)."""
         for name in self.__dataclass_fields__:
-            getattr(self, name).extend(getattr(other, name))
+            mine = getattr(self, name)
+            if isinstance(mine, list):
+                mine.extend(getattr(other, name))
 
     def accounts(self) -> list[Cloud]:
         """The first cloud of each provider: a second configuration of it (another region, e.g.

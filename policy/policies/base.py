@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlps.required_flows import RequiredFlow
+
 Violation = tuple[str, str]
 """(control id, message)"""
 
@@ -48,6 +50,8 @@ class PlanGraph:
     """The spec's ``cloud.approved_images`` (None: the plan's spec declares none)."""
     rpo_hours: int | None = None
     """The spec's ``backup.rpo_hours`` (None: not given to the policies)."""
+    required_flows: tuple[RequiredFlow, ...] | None = None
+    """The flows the spec needs through the cloud boundaries (None: not given to the policies)."""
     by_type: dict[str, list[PlanResource]] = field(default_factory=dict)
     _namespaced: dict[tuple[str, str, str], list[PlanResource]] = field(default_factory=dict)
     _refs: dict[tuple[str, str], dict[str, list[PlanResource]]] = field(default_factory=dict)

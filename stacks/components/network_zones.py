@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from mlps.required_flows import RequiredFlow
 from mlps.role_flows import role_flows, role_reaches
 from stacks.components.kube import pod_ports
 from stacks.inventory import role_vars
@@ -25,16 +26,51 @@ def backend_ports(env: Environment, zone: str, port: int) -> tuple[int, ...]:
     return tuple(sorted(pod_ports(workloads, (port,)))) or (port,)
 
 
+def required_flows(env: Environment) -> tuple[RequiredFlow, ...]:
+    """The flows that cross a cloud boundary, each once, in this order: the spec's flows into or
+    out of a cloud zone, the flows the roles' services need (:func:`mlps.role_flows.role_flows`,
+    counting the cluster nodes in the zones of cloud workloads as hosts: they forward their logs
+    like every host), then the servers the roles reach (:func:`mlps.role_flows.role_reaches`:
+    the hospital's NTP servers) from a cloud zone or inside one. A server named by host name or
+    IPv6 address is left out: ``cloud_server_problems`` refuses it where a cloud zone has hosts."""
+    cloud = {z.name for z in env.zones_at("cloud")}
+    found: dict[RequiredFlow, None] = {}
+
+    def need(source: str, target: str, target_cidr: str, protocol: str, port: int, why: str) -> None:
+        source_cidr = INTERNET if source == "internet" else env.zone(source).cidr
+        found.setdefault(RequiredFlow(source, source_cidr, target, target_cidr, protocol, port, why))
+
+    for zone in env.zones:
+        for flow in zone.ingress:
+            if zone.name in cloud or flow.source in cloud:
+                for port in flow.ports:
+                    need(flow.source, zone.name, zone.cidr, flow.protocol, port,
+                         flow.description or f"{flow.source} to {zone.name}")
+    placed: list[tuple[str, tuple[str, ...]]] = [(h.zone, h.roles) for h in env.hosts]
+    placed += [(w.zone, ()) for w in env.workloads if w.zone in cloud]
+    opened = {(f.source, f.target, f.protocol, f.port) for f in found}
+    for role in role_flows(placed):
+        key = (role.source, role.zone, role.protocol, role.port)
+        if key not in opened and (role.zone in cloud or role.source in cloud):
+            need(role.source, role.zone, env.zone(role.zone).cidr, role.protocol, role.port, role.why)
+    for reach in role_reaches([(h.zone, h.roles) for h in env.hosts], role_vars(env)):
+        try:
+            address = ipaddress.IPv4Address(reach.server)
+        except ValueError:
+            continue
+        inside = any(address in ipaddress.ip_network(env.zone(z).cidr) for z in cloud)
+        if reach.source in cloud or inside:
+            need(reach.source, reach.server, f"{address}/32", reach.protocol, reach.port, reach.why)
+    return tuple(found)
+
+
 def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
-    """Ingress rules for each flow into a cloud zone, egress rules for each flow out of one: the
-    spec's flows, then the flows the roles' services need (:func:`mlps.role_flows.role_flows`)
-    that the spec does not already open, counting the cluster nodes in the zones of cloud
-    workloads as hosts (they forward their logs like every host); last, from each zone with
-    hosts, the servers the roles reach (:func:`mlps.role_flows.role_reaches`: the hospital's NTP
-    servers), to their one address, and into the cloud zone holding a server."""
+    """The security rules that let the :func:`required_flows` through ``zones``: for each, an
+    ingress rule on the boundary of its cloud zone (or of the cloud zone holding its server) and
+    an egress rule on the boundary of the cloud zone it leaves. A flow from the internet carries
+    the ports it ends on behind the zone's front door (``backend_ports``)."""
     here = {z.name for z in zones}
     rules: list[SecurityRule] = []
-    opened: set[tuple[str, str, str, int]] = set()
 
     def add(zone: str, direction: str, protocol: str, port: int, cidr: str, why: str,
             backends: tuple[int, ...] = ()) -> None:
@@ -43,37 +79,18 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
         if not any((r.zone, r.direction, r.protocol, r.port, r.cidr) == key for r in rules):
             rules.append(SecurityRule(zone, direction, protocol, port, cidr, why, backends))
 
-    def admit(source: str, zone: Zone, protocol: str, port: int, why: str) -> None:
-        cidr = INTERNET if source == "internet" else env.zone(source).cidr
-        opened.add((source, zone.name, protocol, port))
-        if zone.name in here:
-            behind = backend_ports(env, zone.name, port) if source == "internet" else ()
-            add(zone.name, "ingress", protocol, port, cidr, why, behind)
-        if source in here:
-            add(source, "egress", protocol, port, zone.cidr, why)
-
-    for zone in env.zones:
-        for flow in zone.ingress:
-            for port in flow.ports:
-                admit(flow.source, zone, flow.protocol, port,
-                      flow.description or f"{flow.source} to {zone.name}")
-    # a cloud cluster's nodes run in the zones of its workloads and ship their logs too
-    placed: list[tuple[str, tuple[str, ...]]] = [(h.zone, h.roles) for h in env.hosts]
-    placed += [(w.zone, ()) for w in env.workloads if w.zone in here]
-    for need in role_flows(placed):
-        if (need.source, need.zone, need.protocol, need.port) not in opened:
-            admit(need.source, env.zone(need.zone), need.protocol, need.port, need.why)
-    for reach in role_reaches([(h.zone, h.roles) for h in env.hosts], role_vars(env)):
-        try:
-            address = ipaddress.IPv4Address(reach.server)
-        except ValueError:  # a name or IPv6: refused where a cloud zone has hosts (cloud_server_problems)
-            continue
-        host_net = f"{address}/32"
-        if reach.source in here:
-            add(reach.source, "egress", reach.protocol, reach.port, host_net, reach.why)
-        for zone in zones:
-            if address in ipaddress.ip_network(zone.cidr):
-                add(zone.name, "ingress", reach.protocol, reach.port, env.zone(reach.source).cidr, reach.why)
+    names = {z.name for z in env.zones}
+    for flow in required_flows(env):
+        if flow.target in here:
+            behind = backend_ports(env, flow.target, flow.port) if flow.source == "internet" else ()
+            add(flow.target, "ingress", flow.protocol, flow.port, flow.source_cidr, flow.why, behind)
+        elif flow.target not in names:  # a server: admitted into the cloud zone that holds it
+            server = ipaddress.IPv4Network(flow.target_cidr)  # required_flows: IPv4 servers only
+            for zone in zones:
+                if server.subnet_of(ipaddress.IPv4Network(zone.cidr)):
+                    add(zone.name, "ingress", flow.protocol, flow.port, flow.source_cidr, flow.why)
+        if flow.source in here:
+            add(flow.source, "egress", flow.protocol, flow.port, flow.target_cidr, flow.why)
     return rules
 
 

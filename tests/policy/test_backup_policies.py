@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from policy.config import pack_config
-from policy.crossguard import configured
+from policy.crossguard import PackConfig, configured
 from policy.facts import collect
 from policy.facts.alicloud_backup import interval_hours
 from policy.facts.model import Facts, Instance, Subject
@@ -127,8 +127,8 @@ def test_the_spec_rpo_the_plan_graph_carries_comes_before_the_vault_tag() -> Non
 
 
 def test_the_pack_config_carries_the_rpo() -> None:
-    assert configured({"rpoHours": 4}, 3) == (3, None, 4)
-    assert configured(None, 2) == (2, None, None)
+    assert configured({"rpoHours": 4}, 3) == PackConfig(3, None, 4)
+    assert configured(None, 2) == PackConfig(2)
     assert pack_config(3, rpo_hours=4)["cloud_backup_plans"]["rpoHours"] == 4
     assert "rpoHours" not in pack_config(3)["cloud_backup_plans"]
 

@@ -261,6 +261,10 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
     "line_failover_detection": (good(), without({"line-ct-health-check"}), "line-ct"),
     "availability_zones_spread": (good(), changed("vsw", zoneId="cn-shanghai-l"), "vsw"),
     "internet_front_door": (good(), changed("alb", loadBalancerEdition="Standard"), "alb"),
+    # the compliant plan's one zone needs no flow: an accept rule in its group admits too much
+    "required_flows_permitted": (good(), [*good(), r(RULE, "ssh", {
+        "type": "ingress", "policy": "accept", "ipProtocol": "tcp", "portRange": "22/22",
+        "cidrIp": "10.1.0.0/24"}, securityGroupId="urn:sg")], "sg"),
     "host_threat_detection": (good(), changed("security-center", postPaidHostAutoBindVersion=1),
                               "security-center"),
 }
@@ -290,8 +294,8 @@ def test_policy_metadata_matches_the_catalog(name: str) -> None:
 def test_policy_passes_and_fails(name: str) -> None:
     policy = BY_NAME[name]
     good, bad, culprit = FIXTURES[name]
-    assert list(policy.run(PlanGraph(good, approved_images=APPROVED))) == []
-    violations = list(policy.run(PlanGraph(bad, approved_images=APPROVED)))
+    assert list(policy.run(PlanGraph(good, approved_images=APPROVED, required_flows=()))) == []
+    violations = list(policy.run(PlanGraph(bad, approved_images=APPROVED, required_flows=())))
     assert violations and {res.pointer.rsplit("::", 1)[-1] for res, _ in violations} == {culprit}
     assert {control for _, (control, _) in violations} <= set(policy.controls)
 

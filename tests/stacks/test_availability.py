@@ -13,8 +13,8 @@ import pytest
 from synthfix import modified, of_type
 
 from mlps.controls import catalog
-from mlps.synth.checks import plan_graph, run_policies
-from mlps.synth.run import SynthResult, synthesize_spec
+from mlps.synth.checks import run_policies
+from mlps.synth.run import SynthResult, spec_plan_graph, synthesize_spec
 from stacks.program import SpecViolation
 from tests.stacks.synthfix import ROOT
 
@@ -87,7 +87,7 @@ def _synth(stack: str, change: Any) -> SynthResult:
         data["level"] = 2
 
     result = synthesize_spec(modified(stack, at_level_2), ROOT, stack)
-    check = run_policies(plan_graph(result.registrations, 3), catalog())
+    check = run_policies(spec_plan_graph(result.registrations, result.spec, 3), catalog())
     return dataclasses.replace(result, findings=check.findings)
 
 

@@ -9,10 +9,9 @@ from synthfix import ROOT, modified
 
 from mlps.controls import catalog
 from mlps.spec import load_spec
-from mlps.synth.checks import plan_graph, run_policies
+from mlps.synth.checks import run_policies
 from mlps.synth.mockrun import run_program
-from mlps.synth.run import synthesize_spec
-from stacks.model import environment
+from mlps.synth.run import spec_plan_graph, synthesize_spec
 from stacks.program import build
 
 VM = "alicloud:ecs/instance:Instance"
@@ -25,9 +24,7 @@ def _plan(images: list[str] | None, config: dict[str, str]) -> tuple[list[str], 
 
     spec = modified("cloud-dev", change)
     regs = run_program(lambda: build(spec), "mlps", "cloud-dev", config)
-    env = environment(spec.effective)
-    assert env.cloud is not None
-    check = run_policies(plan_graph(regs, spec.level, env.cloud.approved_images), catalog())
+    check = run_policies(spec_plan_graph(regs, spec), catalog())
     vms = [r.inputs["imageId"] for r in regs if r.type == VM]
     assert vms
     return vms, [f.control for f in check.findings]

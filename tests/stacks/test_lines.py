@@ -196,13 +196,14 @@ def test_a_line_cut_off_the_transit_router_is_one_finding_on_it_and_one_on_the_c
     """The plan holds two provider configurations (home and off-site regions): the cloud end of
     the lines is still judged once."""
     from mlps.controls import catalog
-    from mlps.synth.checks import plan_graph, run_policies
+    from mlps.synth.checks import run_policies
+    from mlps.synth.run import spec_plan_graph
 
     result = synthesized["hybrid-prod"]
     cloud = environment(result.spec.effective).cloud
     assert cloud is not None
     regs = [r for r in result.registrations
             if not (r.type == VBR_ATTACHMENT and r.name == "hybrid-prod-line-cu-attachment")]
-    findings = run_policies(plan_graph(regs, 3, cloud.approved_images), catalog()).findings
+    findings = run_policies(spec_plan_graph(regs, result.spec, 3), catalog()).findings
     assert sorted((f.control, f.pointer.rsplit("::", 1)[1]) for f in findings) == [
         ("CNS-REDUN-01", "hybrid-prod-alicloud"), ("CNS-REDUN-01", "hybrid-prod-line-cu")]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from mlps.controls import catalog
-from mlps.synth.checks import plan_graph, run_policies
-from mlps.synth.run import SynthResult
+from mlps.synth.checks import run_policies
+from mlps.synth.run import SynthResult, spec_plan_graph
 from policy.crossguard import to_crossguard
 from policy.facts import collect
 from policy.facts.openstack import CONTAINER, GROUP, INSTANCE, ORDER, PORT, RULE
@@ -27,8 +27,12 @@ Edit = Callable[[list[PlanResource]], list[PlanResource]]
 
 
 def _graph(synthesized: dict[str, SynthResult], edit: Edit | None = None) -> PlanGraph:
-    graph = plan_graph(synthesized["private-cloud"].registrations, 3)
-    return PlanGraph(edit(graph.resources), level=3) if edit else graph
+    result = synthesized["private-cloud"]
+    graph = spec_plan_graph(result.registrations, result.spec, 3)
+    if edit is None:
+        return graph
+    return PlanGraph(edit(graph.resources), level=3, approved_images=graph.approved_images,
+                     rpo_hours=graph.rpo_hours, required_flows=graph.required_flows)
 
 
 def _env_findings(graph: PlanGraph) -> list[tuple[str, str, str]]:

@@ -6,7 +6,8 @@ resource that should have had it (the cloud, the zone, the bucket). What an envi
 lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.network`, :mod:`.storage`,
 :mod:`.backup`, :mod:`.gaps` (a capability the cloud lacks and the role standing in for it),
 :mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events),
-redundancy across availability zones in :mod:`.availability`,
+redundancy across availability zones in :mod:`.availability`, the reachability of every flow
+the spec needs (and of nothing else) in :mod:`.reach`,
 the cloud's own accounts in :mod:`.identity` and the cloud end of the dedicated lines in
 :mod:`.lines`.
 """
@@ -22,6 +23,7 @@ from policy.policies.environment import (
     identity,
     lines,
     network,
+    reach,
     storage,
 )
 
@@ -31,6 +33,7 @@ POLICIES = (
     audit.AUDIT_ARCHIVE_PROTECTED,
     network.ZONE_BOUNDARY_DEFAULT_DENY,
     network.INTERNET_FRONT_DOOR,
+    reach.REQUIRED_FLOWS_PERMITTED,
     storage.RECORD_BUCKETS_LOCKED,
     storage.BUCKET_ACCESS_GUARDED,
     storage.BUCKET_TLS_ONLY,
