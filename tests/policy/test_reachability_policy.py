@@ -125,6 +125,13 @@ def test_an_accept_rule_no_flow_needs_or_wider_than_its_flows_is_excess(
     assert got[0][1].endswith(why), got
 
 
+def test_a_rule_naming_another_group_is_left_to_the_front_door() -> None:
+    balancer = FirewallRule("ingress", "accept", "tcp", (8443, 8443), "sg-0123456789")
+    assert found(facts((OUT_RELP, OUT_NTP), (IN_RELP, IN_NTP, balancer))) == []
+    step = decide(boundary("mgmt", balancer), "ingress", "tcp", 8443, APP, False)
+    assert not step.passes and step.rule is None
+
+
 def test_without_the_required_flows_the_rules_are_not_judged_and_it_says_so() -> None:
     message = ("the flows the spec needs were not given (pack config requiredFlows): the rules of 2 "
                "boundaries cannot be judged")

@@ -40,7 +40,7 @@ class Step:
             return f"{where} {self.zone}: {verdict} by the boundary's default"
         r = self.rule
         ports = f"{r.ports[0]}" if r.ports[0] == r.ports[1] else f"{r.ports[0]}-{r.ports[1]}"
-        peer = r.cidr or "another group's members"
+        peer = r.cidr if r.cidr == "self" or _network(r.cidr) else "another group's members"
         return (f"{where} {self.zone}: {verdict} by the {r.action} rule {r.protocol}/{ports} "
                 f"{'from' if r.direction == 'ingress' else 'to'} {peer} (priority {r.priority})")
 
@@ -165,14 +165,15 @@ def _served(rule: FirewallRule, boundary: Boundary, facts: Facts) -> tuple[list[
 
 def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
     """Accept rules of the boundaries that no required flow needs, or that are wider than the
-    flows they serve. Rules naming another group (a front door's) are judged at the front door."""
+    flows they serve. Rules naming another group instead of a range (a front door's) are judged
+    at the front door."""
     zones = {z.name for z in facts.zones}
     for boundary in facts.boundaries:
         if boundary.zone not in zones:  # a front door's own group: internet_front_door's
             continue
         for rule in boundary.rules:
-            if rule.action != "accept" or not rule.cidr:
-                continue
+            if rule.action != "accept" or (rule.cidr != "self" and _network(rule.cidr) is None):
+                continue  # a rule naming another group, not a range
             served, exact = _served(rule, boundary, facts)
             if not served:
                 yield boundary, rule, "no flow of the spec or of the roles needs it"
