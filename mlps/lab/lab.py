@@ -162,10 +162,10 @@ class Lab:
             sources = read_apt_sources()
             progress("preparing the Debian base image (built on first use)")
             base = image.base_rootfs(sources, self.log)
+            endpoints = sources.endpoints(image.SUITE)[:RELAY_SLOTS]
         except BaseException:
             self._claim.release()
             raise
-        endpoints = sources.endpoints(image.SUITE)[:RELAY_SLOTS]
         self._topo, self._cuts = topo, {}
         state = self.names.state_dir
         try:

@@ -222,14 +222,16 @@ def _ports(port_range: str) -> tuple[int, int]:
     return (1, 65535) if first < 0 else (first, last)
 
 
-def _rule(r: PlanResource) -> FirewallRule:
+def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
     p = r.props
+    own = group.urn in r.deps.get("sourceSecurityGroupId", ())
     return FirewallRule(
         direction="egress" if p.get("type") == "egress" else "ingress",
         action="drop" if p.get("policy") == "drop" else "accept",
         protocol=str(p.get("ipProtocol") or "all"),
         ports=_ports(str(p.get("portRange") or "-1/-1")),
-        cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ""),
+        # a rule naming a group instead of a range: "self" for the group's own members, else ""
+        cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ("self" if own else "")),
         priority=_int(p.get("priority")) or 1,
     )
 
@@ -239,7 +241,7 @@ def _everything(rule: FirewallRule) -> bool:
 
 
 def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
-    rules = tuple(_rule(x) for x in graph.referencing(RULE, "securityGroupId", group))
+    rules = tuple(_rule(x, group) for x in graph.referencing(RULE, "securityGroupId", group))
     return Boundary(
         zone=str(_tags(group).get(ZONE_TAG) or ""),
         provider=PACKAGE,

@@ -92,7 +92,11 @@ def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
         deny_ingress=not any(x.direction == "ingress" and _everything(x) for x in rules),
         deny_egress=group.props.get("deleteDefaultRules") is True
         and not any(x.direction == "egress" and _everything(x) for x in rules),
-        isolates_members=not any(x.direction == "ingress" and x.cidr == "self" for x in rules),
+        # one rule admitting the group's own members on every port: they reach each other freely
+        isolates_members=not any(
+            x.direction == "ingress" and x.cidr == "self" and x.protocol == "all" and x.ports == (1, 65535)
+            for x in rules
+        ),
         rules=rules,
         subject=subject(group),
     )

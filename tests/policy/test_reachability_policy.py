@@ -3,10 +3,15 @@ required_flows_permitted reports on neutral facts."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mlps.required_flows import RequiredFlow, flows_from_json, flows_to_json
+from policy.facts import alicloud, collect, openstack
 from policy.facts.model import Boundary, Facts, FirewallRule, Subject, Zone
+from policy.policies.base import PlanGraph, PlanResource
+from policy.policies.environment.network import _from_internet
 from policy.policies.environment.reach import REQUIRED_FLOWS_PERMITTED, decide, report
 
 APP, MGMT = "10.0.0.0/24", "10.0.1.0/24"
@@ -83,11 +88,13 @@ def test_a_drop_of_the_same_priority_wins_a_lower_one_loses(priority: int, passe
         (FirewallRule("ingress", "accept", "tcp", (2515, 2520), APP), False),  # port just outside
         (FirewallRule("ingress", "accept", "tcp", (2510, 2514), APP), True),  # port at the edge
         (FirewallRule("ingress", "accept", "all", (1, 65535), "10.0.0.0/8"), True),
-        (FirewallRule("ingress", "accept", "tcp", (2514, 2514), ""), False),  # another group's members
+        (FirewallRule("ingress", "accept", "tcp", (2514, 2514), ""), None),  # another group's: not judged
         (FirewallRule("egress", "accept", "tcp", (2514, 2514), APP), False),  # other direction
     ],
 )
-def test_a_rule_lets_a_packet_in_only_when_it_covers_all_of_it(rule: FirewallRule, passes: bool) -> None:
+def test_a_rule_lets_a_packet_in_only_when_it_covers_all_of_it(
+    rule: FirewallRule, passes: bool | None
+) -> None:
     assert decide(boundary("mgmt", rule), "ingress", "tcp", 2514, APP, False).passes is passes
 
 
@@ -125,11 +132,26 @@ def test_an_accept_rule_no_flow_needs_or_wider_than_its_flows_is_excess(
     assert got[0][1].endswith(why), got
 
 
-def test_a_rule_naming_another_group_is_left_to_the_front_door() -> None:
-    balancer = FirewallRule("ingress", "accept", "tcp", (8443, 8443), "sg-0123456789")
-    assert found(facts((OUT_RELP, OUT_NTP), (IN_RELP, IN_NTP, balancer))) == []
+@pytest.mark.parametrize("group", ["", "sg-0123456789"])
+def test_a_rule_naming_another_group_is_never_judged_as_if_absent(group: str) -> None:
+    balancer = FirewallRule("ingress", "accept", "tcp", (8443, 8443), group)
+    assert found(facts((OUT_RELP, OUT_NTP), (IN_RELP, IN_NTP, balancer))) == []  # not excess
     step = decide(boundary("mgmt", balancer), "ingress", "tcp", 8443, APP, False)
-    assert not step.passes and step.rule is None
+    assert step.passes is None and step.rule == balancer
+    assert step.text() == ("into mgmt: not judged, the accept rule tcp/8443 from another group's "
+                           "members (priority 1) may decide it")
+    # a range rule of a later priority does not decide past it; an earlier one does
+    late = FirewallRule("ingress", "drop", "tcp", (8443, 8443), APP, 2)
+    assert decide(boundary("mgmt", balancer, late), "ingress", "tcp", 8443, APP, False).passes is None
+    early = dataclasses.replace(balancer, priority=2)
+    first = FirewallRule("ingress", "drop", "tcp", (8443, 8443), APP, 1)
+    assert decide(boundary("mgmt", early, first), "ingress", "tcp", 8443, APP, False).passes is False
+    # a flow such a rule may decide is not judged, neither passed nor a finding
+    web = RequiredFlow("app", APP, "mgmt", MGMT, "tcp", 8443, "web")
+    both = facts((OUT_RELP, OUT_NTP, FirewallRule("egress", "accept", "tcp", (8443, 8443), MGMT)),
+                 (IN_RELP, IN_NTP, balancer), (RELP, NTP, web))
+    assert found(both) == []
+    assert report(both)["flows"][-1]["verdict"] == "not judged"
 
 
 def test_without_the_required_flows_the_rules_are_not_judged_and_it_says_so() -> None:
@@ -148,3 +170,40 @@ def test_flows_round_trip_and_bad_entries_are_named() -> None:
         flows_from_json([{**RELP.to_json(), "source_cidr": "x"}])
     with pytest.raises(ValueError, match="exactly source"):
         flows_from_json([{"source": "a"}])
+
+
+def _resource(type_: str, name: str, props: dict[str, object], **deps: str) -> PlanResource:
+    provider = type_.split(":")[0]
+    return PlanResource(type_, name, f"urn:{name}", props, provider, {k: (v,) for k, v in deps.items()})
+
+
+def test_an_alibaba_rule_naming_its_own_group_admits_the_zones_members() -> None:
+    plan = [
+        _resource(alicloud.GROUP, "sg-app", {"innerAccessPolicy": "Drop", "tags": {"mlps:zone": "app"}}),
+        _resource(alicloud.RULE, "own", {"type": "ingress", "policy": "accept", "ipProtocol": "tcp",
+                                         "portRange": "8443/8443"},
+                  securityGroupId="urn:sg-app", sourceSecurityGroupId="urn:sg-app"),
+    ]
+    (group,) = collect(PlanGraph(plan)).boundaries
+    assert [r.cidr for r in group.rules] == ["self"]
+    assert decide(group, "ingress", "tcp", 8443, APP, True).passes
+    assert not decide(group, "ingress", "tcp", 5432, APP, True).passes
+    assert decide(group, "ingress", "tcp", 8443, MGMT, False).passes is False
+
+
+@pytest.mark.parametrize(("low", "high", "isolates"), [(8443, 8443, True), (None, None, False)])
+def test_an_openstack_group_isolates_its_members_unless_a_rule_admits_them_on_every_port(
+    low: int | None, high: int | None, isolates: bool
+) -> None:
+    ports = {"portRangeMin": low, "portRangeMax": high} if low else {}
+    plan = [
+        _resource(openstack.GROUP, "sg-app", {"deleteDefaultRules": True, "tags": ["mlps:zone=app"]}),
+        _resource(openstack.RULE, "own", {"direction": "ingress", "ethertype": "IPv4",
+                                          **({"protocol": "tcp"} if low else {}), **ports},
+                  securityGroupId="urn:sg-app", remoteGroupId="urn:sg-app"),
+    ]
+    (group,) = collect(PlanGraph(plan)).boundaries
+    assert group.isolates_members is isolates
+    assert decide(group, "ingress", "tcp", 8443, APP, True).passes
+    assert decide(group, "ingress", "tcp", 5432, APP, True).passes is not isolates
+    assert not any(_from_internet(r) for r in group.rules)  # its own members are not the internet

@@ -44,7 +44,7 @@ def _zones(facts: Facts, level: int) -> Iterator[Found]:
 def _from_internet(rule: FirewallRule) -> bool:
     """An accepted inbound rule from a range of the internet's addresses (``0.0.0.0/1`` as much as
     ``0.0.0.0/0``, IPv6 too; private and shared ranges are the hospital's or the cloud's own)."""
-    if rule.direction != "ingress" or rule.action != "accept" or not rule.cidr:
+    if rule.direction != "ingress" or rule.action != "accept" or rule.cidr in ("", "self"):
         return False
     try:
         net = ipaddress.ip_network(rule.cidr, strict=False)

@@ -29,7 +29,8 @@ class Step:
 
     zone: str
     direction: str
-    passes: bool
+    passes: bool | None
+    """None: a rule naming another group instead of a range may decide it (not judged here)."""
     rule: FirewallRule | None
     subject: Subject
 
@@ -41,8 +42,11 @@ class Step:
         r = self.rule
         ports = f"{r.ports[0]}" if r.ports[0] == r.ports[1] else f"{r.ports[0]}-{r.ports[1]}"
         peer = r.cidr if r.cidr == "self" or _network(r.cidr) else "another group's members"
-        return (f"{where} {self.zone}: {verdict} by the {r.action} rule {r.protocol}/{ports} "
-                f"{'from' if r.direction == 'ingress' else 'to'} {peer} (priority {r.priority})")
+        rule = (f"the {r.action} rule {r.protocol}/{ports} {'from' if r.direction == 'ingress' else 'to'} "
+                f"{peer} (priority {r.priority})")
+        if self.passes is None:
+            return f"{where} {self.zone}: not judged, {rule} may decide it"
+        return f"{where} {self.zone}: {verdict} by {rule}"
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,18 @@ def decide(boundary: Boundary, direction: str, protocol: str, port: int, peer: s
     net = _network(peer)
     matching = [r for r in boundary.rules
                 if net is not None and _matches(r, direction, protocol, port) and _covers(r, net, same_zone)]
+    groups = [r for r in boundary.rules if _matches(r, direction, protocol, port)
+              and r.cidr != "self" and _network(r.cidr) is None]
     if matching:
         first = min(r.priority for r in matching)
         deciding = [r for r in matching if r.priority == first]
         rule = next((r for r in deciding if r.action == "drop"), deciding[0])
+        unsure = next((g for g in groups if g.priority <= first), None)
+        if unsure is not None:
+            return Step(boundary.zone, direction, None, unsure, boundary.subject)
         return Step(boundary.zone, direction, rule.action == "accept", rule, boundary.subject)
+    if groups:
+        return Step(boundary.zone, direction, None, groups[0], boundary.subject)
     denies = boundary.deny_ingress if direction == "ingress" else boundary.deny_egress
     return Step(boundary.zone, direction, not denies, None, boundary.subject)
 
@@ -131,8 +142,15 @@ def verdicts(facts: Facts) -> list[Verdict]:
         if not steps:
             found.append(Verdict(flow, None, (), "no boundary of the plan on its way"))
             continue
-        found.append(Verdict(flow, all(s.passes for s in steps), tuple(steps)))
+        found.append(Verdict(flow, _together(steps), tuple(steps)))
     return found
+
+
+def _together(steps: list[Step]) -> bool | None:
+    """A flow passes when every boundary lets it; one that drops it decides; else not judged."""
+    if any(s.passes is False for s in steps):
+        return False
+    return None if any(s.passes is None for s in steps) else True
 
 
 def _served(rule: FirewallRule, boundary: Boundary, facts: Facts) -> tuple[list[RequiredFlow], bool]:
@@ -201,7 +219,7 @@ def _reachability(facts: Facts, level: int) -> Iterator[Found]:
     for verdict in verdicts(facts):
         if verdict.passes is False:
             f = verdict.flow
-            stops = [s for s in verdict.steps if not s.passes]
+            stops = [s for s in verdict.steps if s.passes is False]
             stopped = "; ".join(s.text() for s in stops)
             for control in ("ABS-ACL-01", "CLD-ACL-01"):
                 yield stops[0].subject, (control, f"{f.protocol}/{f.port} from {f.source} to {f.target} "
@@ -237,7 +255,7 @@ def probes(facts: Facts) -> list[Verdict]:
             out = _guard(facts, source.name)
             if out is not None:
                 steps.insert(0, decide(out, "egress", *PROBE, target.cidr, False))
-            found.append(Verdict(flow, all(s.passes for s in steps), tuple(steps)))
+            found.append(Verdict(flow, _together(steps), tuple(steps)))
     return found
 
 
