@@ -40,10 +40,9 @@ class Step:
         if self.rule is None:
             return f"{where} {self.zone}: {verdict} by the boundary's default"
         r = self.rule
-        ports = f"{r.ports[0]}" if r.ports[0] == r.ports[1] else f"{r.ports[0]}-{r.ports[1]}"
         peer = r.cidr if r.cidr == "self" or _network(r.cidr) else "another group's members"
-        rule = (f"the {r.action} rule {r.protocol}/{ports} {'from' if r.direction == 'ingress' else 'to'} "
-                f"{peer} (priority {r.priority})")
+        way = "from" if r.direction == "ingress" else "to"
+        rule = f"the {r.action} rule {r.protocol}/{_ports(r)} {way} {peer} (priority {r.priority})"
         if self.passes is None:
             return f"{where} {self.zone}: not judged, {rule} may decide it"
         return f"{where} {self.zone}: {verdict} by {rule}"
@@ -67,11 +66,22 @@ def _network(text: str) -> Network | None:
         return None
 
 
+def _within(inner: Network | None, outer: Network | None) -> bool:
+    """Whether ``inner`` lies inside ``outer`` (False when either is unreadable or the IP
+    versions differ)."""
+    return (inner is not None and outer is not None and inner.version == outer.version
+            and inner.subnet_of(outer))  # type: ignore[arg-type]
+
+
+def _ports(rule: FirewallRule) -> str:
+    low, high = rule.ports
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
 def _covers(rule: FirewallRule, peer: Network, same_zone: bool) -> bool:
     if rule.cidr == "self":
         return same_zone
-    net = _network(rule.cidr)
-    return net is not None and net.version == peer.version and peer.subnet_of(net)  # type: ignore[arg-type]
+    return _within(peer, _network(rule.cidr))
 
 
 def _matches(rule: FirewallRule, direction: str, protocol: str, port: int) -> bool:
@@ -109,11 +119,7 @@ def _guard(facts: Facts, zone: str) -> Boundary | None:
 def _holding(facts: Facts, address: str) -> Zone | None:
     """The plan's zone whose range holds a server's address."""
     net = _network(address)
-    for zone in facts.zones:
-        own = _network(zone.cidr)
-        if net is not None and own is not None and own.version == net.version and net.subnet_of(own):  # type: ignore[arg-type]
-            return zone
-    return None
+    return next((zone for zone in facts.zones if _within(net, _network(zone.cidr))), None)
 
 
 def _target_zone(facts: Facts, flow: RequiredFlow) -> str | None:
@@ -201,9 +207,8 @@ def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
 
 
 def _rule_text(rule: FirewallRule) -> str:
-    ports = f"{rule.ports[0]}" if rule.ports[0] == rule.ports[1] else f"{rule.ports[0]}-{rule.ports[1]}"
     way = "from" if rule.direction == "ingress" else "to"
-    return f"{rule.direction} {rule.protocol}/{ports} {way} {rule.cidr}"
+    return f"{rule.direction} {rule.protocol}/{_ports(rule)} {way} {rule.cidr}"
 
 
 def _reachability(facts: Facts, level: int) -> Iterator[Found]:
