@@ -11,7 +11,9 @@ default when no plugin is named, does not. The vSwitch Terway takes pod addresse
 the tag ``mlps:pods`` and is the cluster's, not a zone, as are the transit router's own vSwitches
 (tag ``mlps:transit``). RAM (identity) is read by :mod:`policy.facts.alicloud_ram`, backup by
 :mod:`policy.facts.alicloud_backup`, dedicated lines by :mod:`policy.facts.alicloud_lines`, front
-doors by :mod:`policy.facts.alicloud_front`. A log store is
+doors by :mod:`policy.facts.alicloud_front` and their listeners by
+:mod:`policy.facts.alicloud_listeners`, zones, security groups and flow logs by
+:mod:`policy.facts.alicloud_network`. A log store is
 encrypted with a customer key through ``encryptConf.userCmkInfo`` and indexed by a ``StoreIndex``
 naming it; a VPC flow log covers the zones of the VPC (or the one vSwitch) it names; an SLS alert
 watches the management events its queries select (``stacks.providers.alicloud.events``), over the
@@ -24,26 +26,23 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policy.facts import alicloud_backup, alicloud_front, alicloud_lines
+from policy.facts import alicloud_backup, alicloud_front, alicloud_lines, alicloud_listeners
+from policy.facts import alicloud_network as network
 from policy.facts import alicloud_ram as ram
 from policy.facts.model import (
     AlertRule,
     AuditTrail,
-    Boundary,
     Bucket,
     Cloud,
     Cluster,
     Destination,
     Facts,
-    FirewallRule,
-    FlowLog,
     HostSecurity,
     Instance,
     Key,
     Lock,
     LogSink,
     NodePool,
-    Zone,
     mainland,
     subject,
 )
@@ -81,7 +80,8 @@ TRAIL_STORE_PREFIX = "actiontrail_"
 ZONE_TAG = "mlps:zone"
 ANYWHERE = ("0.0.0.0/0", "::/0")
 _LOCKS: dict[str, Lock] = {"Locked": "locked", "InProgress": "unlocked"}
-def _tags(r: PlanResource) -> dict[str, Any]:
+def tags(r: PlanResource) -> dict[str, Any]:
+    """A resource's tags (none: empty)."""
     return dict(r.props.get("tags") or {})
 
 
@@ -201,7 +201,7 @@ def _bucket(graph: PlanGraph, r: PlanResource) -> Bucket:
     return Bucket(
         name=name,
         provider=PACKAGE,
-        data_class=_tags(r).get("mlps:data-class"),
+        data_class=tags(r).get("mlps:data-class"),
         versioning=(p.get("versioning") or {}).get("status") == "Enabled",
         lock=lock,
         retention_days=max(days) if days else None,
@@ -216,45 +216,6 @@ def _bucket(graph: PlanGraph, r: PlanResource) -> Bucket:
     )
 
 
-def _ports(port_range: str) -> tuple[int, int]:
-    low, _, high = port_range.partition("/")
-    first, last = int(low), int(high or low)
-    return (1, 65535) if first < 0 else (first, last)
-
-
-def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
-    p = r.props
-    own = group.urn in r.deps.get("sourceSecurityGroupId", ())
-    return FirewallRule(
-        direction="egress" if p.get("type") == "egress" else "ingress",
-        action="drop" if p.get("policy") == "drop" else "accept",
-        protocol=str(p.get("ipProtocol") or "all"),
-        ports=_ports(str(p.get("portRange") or "-1/-1")),
-        # a rule naming a group instead of a range: "self" for the group's own members, else ""
-        cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ("self" if own else "")),
-        priority=_int(p.get("priority")) or 1,
-    )
-
-
-def _everything(rule: FirewallRule) -> bool:
-    return rule.protocol == "all" and rule.cidr in ANYWHERE and rule.ports == (1, 65535)
-
-
-def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
-    rules = tuple(_rule(x, group) for x in graph.referencing(RULE, "securityGroupId", group))
-    return Boundary(
-        zone=str(_tags(group).get(ZONE_TAG) or ""),
-        provider=PACKAGE,
-        deny_ingress=not any(
-            x.direction == "ingress" and x.action == "accept" and _everything(x) for x in rules
-        ),
-        deny_egress=any(x.direction == "egress" and x.action == "drop" and _everything(x) for x in rules),
-        isolates_members=group.props.get("innerAccessPolicy") == "Drop",
-        rules=rules,
-        subject=subject(group),
-    )
-
-
 def _key(r: PlanResource) -> Key:
     p = r.props
     return Key(
@@ -264,7 +225,7 @@ def _key(r: PlanResource) -> Key:
         custody="customer-hsm" if p.get("protectionLevel") == "HSM" else "customer",
         rotation=p.get("automaticRotation") == "Enabled",
         subject=subject(r),
-        purpose=_tags(r).get(PURPOSE_TAG),
+        purpose=tags(r).get(PURPOSE_TAG),
     )
 
 
@@ -277,16 +238,16 @@ def _availability_zones(graph: PlanGraph, r: PlanResource, prop: str) -> tuple[s
 
 def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
     p = r.props
-    tags = _tags(r)
+    labels = tags(r)
     switch_zones = _availability_zones(graph, r, "vswitchId")
     return Instance(
         name=str(p.get("instanceName") or r.name),
         provider=PACKAGE,
-        zone=tags.get(ZONE_TAG),
+        zone=labels.get(ZONE_TAG),
         public_address=int(p.get("internetMaxBandwidthOut") or 0) > 0,
         disk_encrypted=bool(p.get("systemDiskEncrypted")),
         disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
-        roles=tuple(x for x in str(tags.get("mlps:roles") or "").split(",") if x),
+        roles=tuple(x for x in str(labels.get("mlps:roles") or "").split(",") if x),
         subject=subject(r),
         # where the vSwitch lies, whatever the instance declares: a vSwitch has one availability zone
         availability_zone=switch_zones[0] if switch_zones else p.get("availabilityZone") or None,
@@ -298,7 +259,8 @@ MALWARE_EDITIONS = (3, 5, 6, 7)
 Ultimate); 1, the free one, does not."""
 
 
-def _int(value: Any) -> int | None:
+def whole(value: Any) -> int | None:
+    """A plan value read as a whole number (None: it is none)."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -310,9 +272,9 @@ def _host_security(r: PlanResource) -> HostSecurity:
     modules = p.get("postPayModuleSwitchObj") or {}
     return HostSecurity(
         provider=PACKAGE,
-        protects_new=_int(p.get("postPaidHostAutoBind")) == 1,
-        detects_malware=_int(p.get("postPaidHostAutoBindVersion")) in MALWARE_EDITIONS,
-        host_protection=_int(modules.get("postHost")) == 1,
+        protects_new=whole(p.get("postPaidHostAutoBind")) == 1,
+        detects_malware=whole(p.get("postPaidHostAutoBindVersion")) in MALWARE_EDITIONS,
+        host_protection=whole(modules.get("postHost")) == 1,
         subject=subject(r),
     )
 
@@ -322,12 +284,12 @@ def _node_pool(graph: PlanGraph, r: PlanResource) -> NodePool:
     return NodePool(
         name=str(r.props.get("nodePoolName") or r.name),
         provider=PACKAGE,
-        zone=_tags(r).get(ZONE_TAG),
+        zone=tags(r).get(ZONE_TAG),
         availability_zones=_availability_zones(graph, r, "vswitchIds"),
         subject=subject(r),
         # ACK's scaling groups fill vSwitches in order (PRIORITY) unless told to balance them
         balanced=r.props.get("multiAzPolicy") == "BALANCE",
-        size=_int(r.props.get("desiredSize")),
+        size=whole(r.props.get("desiredSize")),
         cluster=next((u for u in r.deps.get("clusterId", ()) if u in clusters), None),
     )
 
@@ -373,18 +335,8 @@ def facts(graph: PlanGraph) -> Facts:
         trails=[_trail(r) for r in graph.of_type(TRAIL)],
         log_sinks=[_store(graph, r) for r in graph.of_type(STORE)],
         buckets=[_bucket(graph, r) for r in graph.of_type(BUCKET)],
-        zones=[
-            Zone(
-                _zone_name(r),
-                PACKAGE,
-                str(r.props.get("cidrBlock") or ""),
-                subject(r),
-                r.props.get("zoneId"),
-            )
-            for r in graph.of_type(SWITCH)
-            if _zone_switch(r)
-        ],
-        boundaries=[_boundary(graph, r) for r in graph.of_type(GROUP)],
+        zones=network.zones(graph),
+        boundaries=network.boundaries(graph),
         keys=[_key(r) for r in graph.of_type(KEY)],
         instances=[_instance(graph, r) for r in graph.of_type(INSTANCE)],
         clusters=[_cluster(graph, r) for r in graph.of_type(CLUSTER)],
@@ -395,47 +347,16 @@ def facts(graph: PlanGraph) -> Facts:
         admin_roles=ram.admin_roles(graph),
         backup_plans=alicloud_backup.backup_plans(graph),
         replications=alicloud_backup.replications(graph),
-        flow_logs=[_flow_log(graph, r) for r in graph.of_type(FLOW_LOG)],
+        flow_logs=network.flow_logs(graph),
         alert_rules=[_alert(r) for r in graph.of_type(ALERT)],
         dedicated_lines=alicloud_lines.dedicated_lines(graph),
         front_doors=alicloud_front.front_doors(graph),
+        listeners=alicloud_listeners.listeners(graph),
     )
 
 
 STORE_INDEX = "alicloud:log/storeIndex:StoreIndex"
-FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
 ALERT = "alicloud:log/alert:Alert"
-
-
-def _zone_switch(switch: PlanResource) -> bool:
-    return not {POD_TAG, TRANSIT_TAG} & set(_tags(switch))
-
-
-def _zone_name(switch: PlanResource) -> str:
-    return str(_tags(switch).get(ZONE_TAG) or switch.props.get("vswitchName") or switch.name)
-
-
-def _flow_log(graph: PlanGraph, r: PlanResource) -> FlowLog:
-    """A flow log covers the zones of its VPC (``resourceType`` VPC) or its one vSwitch."""
-    p = r.props
-    targets = set(r.deps.get("resourceId", ()))
-    switches = [s for s in graph.of_type(SWITCH) if _zone_switch(s)]
-    if p.get("resourceType") == "VPC":
-        covered = [s for s in switches if targets & set(s.deps.get("vpcId", ()))]
-    elif p.get("resourceType") == "VSwitch":
-        covered = [s for s in switches if s.urn in targets]
-    else:
-        covered = []
-    store = p.get("logStoreName")
-    return FlowLog(
-        name=str(p.get("flowLogName") or r.name),
-        provider=PACKAGE,
-        zones=tuple(sorted(_zone_name(s) for s in covered)),
-        all_traffic=p.get("trafficType") == "All",
-        active=p.get("status", "Active") == "Active",
-        sink=sink_name(p.get("projectName"), store) if store else None,
-        subject=subject(r),
-    )
 
 
 def _muted(until: Any) -> bool:

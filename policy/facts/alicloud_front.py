@@ -9,7 +9,11 @@ elastic IPs of its ``zoneMappings`` (``allocationId``). Cloud Firewall guards an
 lasting, at the lowest priority or below every accept, drops everything from anywhere (without
 one, Cloud Firewall lets through what it does not match), while no accept opens every port or
 every destination. A balancer public over IPv6 (``ipv6AddressType: Internet``) is a front door
-too; its zone mappings must all use elastic IPs of the plan.
+too; its zone mappings must all use elastic IPs of the plan. For each guarded address the fact
+keeps Cloud Firewall's lasting inbound IPv4 policies from anywhere to it (or to anywhere) in the
+order it tries them (``ControlPolicyOrder``, ``-1`` last), the first matching deciding; a policy
+without an order, or on an address book of ports, is kept as ``unordered``. The balancer's
+listeners are read by :mod:`policy.facts.alicloud_listeners`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from policy.facts import alicloud
-from policy.facts.model import FrontDoor, subject
+from policy.facts.boundaries import EdgeRule, FrontDoor
+from policy.facts.model import subject
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -88,14 +93,42 @@ def _access_log(graph: PlanGraph, alb: PlanResource) -> str | None:
     return None
 
 
+def _port_range(text: Any) -> tuple[int, int] | None:
+    low, _, high = str(text or "").partition("/")
+    try:
+        first, last = int(low), int(high or low)
+    except ValueError:
+        return None
+    return (1, 65535) if (first, last) in ((0, 0), (-1, -1)) else (first, last)
+
+
+def _edge(graph: PlanGraph, address: PlanResource) -> tuple[EdgeRule, ...]:
+    """Cloud Firewall's lasting inbound IPv4 policies from anywhere to ``address`` (or to
+    anywhere), unordered ones first, then in the order it tries them."""
+    placed: list[tuple[tuple[int, int], EdgeRule]] = []
+    for r in graph.of_type(CONTROL):
+        p = r.props
+        action = p.get("aclAction")
+        if (p.get("direction") != "in" or action not in ("accept", "drop") or not _lasting(p)
+                or p.get("ipVersion") not in (None, "", "4", 4) or p.get("source") != "0.0.0.0/0"
+                or not (p.get("destination") in alicloud.ANYWHERE
+                        or address.urn in r.deps.get("destination", ()))):
+            continue
+        ports = _port_range(p.get("destPort")) if p.get("destPortType") in (None, "", "port") else None
+        order = _order(graph, r)
+        protocol = str(p.get("proto") or "ANY").strip().lower().replace("any", "all")
+        if ports is None or order is None:
+            placed.append(((0, 0), ("unordered", protocol, *(ports or (1, 65535)))))
+        else:
+            placed.append(((2, 0) if order == LOWEST else (1, order), (str(action), protocol, *ports)))
+    return tuple(rule for _, rule in sorted(placed, key=lambda x: (x[0], x[1][0] != "drop")))
+
+
 def _front_door(graph: PlanGraph, alb: PlanResource, default_deny: bool) -> FrontDoor:
     addresses = {r.urn: r for r in graph.of_type(EIP)}
     mine = [addresses[u] for u in alb.deps.get("zoneMappings", ()) if u in addresses]
-    unguarded = tuple(
-        str(e.props.get("addressName") or e.name)
-        for e in mine
-        if not (default_deny and graph.referencing(FW_SWITCH, "internetAddress", e))
-    )
+    guarded = [e for e in mine if default_deny and graph.referencing(FW_SWITCH, "internetAddress", e)]
+    unguarded = tuple(str(e.props.get("addressName") or e.name) for e in mine if e not in guarded)
     foreign = len(alb.props.get("zoneMappings") or ()) - len(mine)
     if foreign > 0:
         unguarded += (f"{foreign} address(es) the plan does not hold",)
@@ -107,6 +140,7 @@ def _front_door(graph: PlanGraph, alb: PlanResource, default_deny: bool) -> Fron
         access_log=_access_log(graph, alb),
         unguarded=unguarded if mine else ("(no fixed public address)",),
         subject=subject(alb),
+        edge=tuple(_edge(graph, e) for e in guarded) or None,
     )
 
 
@@ -116,3 +150,4 @@ def front_doors(graph: PlanGraph) -> list[FrontDoor]:
     internet = (r for r in graph.of_type(ALB)
                 if "Internet" in (r.props.get("addressType"), r.props.get("ipv6AddressType")))
     return [_front_door(graph, r, deny) for r in internet]
+

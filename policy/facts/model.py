@@ -17,6 +17,7 @@ from mlps.roles import every_host
 from stacks.capabilities import Capability
 
 if TYPE_CHECKING:
+    from policy.facts.boundaries import Boundary, FrontDoor, Listener, Zone
     from policy.policies.base import PlanResource
 
 Lock = Literal["locked", "unlocked", "none"]
@@ -135,52 +136,6 @@ class Bucket:
 
 
 @dataclass(frozen=True)
-class FirewallRule:
-    """One rule of a boundary. ``cidr`` is the peer: a network, ``self`` (the boundary's own
-    members) or empty (another group's members: a load balancer's). Of the rules matching a
-    packet, those of the lowest ``priority`` number decide, a drop before an accept."""
-
-    direction: Literal["ingress", "egress"]
-    action: Literal["accept", "drop"]
-    protocol: str
-    ports: tuple[int, int]
-    cidr: str
-    priority: int = 1
-
-
-@dataclass(frozen=True)
-class Zone:
-    """A network zone as the plan builds it (a subnet)."""
-
-    name: str
-    provider: str
-    cidr: str
-    subject: Subject
-    availability_zone: str | None = None
-    """The one availability zone the subnet lies in; None where a subnet spans them (OpenStack)."""
-
-
-@dataclass(frozen=True)
-class Boundary:
-    """The firewall guarding one zone."""
-
-    zone: str
-    provider: str
-    deny_ingress: bool
-    """Inbound traffic not allowed by a rule is dropped."""
-    deny_egress: bool
-    """Outbound traffic not allowed by a rule is dropped."""
-    isolates_members: bool
-    """Members of the zone do not reach each other unless a rule allows it."""
-    rules: tuple[FirewallRule, ...]
-    subject: Subject
-
-    @property
-    def default_deny(self) -> bool:
-        return self.deny_ingress and self.deny_egress and self.isolates_members
-
-
-@dataclass(frozen=True)
 class Key:
     id: str
     provider: str
@@ -215,22 +170,6 @@ class HostSecurity:
     protects_new: bool
     detects_malware: bool
     host_protection: bool
-    subject: Subject
-
-
-@dataclass(frozen=True)
-class FrontDoor:
-    """A load balancer taking a zone's traffic from the internet: whether a web application
-    firewall inspects its requests, where its access logs go (a log sink's name, None: nowhere),
-    and which of its public addresses a firewall at the internet boundary guards with a
-    default-deny rule set (``unguarded``: the rest)."""
-
-    name: str
-    provider: str
-    zone: str
-    inspects_requests: bool
-    access_log: str | None
-    unguarded: tuple[str, ...]
     subject: Subject
 
 
@@ -358,6 +297,7 @@ class Facts:
     clusters: list[Cluster] = field(default_factory=list)
     node_pools: list[NodePool] = field(default_factory=list)
     front_doors: list[FrontDoor] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list)
     host_security: list[HostSecurity] = field(default_factory=list)
     password_policies: list[PasswordPolicy] = field(default_factory=list)
     login_policies: list[LoginPolicy] = field(default_factory=list)

@@ -17,18 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from policy.facts.model import (
-    Boundary,
-    Bucket,
-    Cloud,
-    Facts,
-    FirewallRule,
-    Instance,
-    Key,
-    Zone,
-    mainland,
-    subject,
-)
+from policy.facts import openstack_front
+from policy.facts.boundaries import Boundary, FirewallRule, Zone
+from policy.facts.model import Bucket, Cloud, Facts, Instance, Key, mainland, subject
 from stacks.keys import KEY_PURPOSES
 
 if TYPE_CHECKING:
@@ -64,19 +55,33 @@ def _zone(r: PlanResource) -> Zone:
     return Zone(name, PACKAGE, str(r.props.get("cidr") or ""), subject(r))
 
 
+def _ports(low: Any, high: Any) -> tuple[int, int]:
+    """A rule's port range: every port without one, or where it cannot be read."""
+    try:
+        return (int(low), int(high or low)) if low else (1, 65535)
+    except (TypeError, ValueError):
+        return (1, 65535)
+
+
 def _rule(group: PlanResource, r: PlanResource) -> FirewallRule:
     p = r.props
     low, high = p.get("portRangeMin"), p.get("portRangeMax")
-    remote = p.get("remoteIpPrefix")
+    remote, other = p.get("remoteIpPrefix"), ""
     if not remote:
-        own = group.urn in r.deps.get("remoteGroupId", ())
-        remote = "self" if own else (p.get("remoteGroupId") or ANYWHERE[str(p.get("ethertype") or "IPv4")])
+        named = r.deps.get("remoteGroupId", ())
+        if group.urn in named:
+            remote = "self"
+        elif named or p.get("remoteGroupId"):  # another group's members: no range
+            remote, other = "", (named[0] if named else str(p["remoteGroupId"]))
+        else:
+            remote = ANYWHERE[str(p.get("ethertype") or "IPv4")]
     return FirewallRule(
         direction="egress" if p.get("direction") == "egress" else "ingress",
         action="accept",
         protocol=str(p.get("protocol") or "all"),
-        ports=(int(low), int(high or low)) if low else (1, 65535),
+        ports=_ports(low, high),
         cidr=str(remote),
+        group=other,
     )
 
 
@@ -99,6 +104,7 @@ def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
         ),
         rules=rules,
         subject=subject(group),
+        group=group.urn,
     )
 
 
@@ -180,4 +186,5 @@ def facts(graph: PlanGraph) -> Facts:
         keys=keys,
         instances=[_instance(graph, r, disk_key) for r in graph.of_type(INSTANCE)],
         buckets=[_container(r) for r in graph.of_type(CONTAINER)],
+        listeners=openstack_front.listeners(graph),
     )

@@ -29,7 +29,9 @@ class PlanResource:
     """URNs each input property depends on (how a rule finds its security group)."""
 
     def meta(self, key: str) -> Any:
-        return (self.props.get("metadata") or {}).get(key)
+        """A field of a Kubernetes object's metadata (None where the metadata is no mapping)."""
+        metadata = self.props.get("metadata")
+        return metadata.get(key) if isinstance(metadata, dict) else None
 
     @property
     def namespace(self) -> str:

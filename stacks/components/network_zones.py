@@ -9,6 +9,7 @@ import pulumi
 
 from mlps.required_flows import RequiredFlow
 from mlps.role_flows import role_flows, role_reaches
+from stacks.components.front_door import HTTP_PORT, redirects
 from stacks.components.kube import pod_ports
 from stacks.inventory import role_vars
 from stacks.model import Environment, Zone
@@ -20,10 +21,16 @@ INTERNET = "0.0.0.0/0"
 def backend_ports(env: Environment, zone: str, port: int) -> tuple[int, ...]:
     """The ports a flow from the internet to ``port`` of cloud zone ``zone`` ends on behind the
     cloud's load balancer: the container ports of the zone's cloud workloads whose Service or pod
-    port it names (the flow's own port when none does: ``front_door_problems`` refuses that on a
-    cloud whose front door forwards to workloads only)."""
+    port it names; none for HTTP on 80 that the balancer redirects to HTTPS
+    (:func:`stacks.components.front_door.redirects`); the flow's own port when no workload serves
+    it (``front_door_problems`` refuses that on a cloud whose front door forwards to workloads
+    only)."""
     workloads = [w for w in env.workloads if w.zone == zone and w.placement == "cloud"]
-    return tuple(sorted(pod_ports(workloads, (port,)))) or (port,)
+    served = pod_ports(workloads, (port,))
+    internet = tuple(p for f in env.zone(zone).ingress if f.source == "internet" for p in f.ports)
+    if not served and port == HTTP_PORT and any(redirects(w, internet) for w in workloads):
+        return ()
+    return tuple(sorted(served)) or (port,)
 
 
 def required_flows(env: Environment) -> tuple[RequiredFlow, ...]:
@@ -73,7 +80,7 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
     rules: list[SecurityRule] = []
 
     def add(zone: str, direction: str, protocol: str, port: int, cidr: str, why: str,
-            backends: tuple[int, ...] = ()) -> None:
+            backends: tuple[int, ...] | None = None) -> None:
         # one rule per boundary, direction, protocol, port and peer: the rule's name
         key = (zone, direction, protocol, port, cidr)
         if not any((r.zone, r.direction, r.protocol, r.port, r.cidr) == key for r in rules):
@@ -82,7 +89,7 @@ def zone_rules(env: Environment, zones: tuple[Zone, ...]) -> list[SecurityRule]:
     names = {z.name for z in env.zones}
     for flow in required_flows(env):
         if flow.target in here:
-            behind = backend_ports(env, flow.target, flow.port) if flow.source == "internet" else ()
+            behind = backend_ports(env, flow.target, flow.port) if flow.source == "internet" else None
             add(flow.target, "ingress", flow.protocol, flow.port, flow.source_cidr, flow.why, behind)
         elif flow.target not in names:  # a server: admitted into the cloud zone that holds it
             server = ipaddress.IPv4Network(flow.target_cidr)  # required_flows: IPv4 servers only

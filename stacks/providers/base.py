@@ -60,9 +60,10 @@ class SecurityRule:
     port: int
     cidr: str
     description: str
-    backends: tuple[int, ...] = ()
+    backends: tuple[int, ...] | None = None
     """For a flow from the internet: the ports the zone's workloads serve it on behind the
-    cloud's load balancer (``network_zones.backend_ports``; empty: the flow's own port)."""
+    cloud's load balancer (``network_zones.backend_ports``; empty: none, the balancer answers
+    it itself; None: the flow's own port)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 from synthfix import modified, of_type
 
 from mlps.synth.checks import plan_graph
-from mlps.synth.run import SynthResult, synthesize_spec
+from mlps.synth.run import REACHABILITY_FILE, SynthResult, synthesize_spec
 from policy.policies.environment.network import INTERNET_FRONT_DOOR
 from tests.stacks.synthfix import ROOT
 
@@ -132,6 +132,12 @@ def test_http_beside_https_is_one_door_with_two_listeners_and_a_redirect() -> No
     assert notes["alb.ingress.kubernetes.io/ssl-redirect"] == "true"
     ports = sorted(c["destPort"] for c in of_type(result, CONTROL) if c["aclAction"] == "accept")
     assert ports == ["443/443", "443/443", "80/80", "80/80"]
+    # the balancer answers HTTP itself: no rule carries port 80 past it to the nodes
+    past = sorted(r["name"] for r in of_type(result, RULE) if r["portRange"] == "80/80")
+    assert past == [f"{DOOR}-sg-in-80"]
+    http = next(f for f in json.loads(result.files[REACHABILITY_FILE])["flows"] if f["port"] == 80)
+    assert http["verdict"] == "permitted"
+    assert http["path"][-1] == f"the listener tcp/80 of {DOOR}: it answers itself, redirecting to HTTPS"
     assert result.findings == []
 
 

@@ -31,9 +31,9 @@ def test_every_required_flow_is_permitted_and_every_unneeded_one_tried_is_denied
     flows = report["flows"]
     assert flows, "a cloud spec needs flows through its boundaries"
     for row in flows:
-        expected = "not judged" if row["source"] == "internet" else "permitted"
-        assert row["verdict"] == expected, row
+        assert row["verdict"] == "permitted", row
         assert row["path"], row
+    assert [r["target"] for r in flows if r["source"] == "internet"] == ["dmz"]
     tried = report["unneeded_flows_tried"]
     assert tried and {t["verdict"] for t in tried} == {"denied"}
     assert all((t["protocol"], t["port"]) == ("tcp", 22) for t in tried)
@@ -84,6 +84,56 @@ def test_a_missing_rule_is_the_finding_of_the_flow_it_stops(
     kept = [r for r in result.registrations if r.name != rule]
     assert len(kept) == len(result.registrations) - 1
     assert _found(result, kept) == [(group, "ABS-ACL-01", flow), (group, "CLD-ACL-01", flow)]
+
+
+def test_the_patients_reach_the_portal_through_the_front_door(synthesized: dict[str, SynthResult]) -> None:
+    rows = {r["source"]: r for r in _report(synthesized["cloud-dev"])["flows"]}
+    assert rows["internet"]["path"] == [
+        "at the internet boundary in front of cloud-dev-alb-dmz: lets it in",
+        "the listener tcp/443 of cloud-dev-alb-dmz accepts connections from 0.0.0.0/0",
+        "into the group of cloud-dev-alb-dmz: passes by the accept rule tcp/443 from 0.0.0.0/0 (priority 1)",
+        *(f"out of the group of cloud-dev-alb-dmz to {part}: passes by the accept rule tcp/8443 to {whole} "
+          "(priority 1)" for part, whole in (("172.20.32.0/25", "172.20.32.0/24"),
+                                             ("172.20.32.128/25", "172.20.32.0/24"),
+                                             ("10.244.0.0/17", "10.244.0.0/16"),
+                                             ("10.244.128.0/17", "10.244.0.0/16"))),
+        *(f"into dmz from {part}: passes by the accept rule tcp/8443 from the load balancer's group "
+          "(priority 1)" for part in ("172.20.32.0/25", "172.20.32.128/25"))]
+
+
+PORTAL = "tcp/443 from internet to dmz ({why}) is needed but cannot pass: "
+
+
+@pytest.mark.parametrize(
+    ("stack", "removed", "subject", "stop"),
+    [
+        ("cloud-dev", "cloud-dev-alb-dmz-eip-cn-shanghai-m-firewall-accept-443", "cloud-dev-alb-dmz",
+         "at the internet boundary in front of cloud-dev-alb-dmz: its first rule matching tcp/443 drops it"),
+        ("cloud-dev", "cloud-dev-alb-dmz-sg-in-443", "cloud-dev-alb-dmz-sg",
+         "into the group of cloud-dev-alb-dmz: dropped by the drop rule all/1-65535 from 0.0.0.0/0 "
+         "(priority 100)"),
+        ("cloud-dev", "cloud-dev-alb-dmz-sg-out-8443-10-244-0-0-16", "cloud-dev-alb-dmz-sg",
+         "; ".join(f"out of the group of cloud-dev-alb-dmz to {pods}: dropped by the drop rule all/1-65535 "
+                   "to 0.0.0.0/0 (priority 100)" for pods in ("10.244.0.0/17", "10.244.128.0/17"))),
+        ("cloud-dev", "cloud-dev-sg-dmz-ingress-tcp-8443-front-door", "cloud-dev-sg-dmz",
+         "into dmz from 172.20.32.0/25: dropped by the boundary's default; into dmz from 172.20.32.128/25: "
+         "dropped by the boundary's default"),
+        ("cloud-dev", "cloud-dev-cloud-front-door-dmz-portal", "cloud-dev-cloud-front-door-dmz-albconfig",
+         "the listener tcp/443 of cloud-dev-alb-dmz: it forwards to nothing"),
+        ("private-cloud", "private-cloud-sg-dmz-ingress-tcp-443-10-60-40-0-24", "private-cloud-sg-dmz",
+         "into dmz from 10.60.40.0/24: dropped by the boundary's default"),
+    ],
+)
+def test_a_front_door_that_cannot_carry_the_patients_is_the_finding_of_their_flow(
+    synthesized: dict[str, SynthResult], stack: str, removed: str, subject: str, stop: str
+) -> None:
+    result = synthesized[stack]
+    kept = [r for r in result.registrations if r.name != removed]
+    assert len(kept) == len(result.registrations) - 1
+    why = next(f.why for f in required_flows(environment(result.spec.effective)) if f.source == "internet")
+    message = PORTAL.format(why=why) + stop
+    got = _found(result, kept)
+    assert (subject, "ABS-ACL-01", message) in got and (subject, "CLD-ACL-01", message) in got, got
 
 
 def test_a_wider_or_unneeded_accept_rule_is_excess(synthesized: dict[str, SynthResult]) -> None:

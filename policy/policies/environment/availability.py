@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from mlps.roles import every_host
-from policy.facts.model import Cluster, Facts, Instance, NodePool, Zone
+from policy.facts.boundaries import Zone
+from policy.facts.model import Cluster, Facts, Instance, NodePool
 from policy.policies.environment.base import EnvironmentPolicy, Found
 
 CONTROL = "CES-BAK-03"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from policy.facts.model import Facts, FirewallRule
+from policy.facts.boundaries import FirewallRule
+from policy.facts.model import Facts
 from policy.policies.environment.audit import MIN_RETENTION_DAYS
 from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 

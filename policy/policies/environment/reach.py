@@ -5,19 +5,27 @@ A flow passes when the boundary of the cloud zone it leaves lets it out and the 
 cloud zone it enters lets it in. Each boundary decides as the clouds do: of its rules matching the
 packet (direction, protocol, port, peer), those with the lowest priority number decide, a drop
 before an accept; with no matching rule, its default (deny or allow) does. Members of one zone
-pass between themselves freely unless the boundary isolates them. A flow from the internet ends
-on the zone's front door, which ``internet_front_door`` judges; here it is listed, not judged.
+pass between themselves freely unless the boundary isolates them. A flow from the internet passes
+the firewall at the internet boundary in front of a load balancer listening on its port for the
+zone (its first matching rule deciding), the listener's source ranges and the balancer's own
+groups, then on each port the listener forwards to, out of the balancer's groups to every range
+its backends lie in and into the zone's group from every range the balancer sends from; with no
+such listener it must enter the zone's group directly (which ``internet_front_door`` refuses).
+What the plan cannot settle (a rule naming a group the peer may belong to, ports or groups it
+does not say) leaves a flow not judged, never passed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from mlps.required_flows import INTERNET, RequiredFlow
-from policy.facts.model import Boundary, Facts, FirewallRule, Subject, Zone
+from policy.facts.boundaries import Boundary, EdgeRule, FirewallRule, Listener, Zone
+from policy.facts.model import Facts, Subject
 from policy.policies.environment.base import EnvironmentPolicy, Found
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -30,22 +38,36 @@ class Step:
     zone: str
     direction: str
     passes: bool | None
-    """None: a rule naming another group instead of a range may decide it (not judged here)."""
+    """None: the plan cannot settle it (not judged here)."""
     rule: FirewallRule | None
     subject: Subject
+    note: str = ""
+    """What the step is when it is no boundary's (a listener, the internet's edge)."""
+    peer_groups: tuple[str, ...] = ()
+    """The groups of the load balancer the packet comes from, where it is one's."""
+    across: str = ""
+    """The range the packet goes to or comes from, where the path names it (a balancer's)."""
 
     def text(self) -> str:
+        if self.note:
+            return self.note
         where = "out of" if self.direction == "egress" else "into"
+        if self.across:
+            where = f"{where} {self.zone} {'to' if self.direction == 'egress' else 'from'} {self.across}:"
+        else:
+            where = f"{where} {self.zone}:"
         verdict = "passes" if self.passes else "dropped"
         if self.rule is None:
-            return f"{where} {self.zone}: {verdict} by the boundary's default"
+            return f"{where} {verdict} by the boundary's default"
         r = self.rule
         peer = r.cidr if r.cidr == "self" or _network(r.cidr) else "another group's members"
+        if self.rule.group and self.rule.group in self.peer_groups:
+            peer = "the load balancer's group"
         way = "from" if r.direction == "ingress" else "to"
         rule = f"the {r.action} rule {r.protocol}/{_ports(r)} {way} {peer} (priority {r.priority})"
         if self.passes is None:
-            return f"{where} {self.zone}: not judged, {rule} may decide it"
-        return f"{where} {self.zone}: {verdict} by {rule}"
+            return f"{where} not judged, {rule} may decide it"
+        return f"{where} {verdict} by {rule}"
 
 
 @dataclass(frozen=True)
@@ -89,27 +111,50 @@ def _matches(rule: FirewallRule, direction: str, protocol: str, port: int) -> bo
             and rule.ports[0] <= port <= rule.ports[1])
 
 
-def decide(boundary: Boundary, direction: str, protocol: str, port: int, peer: str, same_zone: bool) -> Step:
-    """What ``boundary`` does with a packet of ``protocol``/``port`` to or from ``peer``."""
+def decide(boundary: Boundary, direction: str, protocol: str, port: int, peer: str, same_zone: bool,
+           peer_groups: tuple[str, ...] = (), label: str = "") -> Step:
+    """What ``boundary`` does with a packet of ``protocol``/``port`` to or from ``peer`` (a range;
+    ``peer_groups``: the groups of a load balancer sending from inside that range). A rule naming
+    another group leaves the packet not judged only where it could change the outcome: before
+    the deciding rule, or a drop beside a deciding accept, or against the default. ``label`` names
+    the boundary in the step where it guards no zone."""
+    where = label or boundary.zone
     if same_zone and not boundary.isolates_members:
-        return Step(boundary.zone, direction, True, None, boundary.subject)
+        return Step(where, direction, True, None, boundary.subject)
     net = _network(peer)
-    matching = [r for r in boundary.rules
-                if net is not None and _matches(r, direction, protocol, port) and _covers(r, net, same_zone)]
-    groups = [r for r in boundary.rules if _matches(r, direction, protocol, port)
-              and r.cidr != "self" and _network(r.cidr) is None]
+    named = [r for r in boundary.rules if r.group and r.group in peer_groups]
+    matching = [r for r in boundary.rules if _matches(r, direction, protocol, port)
+                and (r in named or (net is not None and _covers(r, net, same_zone)))]
+    groups = sorted((r for r in boundary.rules if _matches(r, direction, protocol, port)
+                     and r.cidr != "self" and _network(r.cidr) is None and r not in named),
+                    key=lambda r: r.priority)
     if matching:
         first = min(r.priority for r in matching)
         deciding = [r for r in matching if r.priority == first]
         rule = next((r for r in deciding if r.action == "drop"), deciding[0])
-        unsure = next((g for g in groups if g.priority <= first), None)
+        unsure = next((g for g in groups if g.priority < first or (
+            g.priority == first and g.action == "drop" and rule.action == "accept")), None)
         if unsure is not None:
-            return Step(boundary.zone, direction, None, unsure, boundary.subject)
-        return Step(boundary.zone, direction, rule.action == "accept", rule, boundary.subject)
-    if groups:
-        return Step(boundary.zone, direction, None, groups[0], boundary.subject)
+            return Step(where, direction, None, unsure, boundary.subject, peer_groups=peer_groups)
+        return Step(where, direction, rule.action == "accept", rule, boundary.subject,
+                    peer_groups=peer_groups)
     denies = boundary.deny_ingress if direction == "ingress" else boundary.deny_egress
-    return Step(boundary.zone, direction, not denies, None, boundary.subject)
+    flips = next((g for g in groups if (g.action == "accept") == denies), None)
+    if flips is not None:
+        return Step(where, direction, None, flips, boundary.subject, peer_groups=peer_groups)
+    return Step(where, direction, not denies, None, boundary.subject)
+
+
+def _merged(boundaries: list[Boundary]) -> Boundary:
+    """The groups of one interface judged together, as the cloud does: all their rules, denying
+    by default where each does."""
+    if len(boundaries) == 1:
+        return boundaries[0]
+    first = boundaries[0]
+    return dataclasses.replace(
+        first, deny_ingress=all(b.deny_ingress for b in boundaries),
+        deny_egress=all(b.deny_egress for b in boundaries),
+        rules=tuple(r for b in boundaries for r in b.rules))
 
 
 def _guard(facts: Facts, zone: str) -> Boundary | None:
@@ -129,13 +174,111 @@ def _target_zone(facts: Facts, flow: RequiredFlow) -> str | None:
     return holder.name if holder else None
 
 
+def _listening(facts: Facts, flow: RequiredFlow) -> list[Listener]:
+    """The listeners of load balancers taking ``flow`` from the internet into its zone."""
+    target = _target_zone(facts, flow)
+    return [li for li in facts.listeners
+            if li.zone == target and li.protocol == flow.protocol and li.port == flow.port]
+
+
+def _edge_decides(rules: tuple[EdgeRule, ...], flow: RequiredFlow) -> bool | None:
+    """What a firewall at the internet boundary does with the flow: its first matching rule
+    decides (None: one whose place is unknown); a packet none matches passes."""
+    for action, protocol, low, high in rules:
+        if protocol in ("all", flow.protocol) and low <= flow.port <= high:
+            return None if action == "unordered" else action == "accept"
+    return True
+
+
+def _edge(facts: Facts, listener: Listener, flow: RequiredFlow) -> Step:
+    """The firewall at the internet boundary in front of the listener's balancer: the flow passes
+    when it lets it in to every public address it guards."""
+    door = next((d for d in facts.front_doors
+                 if d.name == listener.balancer and d.provider == listener.provider), None)
+    name = f"at the internet boundary in front of {listener.balancer}"
+    if door is None or door.edge is None:
+        return Step("internet", "ingress", True, None, listener.subject, note=f"{name}: no firewall filters")
+    each = [_edge_decides(rules, flow) for rules in door.edge]
+    passes = _together_values(each)
+    what = {True: "lets it in",
+            False: f"its first rule matching {flow.protocol}/{flow.port} drops it",
+            None: f"a rule whose order the plan does not say matches {flow.protocol}/{flow.port}, "
+                  "not judged"}[passes]
+    return Step("internet", "ingress", passes, None, door.subject, note=f"{name}: {what}")
+
+
+def _together_values(values: list[bool | None]) -> bool | None:
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def _through(facts: Facts, flow: RequiredFlow, listener: Listener) -> list[Step]:
+    """The steps of a flow from the internet through one listener to the zone's backends."""
+    steps = [_edge(facts, listener, flow)]
+    source = _network(flow.source_cidr)
+    heard = any(_within(source, _network(s)) for s in listener.sources)
+    what = f"the listener {listener.protocol}/{listener.port} of {listener.balancer}"
+    only = "" if heard else f" (only {', '.join(listener.sources)})"
+    steps.append(Step(listener.zone, "ingress", heard, None, listener.subject,
+                      note=f"{what} {'accepts' if heard else 'does not accept'} connections from "
+                           f"{flow.source_cidr}{only}"))
+    found = [b for b in facts.boundaries if b.group and b.group in listener.groups]
+    label = f"the group of {listener.balancer}"
+    own = _merged(found) if found and len(found) == len(listener.groups) else None
+    if listener.groups and own is None:
+        missing = [g for g in listener.groups if not any(b.group == g for b in found)]
+        steps.append(Step(listener.zone, "ingress", None, None, listener.subject,
+                          note=f"{label}: {', '.join(missing)} not in the plan, not judged"))
+    elif own is not None:
+        steps.append(decide(own, "ingress", flow.protocol, flow.port, flow.source_cidr, False, label=label))
+    if listener.backends is None:
+        steps.append(Step(listener.zone, "egress", None, None, listener.subject,
+                          note=f"{what}: the ports it forwards to are not in the plan, not judged"))
+        return steps
+    if not listener.backends:
+        steps.append(Step(listener.zone, "egress", listener.redirects, None, listener.subject,
+                          note=f"{what}: " + ("it answers itself, redirecting to HTTPS"
+                                              if listener.redirects else "it forwards to nothing")))
+    into = _guard(facts, listener.zone)
+    protocol = listener.backend_protocol
+    for port in listener.backends:
+        if own is not None:
+            steps += [dataclasses.replace(decide(own, "egress", protocol, port, t, False, label=label),
+                                          across=t) for t in listener.targets]
+        if into is not None:
+            steps += [dataclasses.replace(decide(into, "ingress", protocol, port, a, False,
+                                                 peer_groups=listener.groups), across=a)
+                      for a in listener.addresses]
+    return steps
+
+
+RANK = {True: 0, None: 1, False: 2}
+"""Which path through several listeners a verdict shows: one passing, else one not judged."""
+
+
+def _internet(facts: Facts, flow: RequiredFlow) -> Verdict:
+    """A flow from the internet through the listener that serves it best, else straight into
+    the zone's group."""
+    paths = [_through(facts, flow, li) for li in _listening(facts, flow)]
+    if paths:
+        steps = min(paths, key=lambda p: RANK[_together(p)])
+        return Verdict(flow, _together(steps), tuple(steps))
+    target = _target_zone(facts, flow)
+    into = _guard(facts, target) if target else None
+    if into is None:
+        return Verdict(flow, None, (), "no load balancer listens for it and no boundary of the plan "
+                                       "is on its way")
+    step = decide(into, "ingress", flow.protocol, flow.port, flow.source_cidr, False)
+    return Verdict(flow, _together([step]), (step,), "no load balancer listens for it")
+
+
 def verdicts(facts: Facts) -> list[Verdict]:
     """The verdict on each required flow, in the order the spec needs them."""
     found = []
     for flow in facts.required_flows or ():
         if flow.source == INTERNET:
-            found.append(Verdict(flow, None, (), "from the internet: judged at the front door "
-                                                 "(internet_front_door)"))
+            found.append(_internet(facts, flow))
             continue
         target = _target_zone(facts, flow)
         same = target == flow.source
@@ -154,49 +297,69 @@ def verdicts(facts: Facts) -> list[Verdict]:
 
 def _together(steps: list[Step]) -> bool | None:
     """A flow passes when every boundary lets it; one that drops it decides; else not judged."""
-    if any(s.passes is False for s in steps):
-        return False
-    return None if any(s.passes is None for s in steps) else True
+    return _together_values([s.passes for s in steps])
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a flow asks of one boundary: a peer range (and the groups of a balancer sending from
+    it), a protocol and a port (None: the plan does not say which)."""
+
+    peer: str
+    protocol: str
+    port: int | None
+    groups: tuple[str, ...] = ()
+
+
+def _needs(facts: Facts, flow: RequiredFlow, boundary: Boundary, direction: str) -> list[Need]:
+    """What ``flow`` asks of ``boundary`` in ``direction``. A flow from the internet asks the zone
+    it enters for the ports its balancers forward to, from the balancers' addresses and groups
+    (its own port from anywhere where none listens)."""
+    if direction == "egress":
+        return [Need(flow.target_cidr, flow.protocol, flow.port)] if flow.source == boundary.zone else []
+    if _target_zone(facts, flow) != boundary.zone:
+        return []
+    listening = _listening(facts, flow) if flow.source == INTERNET else []
+    if not listening:
+        return [Need(flow.source_cidr, flow.protocol, flow.port)]
+    return [Need(a, li.backend_protocol, port, li.groups) for li in listening for a in li.addresses
+            for port in (li.backends if li.backends is not None else (None,))]
 
 
 def _served(rule: FirewallRule, boundary: Boundary, facts: Facts) -> tuple[list[RequiredFlow], bool]:
     """The required flows an accept rule lets through, and whether it is exactly as wide as one
-    of them (one port, the flow's own peer)."""
-    flows = facts.required_flows or ()
+    of them (one port, the flow's own peer range or group; any rule that may serve a flow whose
+    ports the plan does not say counts as exact)."""
     served, exact = [], False
-    for flow in flows:
-        if rule.direction == "ingress":
-            if _target_zone(facts, flow) != boundary.zone:
-                continue
-            peer = flow.source_cidr
-            if flow.source == INTERNET:
-                peer = next((z.cidr for z in facts.zones if z.name == boundary.zone), peer)
-        else:
-            if flow.source != boundary.zone:
-                continue
-            peer = flow.target_cidr
+    for flow in facts.required_flows or ():
         same = (flow.source == boundary.zone and _target_zone(facts, flow) == boundary.zone)
-        net = _network(peer)
-        if net is None or not _matches(rule, rule.direction, flow.protocol, flow.port) \
-                or not _covers(rule, net, same):
-            continue
-        served.append(flow)
-        peer_net = _network(rule.cidr)
-        exact = exact or (rule.ports == (flow.port, flow.port) and rule.protocol == flow.protocol
-                          and (rule.cidr == "self" or peer_net == net))
+        for need in _needs(facts, flow, boundary, rule.direction):
+            net = _network(need.peer)
+            by_group = bool(rule.group) and rule.group in need.groups
+            port_fits = need.port is None or rule.ports[0] <= need.port <= rule.ports[1]
+            if rule.protocol not in ("all", need.protocol) or not port_fits or \
+                    not (by_group or (net is not None and _covers(rule, net, same))):
+                continue
+            if flow not in served:
+                served.append(flow)
+            exact = exact or need.port is None or (
+                rule.ports == (need.port, need.port) and rule.protocol == need.protocol
+                and (by_group or rule.cidr == "self" or _network(rule.cidr) == net))
     return served, exact
 
 
 def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
-    """Accept rules of the boundaries that no required flow needs, or that are wider than the
-    flows they serve. Rules naming another group instead of a range (a front door's) are judged
-    at the front door."""
+    """Accept rules of the zones' boundaries that no required flow needs, or that are wider than
+    the flows they serve. A rule naming a group that is no load balancer's, and the rules of a
+    balancer's own group, are not judged here."""
     zones = {z.name for z in facts.zones}
+    balancers = {g for li in facts.listeners for g in li.groups}
     for boundary in facts.boundaries:
         if boundary.zone not in zones:  # a front door's own group: internet_front_door's
             continue
         for rule in boundary.rules:
-            if rule.action != "accept" or (rule.cidr != "self" and _network(rule.cidr) is None):
+            if rule.action != "accept" or (rule.cidr != "self" and _network(rule.cidr) is None
+                                           and rule.group not in balancers):
                 continue  # a rule naming another group, not a range
             served, exact = _served(rule, boundary, facts)
             if not served:
@@ -208,7 +371,8 @@ def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
 
 def _rule_text(rule: FirewallRule) -> str:
     way = "from" if rule.direction == "ingress" else "to"
-    return f"{rule.direction} {rule.protocol}/{_ports(rule)} {way} {rule.cidr}"
+    peer = rule.cidr or (f"the group {rule.group.rsplit('::', 1)[-1]}" if rule.group else "another group")
+    return f"{rule.direction} {rule.protocol}/{_ports(rule)} {way} {peer}"
 
 
 def _reachability(facts: Facts, level: int) -> Iterator[Found]:
@@ -240,8 +404,8 @@ PROBE = ("tcp", 22)
 
 
 def probes(facts: Facts) -> list[Verdict]:
-    """SSH from every zone of the plan to every other guarded zone where the spec needs none:
-    each should be denied."""
+    """SSH from every zone of the plan, and from the internet, to every other guarded zone where
+    the spec needs none: each should be denied."""
     wanted = {(f.source, _target_zone(facts, f), f.protocol, f.port) for f in facts.required_flows or ()}
     found = []
     first: dict[str, Zone] = {}
@@ -261,12 +425,16 @@ def probes(facts: Facts) -> list[Verdict]:
             if out is not None:
                 steps.insert(0, decide(out, "egress", *PROBE, target.cidr, False))
             found.append(Verdict(flow, _together(steps), tuple(steps)))
+        if into is not None and (INTERNET, target.name, *PROBE) not in wanted:
+            found.append(_internet(facts, RequiredFlow(INTERNET, "0.0.0.0/0", target.name, target.cidr,
+                                                       *PROBE, "not needed: tried to show it is denied")))
     return found
 
 
 def _row(v: Verdict) -> dict[str, Any]:
     verdict = "not judged" if v.passes is None else "permitted" if v.passes else "denied"
-    return {**v.flow.to_json(), "verdict": verdict, "path": [s.text() for s in v.steps] or [v.note]}
+    path = [v.note] if v.note else []
+    return {**v.flow.to_json(), "verdict": verdict, "path": path + [s.text() for s in v.steps]}
 
 
 def report(facts: Facts) -> dict[str, Any]:

@@ -75,7 +75,8 @@ class FrontDoors(LogStores):
                 f"zone {zone} takes traffic from the internet: an application load balancer needs "
                 "two availability zones (cloud.availability_zones)"
             )
-        backends = sorted({p for r in rules for p in (r.backends or (r.port,))})
+        backends = sorted({p for r in rules for p in (r.port,) if r.backends is None}
+                          | {p for r in rules for p in r.backends or ()})
         why = "; ".join(dict.fromkeys(r.description for r in rules if r.description)) or f"internet to {zone}"
         group = ali.ecs.SecurityGroup(
             f"{name}-sg",

@@ -1,0 +1,163 @@
+"""The listeners of an Alibaba Cloud plan's internet-facing load balancers as neutral facts.
+
+A balancer's listeners are those of the ``AlbConfig`` naming it (``spec.config.id``; the ALB
+Ingress controller builds them). Each forwards to the target ports of the Services that the
+Ingresses of that config's ``IngressClass`` route to on that listener's port
+(``alb.ingress.kubernetes.io/listen-ports``, HTTP 80 without it); an HTTP listener answers the
+requests of an Ingress with ``alb.ingress.kubernetes.io/ssl-redirect`` itself, redirecting them
+to HTTPS. The balancer sends from its addresses in the vSwitches of its ``zoneMappings`` to the
+zone's vSwitches and to Terway's pod vSwitches (tag ``mlps:pods``; pods take VPC addresses),
+over TCP whatever the listener's protocol. Its own interfaces are guarded by every security group
+a ``LoadBalancerSecurityGroupAttachment`` gives it (by id where the plan builds no such group).
+Listener ACLs are not read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from policy.facts import alicloud
+from policy.facts.alicloud_front import ALB, FRONT_TAG
+from policy.facts.boundaries import Listener
+from policy.facts.model import subject
+
+if TYPE_CHECKING:
+    from policy.policies.base import PlanGraph, PlanResource
+
+GROUP_ATTACHMENT = "alicloud:alb/loadBalancerSecurityGroupAttachment:LoadBalancerSecurityGroupAttachment"
+ALB_CONFIG = "kubernetes:alibabacloud.com/v1:AlbConfig"
+INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+SERVICE = "kubernetes:core/v1:Service"
+LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
+SSL_REDIRECT = "alb.ingress.kubernetes.io/ssl-redirect"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _meta(r: PlanResource, key: str) -> Any:
+    return _dict(r.props.get("metadata")).get(key)
+
+
+def _port(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _listen_ports(ingress: PlanResource) -> set[int]:
+    """The listener ports an Ingress asks for (HTTP 80 without the annotation)."""
+    try:
+        asked = json.loads(_dict(_meta(ingress, "annotations")).get(LISTEN_PORTS) or '[{"HTTP": 80}]')
+    except (TypeError, ValueError):
+        return set()
+    return {p for entry in _list(asked) for p in map(_port, _dict(entry).values()) if p is not None}
+
+
+def _target(service: PlanResource | None, asked: dict[str, Any]) -> int | None:
+    """The target port of the Service port an Ingress backend names (None: unresolved)."""
+    if service is None:
+        return None
+    number, name = _port(asked.get("number")), asked.get("name")
+    for entry in map(_dict, _list(_dict(service.props.get("spec")).get("ports"))):
+        if (number is not None and entry.get("port") == number) or \
+                (number is None and name is not None and entry.get("name") == name):
+            return _port(entry.get("targetPort", entry.get("port")))
+    return None
+
+
+def _target_ports(graph: PlanGraph, ingress: PlanResource) -> set[int] | None:
+    """The target ports of the Services an Ingress routes to (None: one the plan cannot resolve)."""
+    spec = _dict(ingress.props.get("spec"))
+    namespace = _meta(ingress, "namespace") or "default"
+    backends = [_dict(spec.get("defaultBackend"))] if spec.get("defaultBackend") else []
+    for rule in map(_dict, _list(spec.get("rules"))):
+        paths = _list(_dict(rule.get("http")).get("paths"))
+        backends += [_dict(_dict(path).get("backend")) for path in paths]
+    services = {(_meta(s, "namespace") or "default", _meta(s, "name")): s for s in graph.of_type(SERVICE)}
+    found: set[int] = set()
+    for backend in backends:
+        wanted = _dict(backend.get("service"))
+        target = _target(services.get((namespace, wanted.get("name"))), _dict(wanted.get("port")))
+        if target is None:
+            return None
+        found.add(target)
+    return found
+
+
+def _backends(graph: PlanGraph, config: PlanResource, port: int,
+              http: bool) -> tuple[tuple[int, ...] | None, bool]:
+    """The target ports the listener on ``port`` forwards to (None: one the plan cannot resolve),
+    and whether it redirects an Ingress's requests to HTTPS instead."""
+    name = _meta(config, "name")
+    classes = set()
+    for c in graph.of_type(INGRESS_CLASS):
+        parameters = _dict(_dict(c.props.get("spec")).get("parameters"))
+        if parameters.get("kind") == "AlbConfig" and parameters.get("name") == name:
+            classes.add(_meta(c, "name"))
+    found: set[int] = set()
+    redirects = False
+    for ingress in graph.of_type(INGRESS):
+        if _dict(ingress.props.get("spec")).get("ingressClassName") not in classes \
+                or port not in _listen_ports(ingress):
+            continue
+        if http and str(_dict(_meta(ingress, "annotations")).get(SSL_REDIRECT)).lower() == "true":
+            redirects = True
+            continue
+        targets = _target_ports(graph, ingress)
+        if targets is None:
+            return None, redirects
+        found |= targets
+    return tuple(sorted(found)), redirects
+
+
+def _ranges(switches: list[PlanResource]) -> tuple[str, ...]:
+    return tuple(sorted({str(s.props["cidrBlock"]) for s in switches if s.props.get("cidrBlock")}))
+
+
+def _groups(graph: PlanGraph, alb: PlanResource) -> tuple[str, ...]:
+    found: list[str] = []
+    for a in graph.referencing(GROUP_ATTACHMENT, "loadBalancerId", alb):
+        named = a.deps.get("securityGroupId", ())
+        found += named or [str(a.props.get("securityGroupId") or "(a group the plan does not name)")]
+    return tuple(dict.fromkeys(found))
+
+
+def listeners(graph: PlanGraph) -> list[Listener]:
+    """The listeners of every internet-facing load balancer of the plan."""
+    switches = list(graph.of_type(alicloud.SWITCH))
+    pods = _ranges([s for s in switches if alicloud.POD_TAG in alicloud.tags(s)])
+    found = []
+    for alb in graph.of_type(ALB):
+        if "Internet" not in (alb.props.get("addressType"), alb.props.get("ipv6AddressType")):
+            continue
+        zone = str(alicloud.tags(alb).get(FRONT_TAG) or "")
+        parts = _ranges([s for s in switches if alicloud.tags(s).get(alicloud.ZONE_TAG) == zone])
+        own = _ranges([s for s in switches if s.urn in alb.deps.get("zoneMappings", ())])
+        for config in graph.referencing(ALB_CONFIG, "spec", alb):
+            for entry in map(_dict, _list(_dict(config.props.get("spec")).get("listeners"))):
+                port = _port(entry.get("port"))
+                if port is None:
+                    continue
+                protocol = str(entry.get("protocol")).upper()
+                backends, redirects = _backends(graph, config, port, protocol == "HTTP")
+                found.append(Listener(
+                    balancer=str(alb.props.get("loadBalancerName") or alb.name),
+                    provider=alicloud.PACKAGE,
+                    zone=zone,
+                    protocol="udp" if protocol == "QUIC" else "tcp",
+                    port=port,
+                    sources=("0.0.0.0/0",),
+                    backends=backends,
+                    groups=_groups(graph, alb),
+                    addresses=own or parts,
+                    targets=parts + pods,
+                    subject=subject(config),
+                    redirects=redirects,
+                ))
+    return found
