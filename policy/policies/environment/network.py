@@ -6,9 +6,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from mlps.retention import LOG_MIN_DAYS
 from policy.facts.boundaries import FirewallRule
 from policy.facts.model import Facts
-from policy.policies.environment.audit import MIN_RETENTION_DAYS
 from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 
 
@@ -79,9 +79,9 @@ def _front_doors(facts: Facts, level: int) -> Iterator[Found]:
         missing = unmet(
             (door.inspects_requests, "no web application firewall inspects its requests"),
             (door.access_log is not None, "its access logs go nowhere"),
-            (door.access_log is None or (days is not None and days >= MIN_RETENTION_DAYS),
+            (door.access_log is None or (days is not None and days >= LOG_MIN_DAYS),
              f"its access logs go to {door.access_log}, kept "
-             f"{'an unknown time' if days is None else f'{days} days'}, not {MIN_RETENTION_DAYS}"),
+             f"{'an unknown time' if days is None else f'{days} days'}, not {LOG_MIN_DAYS}"),
             (not door.unguarded, "no firewall at the internet boundary denies by default in front "
              f"of its public address(es) {', '.join(door.unguarded)}"),
         )
