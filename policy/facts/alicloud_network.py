@@ -3,13 +3,15 @@
 rules, and the VPC flow logs recording their traffic.
 
 A rule naming a group instead of a range admits that group's members: ``self`` when it is the
-rule's own group, else the other group's URN (``FirewallRule.group``). A group denies inbound
+rule's own group, else the other group's URN (``FirewallRule.group``); a rule naming a prefix
+list the plan builds is one rule per range of the list. A group denies inbound
 traffic unless a rule accepts everything from anywhere, denies outbound traffic when a drop rule
 covers everything, and isolates its members with ``innerAccessPolicy: Drop``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from policy.facts import alicloud
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
 
 FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
+PREFIX_LIST = "alicloud:vpc/prefixList:PrefixList"
 
 
 def _ports(port_range: str) -> tuple[int, int]:
@@ -52,12 +55,29 @@ def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
     )
 
 
+def _rules(graph: PlanGraph, r: PlanResource, group: PlanResource) -> list[FirewallRule]:
+    """A rule as the group applies it: one per range of the prefix list it names instead of a
+    range or group (none for an empty list; one naming the list where the plan builds no such
+    list, judged like a rule naming another group)."""
+    rule = _rule(r, group)
+    named = r.deps.get("prefixListId", ())
+    if rule.cidr or rule.group or not (named or r.props.get("prefixListId")):
+        return [rule]
+    lists = [x for x in graph.of_type(PREFIX_LIST) if x.urn in named]
+    if not lists:
+        unknown = named[0] if named else r.props["prefixListId"]
+        return [dataclasses.replace(rule, group=f"prefix list {unknown}")]
+    entries = [e for x in lists for e in x.props.get("entrys") or () if isinstance(e, dict) and e.get("cidr")]
+    return [dataclasses.replace(rule, cidr=str(e["cidr"])) for e in entries]
+
+
 def _everything(rule: FirewallRule) -> bool:
     return rule.protocol == "all" and rule.cidr in alicloud.ANYWHERE and rule.ports == (1, 65535)
 
 
 def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
-    rules = tuple(_rule(x, group) for x in graph.referencing(alicloud.RULE, "securityGroupId", group))
+    rules = tuple(y for x in graph.referencing(alicloud.RULE, "securityGroupId", group)
+                  for y in _rules(graph, x, group))
     return Boundary(
         zone=str(alicloud.tags(group).get(alicloud.ZONE_TAG) or ""),
         provider=alicloud.PACKAGE,
