@@ -21,8 +21,9 @@ from policy.facts import (
 from policy.facts.boundaries import Boundary, FirewallRule, FrontDoor, Listener, Zone
 from policy.facts.model import Facts, Subject
 from policy.policies.base import PlanGraph, PlanResource
+from policy.policies.environment.decision import decide
 from policy.policies.environment.network import _from_internet
-from policy.policies.environment.reach import REQUIRED_FLOWS_PERMITTED, decide, report
+from policy.policies.environment.reach import REQUIRED_FLOWS_PERMITTED, report
 
 APP, MGMT = "10.0.0.0/24", "10.0.1.0/24"
 RELP = RequiredFlow("app", APP, "mgmt", MGMT, "tcp", 2514, "logs")
