@@ -17,8 +17,12 @@ def _from_catalog() -> int:
     control = catalog().get(CONTROL)
     for rule in control.spec_rules if control else ():
         if rule.pointer == POINTER:
-            return int(rule.schema["properties"]["log_audit"]["properties"]["retention_days"]["minimum"])
-    raise LookupError(f"the catalog's {CONTROL} sets no minimum on {POINTER}")
+            try:
+                return int(rule.schema["properties"]["log_audit"]["properties"]["retention_days"]["minimum"])
+            except (KeyError, TypeError, ValueError):
+                break
+    raise LookupError(f"the catalog's {CONTROL} sets no plain minimum on {POINTER}: the stacks and the "
+                      "plan policies need it to keep and judge audit records")
 
 
 LOG_MIN_DAYS: Final = _from_catalog()

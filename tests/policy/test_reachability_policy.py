@@ -611,4 +611,12 @@ def test_an_alibaba_rule_naming_a_prefix_list_admits_its_ranges() -> None:
     assert group.rules == () and not decide(group, "ingress", "tcp", 2514, APP, False).passes
     (group,) = collect(PlanGraph(plan())).boundaries  # a list the plan does not build: not judged
     assert [r.group for r in group.rules] == ["prefix list pl-1"]
-    assert decide(group, "ingress", "tcp", 2514, APP, False).passes is None
+    step = decide(group, "ingress", "tcp", 2514, APP, False)
+    assert step.passes is None and "prefix list pl-1" in step.text()
+    ecs = _resource(alicloud_network.ECS_PREFIX_LIST, "pl", {"entries": [{"cidr": APP}]})
+    (group,) = collect(PlanGraph(plan(ecs, prefixListId="urn:pl"))).boundaries
+    assert [r.cidr for r in group.rules] == [APP]
+    for unread in ("[unknown]", [{"cidr": APP}, "x"], [{"description": "no range"}]):
+        later = _resource(alicloud_network.PREFIX_LIST, "pl", {"entrys": unread})
+        (group,) = collect(PlanGraph(plan(later, prefixListId="urn:pl"))).boundaries
+        assert [r.group for r in group.rules] == ["prefix list urn:pl"], unread

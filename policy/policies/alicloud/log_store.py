@@ -12,7 +12,7 @@ from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 def _days(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -20,10 +20,11 @@ def _check(store: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     days = store.props.get("retentionPeriod")
     kept = _days(days)
     if kept is None or kept < LOG_MIN_DAYS:
+        held = f"{days} days" if kept is not None else f"for a time the plan does not state ({days!r})"
         yield (
             "SMC-CEN-04",
             f"log store {store.props.get('logstoreName') or store.name} keeps logs "
-            f"{days} days, less than {LOG_MIN_DAYS}",
+            f"{held}, less than {LOG_MIN_DAYS}",
         )
 
 

@@ -45,7 +45,8 @@ class Step:
         if self.rule is None:
             return f"{where} {verdict} by the boundary's default"
         r = self.rule
-        peer = r.cidr if r.cidr == "self" or network(r.cidr) else "another group's members"
+        peer = r.cidr if r.cidr == "self" or network(r.cidr) else \
+            r.group if r.group.startswith("prefix list ") else "another group's members"
         if self.rule.group and self.rule.group in self.peer_groups:
             peer = "the load balancer's group"
         way = "from" if r.direction == "ingress" else "to"

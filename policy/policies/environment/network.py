@@ -123,7 +123,7 @@ ZONE_BOUNDARY_DEFAULT_DENY = EnvironmentPolicy(
 INTERNET_FRONT_DOOR = EnvironmentPolicy(
     name="internet_front_door",
     description="The internet enters a cloud zone only through a load balancer with a web application "
-    "firewall, access logs kept 180 days and a default-deny firewall on its public addresses.",
+    f"firewall, access logs kept {LOG_MIN_DAYS} days and a default-deny firewall on its public addresses.",
     controls=("ABS-BOUND-01", "CLD-ACL-01"),
     levels=(2, 3, 4),
     check=_front_doors,
