@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlps.retention import LOG_MIN_DAYS
 from stacks.capabilities import own_storage
 
 DEFAULT_IMAGE = "debian_12_9_x64_20G_alibase_20250117.vhd"
@@ -159,7 +160,7 @@ class Environment:
     links: tuple[Link, ...] = ()
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     cloud: Cloud | None = None
-    log_retention_days: int = 180
+    log_retention_days: int = LOG_MIN_DAYS
     log_transport: str = "relp-tls"
     storage_tls: bool = True
     storage_key: Secret = None
@@ -340,7 +341,7 @@ def environment(data: dict[str, Any]) -> Environment:
         )
         if cloud
         else None,
-        log_retention_days=logs.get("retention_days", 180),
+        log_retention_days=logs.get("retention_days", LOG_MIN_DAYS),
         log_transport=logs.get("transport", "relp-tls"),
         storage_tls=storage.get("tls", True),
         storage_key=storage.get("encryption_key"),

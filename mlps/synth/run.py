@@ -20,6 +20,7 @@ from mlps.synth.project import importable, project_root, stack_file
 
 if TYPE_CHECKING:
     from policy.policies import PlanGraph
+    from stacks.model import Environment
 
 REACHABILITY_FILE = "reachability.json"
 """Every flow the spec needs through the cloud boundaries, with the verdict of the plan's rules
@@ -66,7 +67,7 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     files[KNOWN_HOSTS] = render_known_hosts(env.raw)
     if env.kubernetes.enabled and env.kubernetes.audit_log:
         files["files/kube-apiserver-audit-policy.yaml"] = render_audit_policy()
-    graph = spec_plan_graph(regs, spec)
+    graph = spec_plan_graph(regs, spec, env=env)
     check = run_policies(graph, catalog())
     if env.cloud is not None:
         reach = reachability(collect(graph))
@@ -76,15 +77,16 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
     return SynthResult(spec, regs, files, check.findings, check.checked, check.mandatory, notices)
 
 
-def spec_plan_graph(regs: list[Registration], spec: LoadedSpec, level: int | None = None) -> PlanGraph:
+def spec_plan_graph(regs: list[Registration], spec: LoadedSpec, level: int | None = None,
+                    env: Environment | None = None) -> PlanGraph:
     """The policies' view of a spec's mocked plan, with what the spec says the plan must meet
     (approved images, RPO, the flows through the cloud boundaries), at ``level`` (default: the
-    spec's)."""
+    spec's); ``env`` is the spec's environment where the caller has it already."""
     from mlps.synth.checks import plan_graph
     from stacks.components.network_zones import required_flows
     from stacks.model import environment
 
-    env = environment(spec.effective)
+    env = env or environment(spec.effective)
     approved = env.cloud.approved_images if env.cloud is not None else None
     at = spec.level if level is None else level
     return plan_graph(regs, at, approved, env.backup.rpo_hours, required_flows(env))

@@ -3,13 +3,17 @@
 rules, and the VPC flow logs recording their traffic.
 
 A rule naming a group instead of a range admits that group's members: ``self`` when it is the
-rule's own group, else the other group's URN (``FirewallRule.group``). A group denies inbound
-traffic unless a rule accepts everything from anywhere, denies outbound traffic when a drop rule
-covers everything, and isolates its members with ``innerAccessPolicy: Drop``.
+rule's own group, else the other group's URN (``FirewallRule.group``). A rule naming a prefix
+list the plan builds (a VPC or an ECS prefix list) is one rule per range of the list; one the
+plan does not build, or whose ranges it cannot read, is judged like a rule naming another group.
+A group denies inbound traffic unless a rule accepts everything from anywhere, denies outbound
+traffic when a drop rule covers everything, and isolates its members with
+``innerAccessPolicy: Drop``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from policy.facts import alicloud
@@ -20,6 +24,10 @@ if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
 
 FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
+PREFIX_LIST = "alicloud:vpc/prefixList:PrefixList"
+ECS_PREFIX_LIST = "alicloud:ecs/ecsPrefixList:EcsPrefixList"
+PREFIX_LISTS = {PREFIX_LIST: "entrys", ECS_PREFIX_LIST: "entries"}
+"""The resources a rule's ``prefixListId`` may name, and the field holding their ranges."""
 
 
 def _ports(port_range: str) -> tuple[int, int]:
@@ -52,12 +60,35 @@ def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
     )
 
 
+def _rules(graph: PlanGraph, r: PlanResource, group: PlanResource) -> list[FirewallRule]:
+    """A rule as the group applies it: one per range of the prefix list it names instead of a
+    range or group (none for an empty list; one naming the list where the plan builds no such
+    list, judged like a rule naming another group)."""
+    rule = _rule(r, group)
+    named = r.deps.get("prefixListId", ())
+    if rule.cidr or rule.group or not (named or r.props.get("prefixListId")):
+        return [rule]
+    listed = named[0] if named else r.props["prefixListId"]
+    unknown = [dataclasses.replace(rule, group=f"prefix list {listed}")]
+    lists = [(x, PREFIX_LISTS[x.type]) for x in graph.of_type(*PREFIX_LISTS) if x.urn in named]
+    if not lists:
+        return unknown
+    entries = [x.props.get(field, []) for x, field in lists]
+    if not all(isinstance(e, list) for e in entries):
+        return unknown  # ranges the plan does not know yet
+    ranges = [e.get("cidr") if isinstance(e, dict) else None for each in entries for e in each]
+    if not all(isinstance(c, str) and c for c in ranges):
+        return unknown
+    return [dataclasses.replace(rule, cidr=str(c)) for c in ranges]
+
+
 def _everything(rule: FirewallRule) -> bool:
     return rule.protocol == "all" and rule.cidr in alicloud.ANYWHERE and rule.ports == (1, 65535)
 
 
 def _boundary(graph: PlanGraph, group: PlanResource) -> Boundary:
-    rules = tuple(_rule(x, group) for x in graph.referencing(alicloud.RULE, "securityGroupId", group))
+    rules = tuple(y for x in graph.referencing(alicloud.RULE, "securityGroupId", group)
+                  for y in _rules(graph, x, group))
     return Boundary(
         zone=str(alicloud.tags(group).get(alicloud.ZONE_TAG) or ""),
         provider=alicloud.PACKAGE,

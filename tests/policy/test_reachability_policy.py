@@ -9,12 +9,21 @@ from typing import Any
 import pytest
 
 from mlps.required_flows import RequiredFlow, flows_from_json, flows_to_json
-from policy.facts import alicloud, alicloud_front, alicloud_listeners, collect, openstack, openstack_front
+from policy.facts import (
+    alicloud,
+    alicloud_front,
+    alicloud_listeners,
+    alicloud_network,
+    collect,
+    openstack,
+    openstack_front,
+)
 from policy.facts.boundaries import Boundary, FirewallRule, FrontDoor, Listener, Zone
 from policy.facts.model import Facts, Subject
 from policy.policies.base import PlanGraph, PlanResource
+from policy.policies.environment.decision import decide
 from policy.policies.environment.network import _from_internet
-from policy.policies.environment.reach import REQUIRED_FLOWS_PERMITTED, decide, report
+from policy.policies.environment.reach import REQUIRED_FLOWS_PERMITTED, report
 
 APP, MGMT = "10.0.0.0/24", "10.0.1.0/24"
 RELP = RequiredFlow("app", APP, "mgmt", MGMT, "tcp", 2514, "logs")
@@ -580,3 +589,34 @@ def test_a_port_range_that_cannot_be_read_counts_as_every_port() -> None:
                                              "remoteIpPrefix": APP}, securityGroupId="urn:os-app"),
     ]
     assert [r.ports for b in collect(PlanGraph(plan)).boundaries for r in b.rules] == [(1, 65535)] * 2
+
+
+def test_an_alibaba_rule_naming_a_prefix_list_admits_its_ranges() -> None:
+    def plan(*lists: PlanResource, **deps: str) -> list[PlanResource]:
+        return [
+            _resource(alicloud.GROUP, "sg-mgmt", {"tags": {"mlps:zone": "mgmt"}}),
+            _resource(alicloud.RULE, "listed", {"type": "ingress", "policy": "accept", "ipProtocol": "tcp",
+                                                "portRange": "2514/2514", "prefixListId": "pl-1"},
+                      securityGroupId="urn:sg-mgmt", **deps),
+            *lists,
+        ]
+
+    offices = _resource(alicloud_network.PREFIX_LIST, "pl",
+                        {"entrys": [{"cidr": APP}, {"cidr": "10.9.0.0/24"}]})
+    (group,) = collect(PlanGraph(plan(offices, prefixListId="urn:pl"))).boundaries
+    assert [r.cidr for r in group.rules] == [APP, "10.9.0.0/24"]
+    assert decide(group, "ingress", "tcp", 2514, APP, False).passes
+    empty = _resource(alicloud_network.PREFIX_LIST, "pl", {"entrys": []})
+    (group,) = collect(PlanGraph(plan(empty, prefixListId="urn:pl"))).boundaries
+    assert group.rules == () and not decide(group, "ingress", "tcp", 2514, APP, False).passes
+    (group,) = collect(PlanGraph(plan())).boundaries  # a list the plan does not build: not judged
+    assert [r.group for r in group.rules] == ["prefix list pl-1"]
+    step = decide(group, "ingress", "tcp", 2514, APP, False)
+    assert step.passes is None and "prefix list pl-1" in step.text()
+    ecs = _resource(alicloud_network.ECS_PREFIX_LIST, "pl", {"entries": [{"cidr": APP}]})
+    (group,) = collect(PlanGraph(plan(ecs, prefixListId="urn:pl"))).boundaries
+    assert [r.cidr for r in group.rules] == [APP]
+    for unread in ("[unknown]", [{"cidr": APP}, "x"], [{"description": "no range"}]):
+        later = _resource(alicloud_network.PREFIX_LIST, "pl", {"entrys": unread})
+        (group,) = collect(PlanGraph(plan(later, prefixListId="urn:pl"))).boundaries
+        assert [r.group for r in group.rules] == ["prefix list urn:pl"], unread

@@ -25,6 +25,7 @@ from mlps.checks.admin import ADMIN_PORTS
 from mlps.controls import LEVELS, catalog
 from mlps.errors import InputError
 from mlps.resources import load_schema
+from mlps.retention import LOG_MIN_DAYS
 from mlps.spec import LoadedSpec, load_spec, spec_from_config
 from mlps.validate import validate
 from tests.limits_support import Limit, Path_, limits
@@ -452,7 +453,7 @@ def graph(resources: list[Any], level: int) -> Any:
     return PlanGraph(resources, level=level)
 
 
-def store(days: int) -> Any:
+def store(days: object) -> Any:
     from policy.policies import PlanResource
 
     return PlanResource("alicloud:log/store:Store", "s", "urn:s", {"retentionPeriod": days})
@@ -474,6 +475,9 @@ def test_log_store_retention_limit(level: int) -> None:
     [(_res, (control, message))] = list(policy.run(graph([store(limit - 1)], level)))
     assert control == "SMC-CEN-04" and str(limit - 1) in message
     assert policy.enforcement(level) == ("mandatory" if level in (3, 4) else "advisory")
+    for unreadable in ("half a year", None, [180]):  # a finding, never a traceback or a pass
+        [(_res, (control, _))] = list(policy.run(graph([store(unreadable)], level)))
+        assert control == "SMC-CEN-04"
 
 
 def _administrative(port: int, protocol: str) -> bool:
@@ -498,11 +502,23 @@ def test_administrative_port_open_to_the_world_fails_its_neighbours_pass(admin: 
 
 
 def test_plan_and_spec_judge_one_list_of_administrative_ports() -> None:
-    from policy.policies.alicloud import ecs_security_group_rule, log_store
+    from policy.policies.alicloud import ecs_security_group_rule
 
     assert ecs_security_group_rule.ADMIN_PORTS is ADMIN_PORTS
     assert {(a.protocol, a.first) for a in ADMIN_PORTS} >= {(p, n) for p, n in LEGAL_ADMIN_PORTS}
-    assert log_store.MIN_RETENTION_DAYS == LOG_STORE_DAYS
+
+
+def test_every_store_of_audit_records_is_built_and_judged_by_the_catalogs_one_minimum() -> None:
+    """The stacks and the plan policies read the days from the catalog's SMC-CEN-04 rule."""
+    from policy.policies.alicloud import log_store
+    from policy.policies.environment import audit, detection, network
+    from stacks.providers.alicloud import audit as trail
+    from stacks.providers.alicloud import detection as flows
+    from stacks.providers.alicloud import front_door, storage
+
+    assert LOG_MIN_DAYS == LOG_STORE_DAYS
+    for module in (log_store, audit, detection, network, trail, flows, front_door, storage):
+        assert module.LOG_MIN_DAYS is LOG_MIN_DAYS, module.__name__
 
 
 def test_cases_cover_the_standard_examples() -> None:

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mlps.retention import LOG_MIN_DAYS
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
-MIN_RETENTION_DAYS = 180
-"""Cybersecurity Law art. 21 and GB/T 22239-2019 8.1.5.4 d: network logs kept ≥ 6 months."""
+
+def _days(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _check(store: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     days = store.props.get("retentionPeriod")
-    if days is None or int(days) < MIN_RETENTION_DAYS:
+    kept = _days(days)
+    if kept is None or kept < LOG_MIN_DAYS:
+        held = f"{days} days" if kept is not None else f"for a time the plan does not state ({days!r})"
         yield (
             "SMC-CEN-04",
             f"log store {store.props.get('logstoreName') or store.name} keeps logs "
-            f"{days} days, less than {MIN_RETENTION_DAYS}",
+            f"{held}, less than {LOG_MIN_DAYS}",
         )
 
 
 LOG_RETENTION = PlanPolicy(
     name="log_retention",
-    description=f"Log stores keep audit records at least {MIN_RETENTION_DAYS} days.",
+    description=f"Log stores keep audit records at least {LOG_MIN_DAYS} days.",
     controls=("SMC-CEN-04",),
     levels=(3, 4),
     types=("alicloud:log/store:Store",),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlps.retention import LOG_MIN_DAYS
 from policy.facts.model import AuditTrail, Bucket, Cloud, Facts, LogSink
 from policy.policies.environment.base import EnvironmentPolicy, Found
 from policy.policies.environment.gaps import gap_unmet
 from stacks.capabilities import Capability
-
-MIN_RETENTION_DAYS = 180
-"""Cybersecurity Law art. 21 and GB/T 22239-2019 8.1.5.4 d: network logs kept ≥ 6 months."""
 
 
 def _trails(facts: Facts, cloud: Cloud) -> list[AuditTrail]:
@@ -68,12 +66,12 @@ def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
                 (
                     "SMC-CEN-04",
                     f"no audit trail of {_where(cloud)} delivers to a "
-                    f"destination kept {MIN_RETENTION_DAYS} days or more",
+                    f"destination kept {LOG_MIN_DAYS} days or more",
                 ),
             )
         for t in trails:
             kept = {d.name: _destination(facts, t, d.kind, d.name) for d in t.destinations}
-            if any(s is not None and _kept(s) >= MIN_RETENTION_DAYS for s in kept.values()):
+            if any(s is not None and _kept(s) >= LOG_MIN_DAYS for s in kept.values()):
                 continue
             held = (
                 ", ".join(
@@ -86,7 +84,7 @@ def _audit_retention(facts: Facts, level: int) -> Iterator[Found]:
                 (
                     "SMC-CEN-04",
                     f"audit trail {t.name} delivers to no destination kept "
-                    f"{MIN_RETENTION_DAYS} days or more ({held})",
+                    f"{LOG_MIN_DAYS} days or more ({held})",
                 ),
             )
 
@@ -142,7 +140,7 @@ AUDIT_TRAIL_DELIVERED = EnvironmentPolicy(
 
 AUDIT_TRAIL_RETENTION = EnvironmentPolicy(
     name="audit_trail_retention",
-    description=f"The audit trail delivers to a destination kept at least {MIN_RETENTION_DAYS} days.",
+    description=f"The audit trail delivers to a destination kept at least {LOG_MIN_DAYS} days.",
     controls=("SMC-CEN-04",),
     levels=(3, 4),
     check=_audit_retention,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlps.retention import LOG_MIN_DAYS
 from policy.facts.model import EVENT_CONTROLS, MANAGEMENT_EVENTS, AlertRule, Cloud, Facts, FlowLog
-from policy.policies.environment.audit import MIN_RETENTION_DAYS, _trails, _where
+from policy.policies.environment.audit import _trails, _where
 from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 from stacks.capabilities import Capability
 
@@ -39,14 +40,14 @@ def _flow_log_retention(facts: Facts, level: int) -> Iterator[Found]:
     for log in facts.flow_logs:
         sink = next((s for s in facts.log_sinks if s.provider == log.provider and s.name == log.sink), None)
         kept = (sink.retention_days or 0) if sink is not None else 0
-        if kept >= MIN_RETENTION_DAYS:
+        if kept >= LOG_MIN_DAYS:
             continue
         held = "a store the plan does not build" if sink is None else f"{log.sink}, kept {kept} days"
         yield (
             log.subject,
             (
                 "SMC-CEN-04",
-                f"flow log {log.name} delivers to {held}, not one kept {MIN_RETENTION_DAYS} days or more",
+                f"flow log {log.name} delivers to {held}, not one kept {LOG_MIN_DAYS} days or more",
             ),
         )
 
@@ -131,7 +132,7 @@ NETWORK_FLOW_LOGS = EnvironmentPolicy(
 
 FLOW_LOG_RETENTION = EnvironmentPolicy(
     name="flow_log_retention",
-    description=f"Flow logs deliver to a log store kept at least {MIN_RETENTION_DAYS} days.",
+    description=f"Flow logs deliver to a log store kept at least {LOG_MIN_DAYS} days.",
     controls=("SMC-CEN-04",),
     levels=(3, 4),
     check=_flow_log_retention,

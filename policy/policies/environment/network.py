@@ -6,9 +6,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from mlps.retention import LOG_MIN_DAYS
 from policy.facts.boundaries import FirewallRule
 from policy.facts.model import Facts
-from policy.policies.environment.audit import MIN_RETENTION_DAYS
 from policy.policies.environment.base import EnvironmentPolicy, Found, unmet
 
 
@@ -79,9 +79,9 @@ def _front_doors(facts: Facts, level: int) -> Iterator[Found]:
         missing = unmet(
             (door.inspects_requests, "no web application firewall inspects its requests"),
             (door.access_log is not None, "its access logs go nowhere"),
-            (door.access_log is None or (days is not None and days >= MIN_RETENTION_DAYS),
+            (door.access_log is None or (days is not None and days >= LOG_MIN_DAYS),
              f"its access logs go to {door.access_log}, kept "
-             f"{'an unknown time' if days is None else f'{days} days'}, not {MIN_RETENTION_DAYS}"),
+             f"{'an unknown time' if days is None else f'{days} days'}, not {LOG_MIN_DAYS}"),
             (not door.unguarded, "no firewall at the internet boundary denies by default in front "
              f"of its public address(es) {', '.join(door.unguarded)}"),
         )
@@ -123,7 +123,7 @@ ZONE_BOUNDARY_DEFAULT_DENY = EnvironmentPolicy(
 INTERNET_FRONT_DOOR = EnvironmentPolicy(
     name="internet_front_door",
     description="The internet enters a cloud zone only through a load balancer with a web application "
-    "firewall, access logs kept 180 days and a default-deny firewall on its public addresses.",
+    f"firewall, access logs kept {LOG_MIN_DAYS} days and a default-deny firewall on its public addresses.",
     controls=("ABS-BOUND-01", "CLD-ACL-01"),
     levels=(2, 3, 4),
     check=_front_doors,

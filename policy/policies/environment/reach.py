@@ -2,10 +2,8 @@
 lets through more than those flows.
 
 A flow passes when the boundary of the cloud zone it leaves lets it out and the boundary of the
-cloud zone it enters lets it in. Each boundary decides as the clouds do: of its rules matching the
-packet (direction, protocol, port, peer), those with the lowest priority number decide, a drop
-before an accept; with no matching rule, its default (deny or allow) does. Members of one zone
-pass between themselves freely unless the boundary isolates them. A flow from the internet passes
+cloud zone it enters lets it in, each deciding as :mod:`policy.policies.environment.decision`
+says. A flow from the internet passes
 the firewall at the internet boundary in front of a load balancer listening on its port for the
 zone (its first matching rule deciding), the listener's source ranges and the balancer's own
 groups, then on each port the listener forwards to, out of the balancer's groups to every range
@@ -18,56 +16,24 @@ does not say) leaves a flow not judged, never passed.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from mlps.required_flows import INTERNET, RequiredFlow
 from policy.facts.boundaries import Boundary, EdgeRule, FirewallRule, Listener, Zone
-from policy.facts.model import Facts, Subject
+from policy.facts.model import Facts
 from policy.policies.environment.base import EnvironmentPolicy, Found
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one boundary does with a flow: ``rule`` decided it, or None for the default."""
-
-    zone: str
-    direction: str
-    passes: bool | None
-    """None: the plan cannot settle it (not judged here)."""
-    rule: FirewallRule | None
-    subject: Subject
-    note: str = ""
-    """What the step is when it is no boundary's (a listener, the internet's edge)."""
-    peer_groups: tuple[str, ...] = ()
-    """The groups of the load balancer the packet comes from, where it is one's."""
-    across: str = ""
-    """The range the packet goes to or comes from, where the path names it (a balancer's)."""
-
-    def text(self) -> str:
-        if self.note:
-            return self.note
-        where = "out of" if self.direction == "egress" else "into"
-        if self.across:
-            where = f"{where} {self.zone} {'to' if self.direction == 'egress' else 'from'} {self.across}:"
-        else:
-            where = f"{where} {self.zone}:"
-        verdict = "passes" if self.passes else "dropped"
-        if self.rule is None:
-            return f"{where} {verdict} by the boundary's default"
-        r = self.rule
-        peer = r.cidr if r.cidr == "self" or _network(r.cidr) else "another group's members"
-        if self.rule.group and self.rule.group in self.peer_groups:
-            peer = "the load balancer's group"
-        way = "from" if r.direction == "ingress" else "to"
-        rule = f"the {r.action} rule {r.protocol}/{_ports(r)} {way} {peer} (priority {r.priority})"
-        if self.passes is None:
-            return f"{where} not judged, {rule} may decide it"
-        return f"{where} {verdict} by {rule}"
+from policy.policies.environment.decision import (
+    Step,
+    covers,
+    decide,
+    merged,
+    network,
+    port_text,
+    together,
+    within,
+)
 
 
 @dataclass(frozen=True)
@@ -81,90 +47,14 @@ class Verdict:
     note: str = ""
 
 
-def _network(text: str) -> Network | None:
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-
-
-def _within(inner: Network | None, outer: Network | None) -> bool:
-    """Whether ``inner`` lies inside ``outer`` (False when either is unreadable or the IP
-    versions differ)."""
-    return (inner is not None and outer is not None and inner.version == outer.version
-            and inner.subnet_of(outer))  # type: ignore[arg-type]
-
-
-def _ports(rule: FirewallRule) -> str:
-    low, high = rule.ports
-    return f"{low}" if low == high else f"{low}-{high}"
-
-
-def _covers(rule: FirewallRule, peer: Network, same_zone: bool) -> bool:
-    if rule.cidr == "self":
-        return same_zone
-    return _within(peer, _network(rule.cidr))
-
-
-def _matches(rule: FirewallRule, direction: str, protocol: str, port: int) -> bool:
-    return (rule.direction == direction and rule.protocol in ("all", protocol)
-            and rule.ports[0] <= port <= rule.ports[1])
-
-
-def decide(boundary: Boundary, direction: str, protocol: str, port: int, peer: str, same_zone: bool,
-           peer_groups: tuple[str, ...] = (), label: str = "") -> Step:
-    """What ``boundary`` does with a packet of ``protocol``/``port`` to or from ``peer`` (a range;
-    ``peer_groups``: the groups of a load balancer sending from inside that range). A rule naming
-    another group leaves the packet not judged only where it could change the outcome: before
-    the deciding rule, or a drop beside a deciding accept, or against the default. ``label`` names
-    the boundary in the step where it guards no zone."""
-    where = label or boundary.zone
-    if same_zone and not boundary.isolates_members:
-        return Step(where, direction, True, None, boundary.subject)
-    net = _network(peer)
-    named = [r for r in boundary.rules if r.group and r.group in peer_groups]
-    matching = [r for r in boundary.rules if _matches(r, direction, protocol, port)
-                and (r in named or (net is not None and _covers(r, net, same_zone)))]
-    groups = sorted((r for r in boundary.rules if _matches(r, direction, protocol, port)
-                     and r.cidr != "self" and _network(r.cidr) is None and r not in named),
-                    key=lambda r: r.priority)
-    if matching:
-        first = min(r.priority for r in matching)
-        deciding = [r for r in matching if r.priority == first]
-        rule = next((r for r in deciding if r.action == "drop"), deciding[0])
-        unsure = next((g for g in groups if g.priority < first or (
-            g.priority == first and g.action == "drop" and rule.action == "accept")), None)
-        if unsure is not None:
-            return Step(where, direction, None, unsure, boundary.subject, peer_groups=peer_groups)
-        return Step(where, direction, rule.action == "accept", rule, boundary.subject,
-                    peer_groups=peer_groups)
-    denies = boundary.deny_ingress if direction == "ingress" else boundary.deny_egress
-    flips = next((g for g in groups if (g.action == "accept") == denies), None)
-    if flips is not None:
-        return Step(where, direction, None, flips, boundary.subject, peer_groups=peer_groups)
-    return Step(where, direction, not denies, None, boundary.subject)
-
-
-def _merged(boundaries: list[Boundary]) -> Boundary:
-    """The groups of one interface judged together, as the cloud does: all their rules, denying
-    by default where each does."""
-    if len(boundaries) == 1:
-        return boundaries[0]
-    first = boundaries[0]
-    return dataclasses.replace(
-        first, deny_ingress=all(b.deny_ingress for b in boundaries),
-        deny_egress=all(b.deny_egress for b in boundaries),
-        rules=tuple(r for b in boundaries for r in b.rules))
-
-
 def _guard(facts: Facts, zone: str) -> Boundary | None:
     return next((b for b in facts.boundaries if b.zone == zone), None)
 
 
 def _holding(facts: Facts, address: str) -> Zone | None:
     """The plan's zone whose range holds a server's address."""
-    net = _network(address)
-    return next((zone for zone in facts.zones if _within(net, _network(zone.cidr))), None)
+    net = network(address)
+    return next((zone for zone in facts.zones if within(net, network(zone.cidr))), None)
 
 
 def _target_zone(facts: Facts, flow: RequiredFlow) -> str | None:
@@ -199,7 +89,7 @@ def _edge(facts: Facts, listener: Listener, flow: RequiredFlow) -> Step:
     if door is None or door.edge is None:
         return Step("internet", "ingress", True, None, listener.subject, note=f"{name}: no firewall filters")
     each = [_edge_decides(rules, flow) for rules in door.edge]
-    passes = _together_values(each)
+    passes = together(each)
     what = {True: "lets it in",
             False: f"its first rule matching {flow.protocol}/{flow.port} drops it",
             None: f"a rule whose order the plan does not say matches {flow.protocol}/{flow.port}, "
@@ -207,17 +97,11 @@ def _edge(facts: Facts, listener: Listener, flow: RequiredFlow) -> Step:
     return Step("internet", "ingress", passes, None, door.subject, note=f"{name}: {what}")
 
 
-def _together_values(values: list[bool | None]) -> bool | None:
-    if False in values:
-        return False
-    return None if None in values else True
-
-
 def _through(facts: Facts, flow: RequiredFlow, listener: Listener) -> list[Step]:
     """The steps of a flow from the internet through one listener to the zone's backends."""
     steps = [_edge(facts, listener, flow)]
-    source = _network(flow.source_cidr)
-    heard = any(_within(source, _network(s)) for s in listener.sources)
+    source = network(flow.source_cidr)
+    heard = any(within(source, network(s)) for s in listener.sources)
     what = f"the listener {listener.protocol}/{listener.port} of {listener.balancer}"
     only = "" if heard else f" (only {', '.join(listener.sources)})"
     steps.append(Step(listener.zone, "ingress", heard, None, listener.subject,
@@ -225,7 +109,7 @@ def _through(facts: Facts, flow: RequiredFlow, listener: Listener) -> list[Step]
                            f"{flow.source_cidr}{only}"))
     found = [b for b in facts.boundaries if b.group and b.group in listener.groups]
     label = f"the group of {listener.balancer}"
-    own = _merged(found) if found and len(found) == len(listener.groups) else None
+    own = merged(found) if found and len(found) == len(listener.groups) else None
     if listener.groups and own is None:
         missing = [g for g in listener.groups if not any(b.group == g for b in found)]
         steps.append(Step(listener.zone, "ingress", None, None, listener.subject,
@@ -297,7 +181,7 @@ def verdicts(facts: Facts) -> list[Verdict]:
 
 def _together(steps: list[Step]) -> bool | None:
     """A flow passes when every boundary lets it; one that drops it decides; else not judged."""
-    return _together_values([s.passes for s in steps])
+    return together([s.passes for s in steps])
 
 
 @dataclass(frozen=True)
@@ -334,17 +218,17 @@ def _served(rule: FirewallRule, boundary: Boundary, facts: Facts) -> tuple[list[
     for flow in facts.required_flows or ():
         same = (flow.source == boundary.zone and _target_zone(facts, flow) == boundary.zone)
         for need in _needs(facts, flow, boundary, rule.direction):
-            net = _network(need.peer)
+            net = network(need.peer)
             by_group = bool(rule.group) and rule.group in need.groups
             port_fits = need.port is None or rule.ports[0] <= need.port <= rule.ports[1]
             if rule.protocol not in ("all", need.protocol) or not port_fits or \
-                    not (by_group or (net is not None and _covers(rule, net, same))):
+                    not (by_group or (net is not None and covers(rule, net, same))):
                 continue
             if flow not in served:
                 served.append(flow)
             exact = exact or need.port is None or (
                 rule.ports == (need.port, need.port) and rule.protocol == need.protocol
-                and (by_group or rule.cidr == "self" or _network(rule.cidr) == net))
+                and (by_group or rule.cidr == "self" or network(rule.cidr) == net))
     return served, exact
 
 
@@ -358,7 +242,7 @@ def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
         if boundary.zone not in zones:  # a front door's own group: internet_front_door's
             continue
         for rule in boundary.rules:
-            if rule.action != "accept" or (rule.cidr != "self" and _network(rule.cidr) is None
+            if rule.action != "accept" or (rule.cidr != "self" and network(rule.cidr) is None
                                            and rule.group not in balancers):
                 continue  # a rule naming another group, not a range
             served, exact = _served(rule, boundary, facts)
@@ -372,7 +256,7 @@ def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
 def _rule_text(rule: FirewallRule) -> str:
     way = "from" if rule.direction == "ingress" else "to"
     peer = rule.cidr or (f"the group {rule.group.rsplit('::', 1)[-1]}" if rule.group else "another group")
-    return f"{rule.direction} {rule.protocol}/{_ports(rule)} {way} {peer}"
+    return f"{rule.direction} {rule.protocol}/{port_text(rule)} {way} {peer}"
 
 
 def _reachability(facts: Facts, level: int) -> Iterator[Found]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_alicloud as ali
 
+from mlps.retention import LOG_MIN_DAYS
 from stacks.naming import res
 from stacks.providers.alicloud.base import KEEP
 from stacks.providers.alicloud.events import TRAIL_JSON_FIELD
 from stacks.providers.alicloud.sls import LogStores
 from stacks.providers.alicloud.storage import Storage
 
-TRAIL_RETENTION_DAYS = 180
-"""Days the audit trail's log store and archive bucket keep events (Cybersecurity Law art. 21)."""
 AUDIT_FIELDS = ("host", "facility", "severity", "tag")
 """Fields of the central audit store indexed for search and analysis."""
 TRAIL_KEYS = (
@@ -43,7 +42,7 @@ class Audit(Storage, LogStores):
 
     def audit_trail(self, parent: pulumi.Resource) -> pulumi.Resource:
         """ActionTrail over every region, delivering to an SLS log store and to a private bucket,
-        both kept ``TRAIL_RETENTION_DAYS`` (the bucket under a locked retention)."""
+        both kept ``LOG_MIN_DAYS`` (the bucket under a locked retention)."""
         name = res(self.env, "trail")
         project = ali.log.Project(
             res(self.env, "trail-project"),
@@ -56,14 +55,14 @@ class Audit(Storage, LogStores):
             res(self.env, "trail-store"),
             project.project_name,
             f"actiontrail_{name}",
-            TRAIL_RETENTION_DAYS,
+            LOG_MIN_DAYS,
             (),
             parent,
             json_keys=(TRAIL_JSON_FIELD, TRAIL_KEYS),
         )
         self._trail_store = store
         self._access_log_bucket(parent)
-        archive = self._records_bucket("actiontrail", TRAIL_RETENTION_DAYS, parent)
+        archive = self._records_bucket("actiontrail", LOG_MIN_DAYS, parent)
         arn = pulumi.Output.all(self._account, project.project_name).apply(
             lambda a: f"acs:log:{self.region}:{a[0]}:project/{a[1]}"
         )

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_alicloud as ali
 
+from mlps.retention import LOG_MIN_DAYS
 from stacks.naming import res
 from stacks.providers.alicloud.events import MANAGEMENT_EVENT_NAMES
 from stacks.providers.alicloud.front_door import FrontDoors
-from stacks.providers.alicloud.sls import TRAFFIC_LOG_MIN_DAYS
 from stacks.providers.base import KEEP, CloudNetwork
 
 FLOW_LOG_STORE = "flowlog"
@@ -75,14 +75,14 @@ class Detection(FrontDoors):
         self, net: CloudNetwork, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
     ) -> None:
         """All traffic of the environment's VPC into the store ``flowlog`` of the central log
-        project, kept the spec's log retention and at least ``TRAFFIC_LOG_MIN_DAYS``; the front
+        project, kept the spec's log retention and at least ``LOG_MIN_DAYS``; the front
         doors' access logs beside it."""
         self._front_door_logs(log_project, retention_days, parent)
         store = self._log_store(
             res(self.env, "flowlog-store"),
             log_project,
             FLOW_LOG_STORE,
-            max(retention_days, TRAFFIC_LOG_MIN_DAYS),
+            max(retention_days, LOG_MIN_DAYS),
             FLOW_FIELDS,
             parent,
         )

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_alicloud as ali
 
+from mlps.retention import LOG_MIN_DAYS
 from stacks.naming import res
 from stacks.providers.alicloud.ranges import POD_CIDRS, free_cidr
-from stacks.providers.alicloud.sls import TRAFFIC_LOG_MIN_DAYS, LogStores
+from stacks.providers.alicloud.sls import LogStores
 from stacks.providers.base import KEEP, CloudNetwork, FrontDoor, SecurityRule
 
 ALB_EDITION = "StandardWithWaf"
@@ -247,14 +248,14 @@ class FrontDoors(LogStores):
         self, log_project: pulumi.Output[str], retention_days: int, parent: pulumi.Resource
     ) -> None:
         """Every front door's access log into the store ``alb-access`` of the central log
-        project, kept the spec's log retention and at least ``TRAFFIC_LOG_MIN_DAYS``."""
+        project, kept the spec's log retention and at least ``LOG_MIN_DAYS``."""
         if not self._doors:
             return
         store = self._log_store(
             res(self.env, "alb-access-store"),
             log_project,
             ACCESS_LOG_STORE,
-            max(retention_days, TRAFFIC_LOG_MIN_DAYS),
+            max(retention_days, LOG_MIN_DAYS),
             ACCESS_FIELDS,
             parent,
         )

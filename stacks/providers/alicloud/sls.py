@@ -10,9 +10,6 @@ import pulumi_alicloud as ali
 from stacks.naming import res
 from stacks.providers.alicloud.base import KEEP, AlicloudBase, service_trust
 
-TRAFFIC_LOG_MIN_DAYS = 180
-"""Days the stores of network traffic records (flow logs, the front doors' access logs) keep at
-least (Cybersecurity Law art. 21), longer if the spec's log retention says so."""
 KMS_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 """What SLS does with the key to encrypt a store's data (bring-your-own-key)."""
 

@@ -7,12 +7,10 @@ import json
 import pulumi
 import pulumi_alicloud as ali
 
+from mlps.retention import LOG_MIN_DAYS
 from stacks.model import Bucket
 from stacks.naming import res
 from stacks.providers.alicloud.base import KEEP, AlicloudBase
-
-ACCESS_LOG_DAYS = 180
-"""Days the access-log bucket keeps every bucket's access records under its locked retention."""
 
 
 def tls_only_policy(bucket: str) -> str:
@@ -87,7 +85,7 @@ class Storage(AlicloudBase):
     def _access_log_bucket(self, parent: pulumi.Resource) -> ali.oss.Bucket:
         """The bucket receiving every bucket's access log (itself included), created once."""
         if self._access_logs is None:
-            self._access_logs = self._records_bucket("access-logs", ACCESS_LOG_DAYS, parent)
+            self._access_logs = self._records_bucket("access-logs", LOG_MIN_DAYS, parent)
         return self._access_logs
 
     def bucket(self, bucket: Bucket, key: pulumi.Output[str], parent: pulumi.Resource) -> ali.oss.Bucket:
