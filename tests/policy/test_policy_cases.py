@@ -240,7 +240,16 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("audit_trail_enabled", [r(TRAIL, "t", {})],
      [("t", "CLD-AUDIT-01", "audit trail t is not enabled")]),
     ("log_retention", [r("alicloud:log/store:Store", "s", {"logstoreName": "audit"})],
-     [("s", "SMC-CEN-04", "log store audit keeps logs None days, less than 180")]),
+     [("s", "SMC-CEN-04",
+       "log store audit states no readable retention (retentionPeriod None); set at least 180 days")]),
+    ("log_retention", [r("alicloud:log/store:Store", "s", {"logstoreName": "audit",
+                                                          "retentionPeriod": "forever"})],
+     [("s", "SMC-CEN-04",
+       "log store audit states no readable retention (retentionPeriod 'forever'); set at least 180 days")]),
+    ("log_retention", [r("alicloud:log/store:Store", "s", {"logstoreName": "audit", "retentionPeriod": 179})],
+     [("s", "SMC-CEN-04", "log store audit keeps logs 179 days, less than 180")]),
+    ("log_retention", [r("alicloud:log/store:Store", "s", {"logstoreName": "audit", "retentionPeriod": 180})],
+     []),
 ]
 
 

@@ -19,13 +19,12 @@ def _days(value: Any) -> int | None:
 def _check(store: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     days = store.props.get("retentionPeriod")
     kept = _days(days)
-    if kept is None or kept < LOG_MIN_DAYS:
-        held = f"{days} days" if kept is not None else f"for a time the plan does not state ({days!r})"
-        yield (
-            "SMC-CEN-04",
-            f"log store {store.props.get('logstoreName') or store.name} keeps logs "
-            f"{held}, less than {LOG_MIN_DAYS}",
-        )
+    name = store.props.get("logstoreName") or store.name
+    if kept is None:
+        yield ("SMC-CEN-04", f"log store {name} states no readable retention "
+               f"(retentionPeriod {days!r}); set at least {LOG_MIN_DAYS} days")
+    elif kept < LOG_MIN_DAYS:
+        yield ("SMC-CEN-04", f"log store {name} keeps logs {kept} days, less than {LOG_MIN_DAYS}")
 
 
 LOG_RETENTION = PlanPolicy(
