@@ -46,6 +46,7 @@ from policy.facts.model import (
     mainland,
     subject,
 )
+from policy.facts.values import listed, whole
 from stacks.keys import PURPOSE_TAG
 from stacks.providers.alicloud.events import events_of
 
@@ -135,7 +136,7 @@ def _store(graph: PlanGraph, r: PlanResource) -> LogSink:
     return LogSink(
         name=name,
         provider=PACKAGE,
-        retention_days=int(days) if days is not None else None,
+        retention_days=whole(days),
         encrypted=bool(encrypt.get("enable")),
         subject=subject(r),
         key=_key_ref(graph, r, "encryptConf", cmk) if encrypt.get("enable") and cmk else None,
@@ -164,15 +165,11 @@ def refuses_plaintext(document: Any) -> bool:
         insecure = condition.get("acs:SecureTransport")
         if (
             insecure in (["false"], "false")
-            and "oss:*" in _list(s.get("Action"))
-            and "*" in _list(s.get("Principal"))
+            and "oss:*" in listed(s.get("Action"))
+            and "*" in listed(s.get("Principal"))
         ):
             return True
     return False
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _key_ref(graph: PlanGraph, r: PlanResource, prop: str, value: Any) -> str | None:
@@ -190,11 +187,7 @@ def _bucket(graph: PlanGraph, r: PlanResource) -> Bucket:
     worms = _naming(graph, WORM, r, name)
     states = [_LOCKS.get(str(w.props.get("status") or "InProgress"), "none") for w in worms]
     lock: Lock = "locked" if "locked" in states else "unlocked" if "unlocked" in states else "none"
-    days = [
-        int(w.props["retentionPeriodInDays"])
-        for w in worms
-        if w.props.get("retentionPeriodInDays") is not None
-    ]
+    days = [d for d in (whole(w.props.get("retentionPeriodInDays")) for w in worms) if d is not None]
     rule = p.get("serverSideEncryptionRule") or {}
     sse = rule.get("sseAlgorithm")
     blocked = any(b.props.get("blockPublicAccess") is True for b in _naming(graph, PUBLIC_BLOCK, r, name))
@@ -244,7 +237,7 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         name=str(p.get("instanceName") or r.name),
         provider=PACKAGE,
         zone=labels.get(ZONE_TAG),
-        public_address=int(p.get("internetMaxBandwidthOut") or 0) > 0,
+        public_address=public_bandwidth(p.get("internetMaxBandwidthOut")),
         disk_encrypted=bool(p.get("systemDiskEncrypted")),
         disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
         roles=tuple(x for x in str(labels.get("mlps:roles") or "").split(",") if x),
@@ -259,12 +252,13 @@ MALWARE_EDITIONS = (3, 5, 6, 7)
 Ultimate); 1, the free one, does not."""
 
 
-def whole(value: Any) -> int | None:
-    """A plan value read as a whole number (None: it is none)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def public_bandwidth(value: Any) -> bool:
+    """An instance's ``internetMaxBandwidthOut`` gives it a public address: any but none or 0
+    (one the plan cannot read as a number too)."""
+    if value in (None, "", 0, "0"):
+        return False
+    bandwidth = whole(value)
+    return bandwidth is None or bandwidth > 0
 
 
 def _host_security(r: PlanResource) -> HostSecurity:
@@ -361,10 +355,7 @@ ALERT = "alicloud:log/alert:Alert"
 
 def _muted(until: Any) -> bool:
     """Any ``muteUntil`` but 0 mutes (one the plan cannot read as a number too)."""
-    try:
-        return int(until or 0) != 0
-    except (TypeError, ValueError):
-        return True
+    return until not in (None, "", 0, "0") and whole(until) != 0
 
 
 def _alert(r: PlanResource) -> AlertRule:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from policy.facts import alicloud
 from policy.facts.boundaries import EdgeRule, FrontDoor
 from policy.facts.model import subject
+from policy.facts.values import port_range
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -93,15 +94,6 @@ def _access_log(graph: PlanGraph, alb: PlanResource) -> str | None:
     return None
 
 
-def _port_range(text: Any) -> tuple[int, int] | None:
-    low, _, high = str(text or "").partition("/")
-    try:
-        first, last = int(low), int(high or low)
-    except ValueError:
-        return None
-    return (1, 65535) if (first, last) in ((0, 0), (-1, -1)) else (first, last)
-
-
 def _edge(graph: PlanGraph, address: PlanResource) -> tuple[EdgeRule, ...]:
     """Cloud Firewall's lasting inbound IPv4 policies from anywhere to ``address`` (or to
     anywhere), unordered ones first, then in the order it tries them."""
@@ -114,7 +106,7 @@ def _edge(graph: PlanGraph, address: PlanResource) -> tuple[EdgeRule, ...]:
                 or not (p.get("destination") in alicloud.ANYWHERE
                         or address.urn in r.deps.get("destination", ()))):
             continue
-        ports = _port_range(p.get("destPort")) if p.get("destPortType") in (None, "", "port") else None
+        ports = port_range(p.get("destPort")) if p.get("destPortType") in (None, "", "port") else None
         order = _order(graph, r)
         protocol = str(p.get("proto") or "ANY").strip().lower().replace("any", "all")
         if ports is None or order is None:

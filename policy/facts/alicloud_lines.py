@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from policy.facts import alicloud
 from policy.facts.model import DedicatedLine, subject
+from policy.facts.values import whole
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -31,11 +32,11 @@ CARRIER_TAG = "mlps:carrier"
 def _detection_ms(vbr: PlanResource) -> int | None:
     """BFD's detection time on the border router (None when its timers are not set)."""
     p = vbr.props
-    intervals = [p.get("minRxInterval"), p.get("minTxInterval")]
-    multiplier = p.get("detectMultiplier")
+    intervals = [whole(p.get("minRxInterval")), whole(p.get("minTxInterval"))]
+    multiplier = whole(p.get("detectMultiplier"))
     if multiplier is None or None in intervals:
         return None
-    return int(max(int(i) for i in intervals if i is not None) * int(multiplier))
+    return max(i for i in intervals if i is not None) * multiplier
 
 
 def _line(graph: PlanGraph, circuit: PlanResource) -> DedicatedLine:

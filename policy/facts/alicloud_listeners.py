@@ -21,6 +21,7 @@ from policy.facts import alicloud
 from policy.facts.alicloud_front import ALB, FRONT_TAG
 from policy.facts.boundaries import Listener
 from policy.facts.model import subject
+from policy.facts.values import listed, port_number
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -38,16 +39,8 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
 def _meta(r: PlanResource, key: str) -> Any:
     return _dict(r.props.get("metadata")).get(key)
-
-
-def _port(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _listen_ports(ingress: PlanResource) -> set[int]:
@@ -56,18 +49,18 @@ def _listen_ports(ingress: PlanResource) -> set[int]:
         asked = json.loads(_dict(_meta(ingress, "annotations")).get(LISTEN_PORTS) or '[{"HTTP": 80}]')
     except (TypeError, ValueError):
         return set()
-    return {p for entry in _list(asked) for p in map(_port, _dict(entry).values()) if p is not None}
+    return {p for entry in listed(asked) for p in map(port_number, _dict(entry).values()) if p is not None}
 
 
 def _target(service: PlanResource | None, asked: dict[str, Any]) -> int | None:
     """The target port of the Service port an Ingress backend names (None: unresolved)."""
     if service is None:
         return None
-    number, name = _port(asked.get("number")), asked.get("name")
-    for entry in map(_dict, _list(_dict(service.props.get("spec")).get("ports"))):
+    number, name = port_number(asked.get("number")), asked.get("name")
+    for entry in map(_dict, listed(_dict(service.props.get("spec")).get("ports"))):
         if (number is not None and entry.get("port") == number) or \
                 (number is None and name is not None and entry.get("name") == name):
-            return _port(entry.get("targetPort", entry.get("port")))
+            return port_number(entry.get("targetPort", entry.get("port")))
     return None
 
 
@@ -76,8 +69,8 @@ def _target_ports(graph: PlanGraph, ingress: PlanResource) -> set[int] | None:
     spec = _dict(ingress.props.get("spec"))
     namespace = _meta(ingress, "namespace") or "default"
     backends = [_dict(spec.get("defaultBackend"))] if spec.get("defaultBackend") else []
-    for rule in map(_dict, _list(spec.get("rules"))):
-        paths = _list(_dict(rule.get("http")).get("paths"))
+    for rule in map(_dict, listed(spec.get("rules"))):
+        paths = listed(_dict(rule.get("http")).get("paths"))
         backends += [_dict(_dict(path).get("backend")) for path in paths]
     services = {(_meta(s, "namespace") or "default", _meta(s, "name")): s for s in graph.of_type(SERVICE)}
     found: set[int] = set()
@@ -140,8 +133,8 @@ def listeners(graph: PlanGraph) -> list[Listener]:
         parts = _ranges([s for s in switches if alicloud.tags(s).get(alicloud.ZONE_TAG) == zone])
         own = _ranges([s for s in switches if s.urn in alb.deps.get("zoneMappings", ())])
         for config in graph.referencing(ALB_CONFIG, "spec", alb):
-            for entry in map(_dict, _list(_dict(config.props.get("spec")).get("listeners"))):
-                port = _port(entry.get("port"))
+            for entry in map(_dict, listed(_dict(config.props.get("spec")).get("listeners"))):
+                port = port_number(entry.get("port"))
                 if port is None:
                     continue
                 protocol = str(entry.get("protocol")).upper()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from policy.facts import alicloud
 from policy.facts.boundaries import Boundary, FirewallRule, Zone
 from policy.facts.model import FlowLog, subject
+from policy.facts.values import EVERY_PORT, port_range, whole
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -28,18 +29,6 @@ PREFIX_LIST = "alicloud:vpc/prefixList:PrefixList"
 ECS_PREFIX_LIST = "alicloud:ecs/ecsPrefixList:EcsPrefixList"
 PREFIX_LISTS = {PREFIX_LIST: "entrys", ECS_PREFIX_LIST: "entries"}
 """The resources a rule's ``prefixListId`` may name, and the field holding their ranges."""
-
-
-def _ports(port_range: str) -> tuple[int, int]:
-    """A rule's port range; every port where it says ``-1/-1`` or cannot be read (an accept
-    that wide is then excess, a drop that wide stops the flows it covers: neither passes
-    silently)."""
-    low, _, high = port_range.partition("/")
-    try:
-        first, last = int(low), int(high or low)
-    except ValueError:
-        return (1, 65535)
-    return (1, 65535) if first < 0 else (first, last)
 
 
 def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
@@ -52,10 +41,10 @@ def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
         direction="egress" if p.get("type") == "egress" else "ingress",
         action="drop" if p.get("policy") == "drop" else "accept",
         protocol=str(p.get("ipProtocol") or "all"),
-        ports=_ports(str(p.get("portRange") or "-1/-1")),
+        ports=port_range(p.get("portRange") or "-1/-1") or EVERY_PORT,
         # a rule naming a group instead of a range: "self" for the group's own members, else ""
         cidr=str(p.get("cidrIp") or p.get("ipv6CidrIp") or ("self" if own else "")),
-        priority=alicloud.whole(p.get("priority")) or 1,
+        priority=whole(p.get("priority")) or 1,
         group=other,
     )
 

@@ -16,6 +16,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from policy.facts.model import AdminRole, LoginPolicy, PasswordPolicy, subject
+from policy.facts.values import listed, whole
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -54,16 +55,23 @@ def assumed_role(provider: PlanResource) -> str | None:
     return str(arn) if arn else None
 
 
+def _number(props: dict[str, Any], key: str, default: int) -> int:
+    """A password setting, the cloud's default where the plan leaves it out, 0 (the weakest)
+    where the plan's value cannot be read as a whole number."""
+    value = props.get(key)
+    return default if value is None else whole(value) or 0
+
+
 def password_policies(graph: PlanGraph) -> list[PasswordPolicy]:
     def one(r: PlanResource) -> PasswordPolicy:
         p = r.props
         return PasswordPolicy(
             provider=PACKAGE,
-            min_length=int(p.get("minimumPasswordLength", 12)),
+            min_length=_number(p, "minimumPasswordLength", 12),
             char_classes=sum(p.get(c, True) is not False for c in CLASSES),
-            max_age_days=int(p.get("maxPasswordAge", 0)),
-            reuse_prevention=int(p.get("passwordReusePrevention", 0)),
-            lockout_attempts=int(p.get("maxLoginAttempts", 5)),
+            max_age_days=_number(p, "maxPasswordAge", 0),
+            reuse_prevention=_number(p, "passwordReusePrevention", 0),
+            lockout_attempts=_number(p, "maxLoginAttempts", 5),
             subject=subject(r),
         )
 
@@ -83,7 +91,7 @@ def login_policies(graph: PlanGraph) -> list[LoginPolicy]:
 
 
 def _listed(value: Any) -> list[str]:
-    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+    return [str(v) for v in listed(value) if v]
 
 
 def _every(resource: str) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from policy.facts import openstack_front
 from policy.facts.boundaries import Boundary, FirewallRule, Zone
 from policy.facts.model import Bucket, Cloud, Facts, Instance, Key, mainland, subject
+from policy.facts.values import EVERY_PORT, whole
 from stacks.keys import KEY_PURPOSES
 
 if TYPE_CHECKING:
@@ -57,10 +58,10 @@ def _zone(r: PlanResource) -> Zone:
 
 def _ports(low: Any, high: Any) -> tuple[int, int]:
     """A rule's port range: every port without one, or where it cannot be read."""
-    try:
-        return (int(low), int(high or low)) if low else (1, 65535)
-    except (TypeError, ValueError):
-        return (1, 65535)
+    first, last = whole(low), whole(high or low)
+    if not low or first is None or last is None or not 0 < first <= last <= EVERY_PORT[1]:
+        return EVERY_PORT
+    return (first, last)
 
 
 def _rule(group: PlanResource, r: PlanResource) -> FirewallRule:

@@ -13,11 +13,12 @@ reaches a balancer without a floating address (the hospital's edge) is outside t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from policy.facts import openstack
 from policy.facts.boundaries import Listener
 from policy.facts.model import subject
+from policy.facts.values import port_number
 
 if TYPE_CHECKING:
     from policy.policies.base import PlanGraph, PlanResource
@@ -50,10 +51,6 @@ def _members(graph: PlanGraph, listener: PlanResource) -> list[PlanResource]:
     return [m for pool in pools.values() for m in graph.referencing(MEMBER, "poolId", pool)]
 
 
-def _port(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def listeners(graph: PlanGraph) -> list[Listener]:
     """Every listener of the plan's Octavia balancers."""
     found = []
@@ -61,13 +58,13 @@ def listeners(graph: PlanGraph) -> list[Listener]:
         vip = _subnets(graph, balancer, "vipSubnetId")
         ovn = str(balancer.props.get("loadbalancerProvider") or "").lower() == "ovn"
         for r in graph.referencing(LISTENER, "loadbalancerId", balancer):
-            port = _port(r.props.get("protocolPort"))
+            port = port_number(r.props.get("protocolPort"))
             if port is None:
                 continue
             allowed = r.props.get("allowedCidrs")
             sources = (allowed,) if isinstance(allowed, str) else tuple(str(c) for c in allowed or ())
             members = _members(graph, r)
-            ports = [_port(m.props.get("protocolPort")) for m in members]
+            ports = [port_number(m.props.get("protocolPort")) for m in members]
             homes = [s for m in members for s in _subnets(graph, m, "subnetId")] or vip
             protocol = PROTOCOLS.get(str(r.props.get("protocol")).upper(), "tcp")
             found.append(Listener(

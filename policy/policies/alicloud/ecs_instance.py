@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policy.facts.alicloud import public_bandwidth
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
 
@@ -11,7 +12,7 @@ def _check_network(instance: PlanResource, graph: PlanGraph) -> Iterator[Violati
     p = instance.props
     if not p.get("vswitchId"):
         yield ("CLD-NET-01", f"instance {instance.name} is not placed in the environment's VPC")
-    if int(p.get("internetMaxBandwidthOut") or 0) > 0:
+    if public_bandwidth(p.get("internetMaxBandwidthOut")):
         yield ("CLD-NET-01", f"instance {instance.name} has a public address")
 
 

@@ -9,18 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlps.checks.admin import ADMIN_PORTS
+from policy.facts.values import EVERY_PORT, port_range
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
 SHOWN = 3  # administrative services named in one message; the rest are counted
-
-
-def _ports(port_range: str) -> range:
-    low, _, high = port_range.partition("/")
-    first, last = int(low), int(high or low)
-    if first < 0:
-        return range(1, 65536)
-    return range(first, last + 1)
 
 
 def _check(rule: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
@@ -29,11 +22,11 @@ def _check(rule: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
         return
     if p.get("cidrIp") not in ANYWHERE and p.get("ipv6CidrIp") not in ANYWHERE:
         return
-    ports = _ports(str(p.get("portRange") or "-1/-1"))
+    first, last = port_range(p.get("portRange") or "-1/-1") or EVERY_PORT
     protocol = str(p.get("ipProtocol") or "all").lower()
     protocols = {"tcp", "udp"} if protocol == "all" else {protocol}
     exposed = [a.label() for a in ADMIN_PORTS
-               if a.protocol in protocols and a.first <= ports[-1] and ports[0] <= a.last]
+               if a.protocol in protocols and a.first <= last and first <= a.last]
     if exposed:
         named = ", ".join(exposed[:SHOWN]) + (f" and {len(exposed) - SHOWN} more"
                                               if len(exposed) > SHOWN else "")

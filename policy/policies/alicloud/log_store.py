@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from mlps.retention import LOG_MIN_DAYS
+from policy.facts.values import whole
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
-
-
-def _days(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def _check(store: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     days = store.props.get("retentionPeriod")
-    kept = _days(days)
+    kept = whole(days)
     name = store.props.get("logstoreName") or store.name
     if kept is None:
         yield ("SMC-CEN-04", f"log store {name} states no readable retention "

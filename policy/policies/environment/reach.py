@@ -210,14 +210,29 @@ def _needs(facts: Facts, flow: RequiredFlow, boundary: Boundary, direction: str)
             for port in (li.backends if li.backends is not None else (None,))]
 
 
-def _served(rule: FirewallRule, boundary: Boundary, facts: Facts) -> tuple[list[RequiredFlow], bool]:
+Demand = tuple[RequiredFlow, bool, list[Need]]
+"""A required flow, whether it stays inside one zone, and what it asks of one boundary."""
+
+
+def _demands(facts: Facts, boundary: Boundary, direction: str) -> list[Demand]:
+    """What the required flows ask of ``boundary`` in ``direction``, worked out once per
+    boundary rather than once per rule."""
+    found = []
+    for flow in facts.required_flows or ():
+        needs = _needs(facts, flow, boundary, direction)
+        if needs:
+            same = flow.source == boundary.zone and _target_zone(facts, flow) == boundary.zone
+            found.append((flow, same, needs))
+    return found
+
+
+def _served(rule: FirewallRule, demands: list[Demand]) -> tuple[list[RequiredFlow], bool]:
     """The required flows an accept rule lets through, and whether it is exactly as wide as one
     of them (one port, the flow's own peer range or group; any rule that may serve a flow whose
     ports the plan does not say counts as exact)."""
     served, exact = [], False
-    for flow in facts.required_flows or ():
-        same = (flow.source == boundary.zone and _target_zone(facts, flow) == boundary.zone)
-        for need in _needs(facts, flow, boundary, rule.direction):
+    for flow, same, needs in demands:
+        for need in needs:
             net = network(need.peer)
             by_group = bool(rule.group) and rule.group in need.groups
             port_fits = need.port is None or rule.ports[0] <= need.port <= rule.ports[1]
@@ -241,11 +256,12 @@ def excess(facts: Facts) -> Iterator[tuple[Boundary, FirewallRule, str]]:
     for boundary in facts.boundaries:
         if boundary.zone not in zones:  # a front door's own group: internet_front_door's
             continue
+        demands = {d: _demands(facts, boundary, d) for d in ("ingress", "egress")}
         for rule in boundary.rules:
             if rule.action != "accept" or (rule.cidr != "self" and network(rule.cidr) is None
                                            and rule.group not in balancers):
                 continue  # a rule naming another group, not a range
-            served, exact = _served(rule, boundary, facts)
+            served, exact = _served(rule, demands[rule.direction])
             if not served:
                 yield boundary, rule, "no flow of the spec or of the roles needs it"
             elif not exact:
