@@ -9,7 +9,13 @@ to HTTPS. The balancer sends from its addresses in the vSwitches of its ``zoneMa
 zone's vSwitches and to Terway's pod vSwitches (tag ``mlps:pods``; pods take VPC addresses),
 over TCP whatever the listener's protocol. Its own interfaces are guarded by every security group
 a ``LoadBalancerSecurityGroupAttachment`` gives it (by id where the plan builds no such group).
-Listener ACLs are not read.
+
+A listener's ``aclConfig`` limits who it hears: a whitelist (``aclType: White``) only its
+entries, a blacklist everyone but them, and either with no entry everyone, as the balancer does.
+Entries are written in the config (``aclEntries``) or held by ACLs the config names
+(``aclIds``): those the plan builds and the config depends on, with their entries and entry
+attachments. An ACL the plan does not build, or an entry or type that cannot be read, leaves
+whom the listener hears unknown.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"
 LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
 SSL_REDIRECT = "alb.ingress.kubernetes.io/ssl-redirect"
+ACL = "alicloud:alb/acl:Acl"
+ACL_ENTRY = "alicloud:alb/aclEntryAttachment:AclEntryAttachment"
+ANYWHERE = ("0.0.0.0/0",)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -109,6 +118,52 @@ def _backends(graph: PlanGraph, config: PlanResource, port: int,
     return tuple(sorted(found)), redirects
 
 
+def _entries(values: list[Any]) -> list[str] | None:
+    """ACL entries written as ranges or as ``{entry: range}`` (None: one cannot be read)."""
+    found = []
+    for value in values:
+        entry = value.get("entry") if isinstance(value, dict) else value
+        if not isinstance(entry, str) or not entry:
+            return None
+        found.append(entry)
+    return found
+
+
+def _acl_entries(graph: PlanGraph, config: PlanResource, ids: list[Any]) -> list[str] | None:
+    """The entries of the ACLs ``ids`` names: the plan's ACLs the config depends on, as many as
+    it names (None: the plan does not build them all, or an entry cannot be read)."""
+    acls = [a for a in graph.of_type(ACL) if a.urn in config.deps.get("spec", ())]
+    if not ids or len(acls) != len(ids):
+        return None
+    found: list[str] = []
+    for acl in acls:
+        written = _entries(listed(acl.props.get("aclEntries")))
+        attached = _entries([a.props.get("entry") for a in graph.referencing(ACL_ENTRY, "aclId", acl)])
+        if written is None or attached is None:
+            return None
+        found += written + attached
+    return found
+
+
+def _access(graph: PlanGraph, config: PlanResource,
+            listener: dict[str, Any]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """Whom a listener hears and whom its blacklist refuses (None: the plan does not say)."""
+    acl = listener.get("aclConfig")
+    if acl in (None, {}):
+        return ANYWHERE, ()
+    kind = str(_dict(acl).get("aclType") or "").lower()
+    if kind not in ("white", "black"):
+        return None, ()
+    ids = _dict(acl).get("aclIds")
+    entries = (_acl_entries(graph, config, listed(ids)) if ids is not None
+               else _entries(listed(_dict(acl).get("aclEntries"))))
+    if entries is None:
+        return None, ()
+    if not entries:
+        return ANYWHERE, ()
+    return (tuple(entries), ()) if kind == "white" else (ANYWHERE, tuple(entries))
+
+
 def _ranges(switches: list[PlanResource]) -> tuple[str, ...]:
     return tuple(sorted({str(s.props["cidrBlock"]) for s in switches if s.props.get("cidrBlock")}))
 
@@ -139,13 +194,15 @@ def listeners(graph: PlanGraph) -> list[Listener]:
                     continue
                 protocol = str(entry.get("protocol")).upper()
                 backends, redirects = _backends(graph, config, port, protocol == "HTTP")
+                sources, refused = _access(graph, config, entry)
                 found.append(Listener(
                     balancer=str(alb.props.get("loadBalancerName") or alb.name),
                     provider=alicloud.PACKAGE,
                     zone=zone,
                     protocol="udp" if protocol == "QUIC" else "tcp",
                     port=port,
-                    sources=("0.0.0.0/0",),
+                    sources=sources,
+                    refused=refused,
                     backends=backends,
                     groups=_groups(graph, alb),
                     addresses=own or parts,

@@ -96,8 +96,9 @@ class Listener:
     zone: str
     protocol: str
     port: int
-    sources: tuple[str, ...]
-    """The ranges it accepts connections from (``0.0.0.0/0``: anywhere)."""
+    sources: tuple[str, ...] | None
+    """The ranges it accepts connections from (``0.0.0.0/0``: anywhere; None: the plan does not
+    say)."""
     backends: tuple[int, ...] | None
     """The ports it forwards to (None: the plan does not say)."""
     groups: tuple[str, ...]
@@ -112,3 +113,5 @@ class Listener:
     backend_protocol: str = "tcp"
     redirects: bool = False
     """It answers requests itself with a redirect to HTTPS (for those it forwards nowhere)."""
+    refused: tuple[str, ...] = ()
+    """The ranges its blacklist refuses among ``sources``."""

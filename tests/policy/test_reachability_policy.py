@@ -275,6 +275,10 @@ def _web(f: Facts) -> dict[str, Any]:
         ({"door": dataclasses.replace(DOOR, edge=None)}, "permitted", None),
         ({"listener": dataclasses.replace(LISTENER, sources=("0.0.0.0/1",))}, "denied",
          "the listener tcp/443 of alb does not accept connections from 0.0.0.0/0 (only 0.0.0.0/1)"),
+        ({"listener": dataclasses.replace(LISTENER, refused=("203.0.113.0/24",))}, "permitted", None),
+        ({"listener": dataclasses.replace(LISTENER, refused=("0.0.0.0/0",))}, "denied",
+         "the listener tcp/443 of alb refuses connections from 0.0.0.0/0 (its blacklist: 0.0.0.0/0)"),
+        ({"listener": dataclasses.replace(LISTENER, sources=None)}, "not judged", None),
         ({"listener": dataclasses.replace(LISTENER, backends=())}, "denied",
          "the listener tcp/443 of alb: it forwards to nothing"),
         ({"listener": dataclasses.replace(LISTENER, backends=None)}, "not judged", None),
@@ -620,3 +624,51 @@ def test_an_alibaba_rule_naming_a_prefix_list_admits_its_ranges() -> None:
         later = _resource(alicloud_network.PREFIX_LIST, "pl", {"entrys": unread})
         (group,) = collect(PlanGraph(plan(later, prefixListId="urn:pl"))).boundaries
         assert [r.group for r in group.rules] == ["prefix list urn:pl"], unread
+
+
+ACL_ID = "alicloud:alb/acl:Acl"
+
+
+def _acl_front(acl: object, *extra: PlanResource, acl_deps: tuple[str, ...] = ()) -> list[PlanResource]:
+    plan = _alibaba_front('[{"HTTPS": 443}]')
+    config = next(x for x in plan if x.name == "cfg")
+    listeners = [{"port": 443, "protocol": "HTTPS", "aclConfig": acl}] if acl is not None else \
+        [{"port": 443, "protocol": "HTTPS"}]
+    plan[plan.index(config)] = dataclasses.replace(
+        config, props={**config.props, "spec": {"listeners": listeners}},
+        deps={"spec": ("urn:alb", *acl_deps)})
+    return [*plan, *extra]
+
+
+@pytest.mark.parametrize(("acl", "sources", "refused"), [
+    (None, ("0.0.0.0/0",), ()),
+    ({}, ("0.0.0.0/0",), ()),
+    ({"aclType": "White", "aclEntries": ["198.51.100.0/24"]}, ("198.51.100.0/24",), ()),
+    ({"aclType": "White", "aclEntries": [{"entry": "198.51.100.0/24"}]}, ("198.51.100.0/24",), ()),
+    ({"aclType": "White", "aclEntries": []}, ("0.0.0.0/0",), ()),  # an empty whitelist lets all in
+    ({"aclType": "Black", "aclEntries": ["203.0.113.0/24"]}, ("0.0.0.0/0",), ("203.0.113.0/24",)),
+    ({"aclType": "Black"}, ("0.0.0.0/0",), ()),
+    ({"aclType": "Grey", "aclEntries": ["198.51.100.0/24"]}, None, ()),
+    ({"aclEntries": ["198.51.100.0/24"]}, None, ()),
+    ({"aclType": "White", "aclEntries": [443]}, None, ()),
+    ({"aclType": "White", "aclIds": ["acl-made-elsewhere"]}, None, ()),
+])
+def test_an_alibaba_listener_hears_whom_its_acl_lets_in(
+        acl: object, sources: tuple[str, ...] | None, refused: tuple[str, ...]) -> None:
+    (li,) = collect(PlanGraph(_acl_front(acl))).listeners
+    assert (li.sources, li.refused) == (sources, refused)
+
+
+def test_an_acl_the_plan_builds_gives_its_entries_and_attached_entries() -> None:
+    acl = _resource(ACL_ID, "acl", {"aclEntries": [{"entry": "198.51.100.0/24"}]})
+    attached = _resource(alicloud_listeners.ACL_ENTRY, "acl-entry", {"entry": "192.0.2.0/24"}, aclId="urn:acl")
+    white = {"aclType": "White", "aclIds": ["acl-1"]}
+    (li,) = collect(PlanGraph(_acl_front(white, acl, attached, acl_deps=("urn:acl",)))).listeners
+    assert (li.sources, li.refused) == (("198.51.100.0/24", "192.0.2.0/24"), ())
+    # two ACLs named, one built: whom it hears is unknown
+    (li,) = collect(PlanGraph(_acl_front({**white, "aclIds": ["acl-1", "acl-2"]}, acl, attached,
+                                         acl_deps=("urn:acl",)))).listeners
+    assert li.sources is None
+    # an ACL the config does not depend on is not the one it names
+    (li,) = collect(PlanGraph(_acl_front(white, acl, attached))).listeners
+    assert li.sources is None

@@ -97,16 +97,30 @@ def _edge(facts: Facts, listener: Listener, flow: RequiredFlow) -> Step:
     return Step("internet", "ingress", passes, None, door.subject, note=f"{name}: {what}")
 
 
+def _heard(listener: Listener, flow: RequiredFlow, what: str) -> Step:
+    """Whether the listener's ACL lets the flow's clients in: all of them, not only some."""
+    source = network(flow.source_cidr)
+    if listener.sources is None:
+        return Step(listener.zone, "ingress", None, None, listener.subject,
+                    note=f"{what}: whom its ACL lets in is not in the plan, not judged")
+    heard = any(within(source, network(s)) for s in listener.sources)
+    blocked = any(within(source, network(r)) for r in listener.refused)
+    if not heard:
+        note = f"does not accept connections from {flow.source_cidr} (only {', '.join(listener.sources)})"
+    elif blocked:
+        note = f"refuses connections from {flow.source_cidr} (its blacklist: {', '.join(listener.refused)})"
+    else:
+        but = f" except {', '.join(listener.refused)}" if listener.refused else ""
+        note = f"accepts connections from {flow.source_cidr}{but}"
+    return Step(listener.zone, "ingress", heard and not blocked, None, listener.subject,
+                note=f"{what} {note}")
+
+
 def _through(facts: Facts, flow: RequiredFlow, listener: Listener) -> list[Step]:
     """The steps of a flow from the internet through one listener to the zone's backends."""
     steps = [_edge(facts, listener, flow)]
-    source = network(flow.source_cidr)
-    heard = any(within(source, network(s)) for s in listener.sources)
     what = f"the listener {listener.protocol}/{listener.port} of {listener.balancer}"
-    only = "" if heard else f" (only {', '.join(listener.sources)})"
-    steps.append(Step(listener.zone, "ingress", heard, None, listener.subject,
-                      note=f"{what} {'accepts' if heard else 'does not accept'} connections from "
-                           f"{flow.source_cidr}{only}"))
+    steps.append(_heard(listener, flow, what))
     found = [b for b in facts.boundaries if b.group and b.group in listener.groups]
     label = f"the group of {listener.balancer}"
     own = merged(found) if found and len(found) == len(listener.groups) else None
