@@ -1,5 +1,6 @@
 """The pack config for one 等保 level:
-``python -m policy.config LEVEL [--rpo-hours=N] [--flows=FILE] [IMAGE ...] > level.json``, then
+``python -m policy.config LEVEL [--rpo-hours=N] [--flows=FILE] [--lines=N] [IMAGE ...] > level.json``,
+then
 ``pulumi preview --policy-pack policy --policy-pack-config level.json``.
 
 Each policy gets the ``level`` its checks run at, the enforcement that level gives it, when
@@ -7,7 +8,10 @@ images are named ``approvedImages`` (the spec's ``cloud.approved_images``) and w
 named ``rpoHours`` (the spec's ``backup.rpo_hours``; without it a backup plan's schedule is
 judged against the ``mlps:rpo-hours`` tag of its vault), and when a ``reachability.json`` of
 ``mlps synth`` is named ``requiredFlows``: the flows the spec needs through the cloud boundaries
-(without them, ``required_flows_permitted`` reports that it cannot judge the rules).
+(without them, ``required_flows_permitted`` reports that it cannot judge the rules), and when
+a count of lines is named ``dedicatedLines``: the dedicated lines the spec ends in the cloud (its
+``links`` in a hybrid layout, 0 otherwise; without it ``dedicated_lines_redundant`` judges only
+the lines the plan builds).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from policy.policies import POLICIES
 
 RPO_OPTION = "--rpo-hours="
 FLOWS_OPTION = "--flows="
+LINES_OPTION = "--lines="
 
 
 def pack_config(
@@ -29,6 +34,7 @@ def pack_config(
     approved_images: list[str] | None = None,
     rpo_hours: int | None = None,
     required_flows: tuple[RequiredFlow, ...] | None = None,
+    dedicated_lines: int | None = None,
 ) -> dict[str, Any]:
     if level not in (2, 3, 4):
         raise ValueError(f"level {level!r}: use 2, 3 or 4")
@@ -41,6 +47,8 @@ def pack_config(
             entry["rpoHours"] = rpo_hours
         if required_flows is not None:
             entry["requiredFlows"] = flows_to_json(required_flows)
+        if dedicated_lines is not None:
+            entry["dedicatedLines"] = dedicated_lines
         config[policy.name] = entry
     return config
 
@@ -61,12 +69,15 @@ def _flows(path: str) -> tuple[RequiredFlow, ...]:
 def main(argv: list[str]) -> int:
     rpo = [a.removeprefix(RPO_OPTION) for a in argv if a.startswith(RPO_OPTION)]
     flows = [a.removeprefix(FLOWS_OPTION) for a in argv if a.startswith(FLOWS_OPTION)]
-    rest = [a for a in argv if not a.startswith((RPO_OPTION, FLOWS_OPTION))]
+    lines = [a.removeprefix(LINES_OPTION) for a in argv if a.startswith(LINES_OPTION)]
+    rest = [a for a in argv if not a.startswith((RPO_OPTION, FLOWS_OPTION, LINES_OPTION))]
     rpo_ok = len(rpo) <= 1 and all(h.isdigit() and int(h) > 0 for h in rpo)
-    if not rest or rest[0] not in ("2", "3", "4") or not rpo_ok or len(flows) > 1:
+    lines_ok = len(lines) <= 1 and all(n.isdigit() for n in lines)
+    if not rest or rest[0] not in ("2", "3", "4") or not rpo_ok or len(flows) > 1 or not lines_ok:
         print(
-            f"usage: python -m policy.config LEVEL [{RPO_OPTION}N] [{FLOWS_OPTION}FILE] [IMAGE ...]"
-            "  (LEVEL is 2, 3 or 4, N hours ≥ 1, FILE the reachability.json of mlps synth)",
+            f"usage: python -m policy.config LEVEL [{RPO_OPTION}N] [{FLOWS_OPTION}FILE] "
+            f"[{LINES_OPTION}N] [IMAGE ...]  (LEVEL is 2, 3 or 4, N hours ≥ 1, FILE the "
+            "reachability.json of mlps synth, N lines ≥ 0: the spec's links in a hybrid layout)",
             file=sys.stderr,
         )
         return 2
@@ -75,7 +86,8 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"policy.config: {exc}", file=sys.stderr)
         return 2
-    config = pack_config(int(rest[0]), rest[1:] or None, int(rpo[0]) if rpo else None, required)
+    config = pack_config(int(rest[0]), rest[1:] or None, int(rpo[0]) if rpo else None, required,
+                         int(lines[0]) if lines else None)
     print(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False))
     return 0
 

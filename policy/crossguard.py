@@ -48,6 +48,8 @@ FLOWS_SCHEMA: dict[str, Any] = {
 }
 """``requiredFlows``: the flows the spec needs through the cloud boundaries, as ``mlps synth``
 lists them in ``reachability.json`` (required_flows_permitted)."""
+LINES_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 0}
+"""``dedicatedLines``: the dedicated lines the spec ends in the cloud (dedicated_lines_redundant)."""
 _LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
 
@@ -93,15 +95,16 @@ class PackConfig:
     images: tuple[str, ...] | None = None
     rpo: int | None = None
     flows: tuple[RequiredFlow, ...] | None = None
+    lines: int | None = None
 
     def graph(self, resources: list[PlanResource]) -> PlanGraph:
         return PlanGraph(resources, level=self.level, approved_images=self.images, rpo_hours=self.rpo,
-                         required_flows=self.flows)
+                         required_flows=self.flows, dedicated_lines=self.lines)
 
 
 def configured(config: Any, default: int) -> PackConfig:
-    """The level, approved images, RPO and required flows a policy's pack config sets (``default``
-    level otherwise)."""
+    """The level, approved images, RPO, required flows and dedicated lines a policy's pack config
+    sets (``default`` level otherwise)."""
     config = config or {}
     level = config.get("level", default)
     if level not in (2, 3, 4):
@@ -109,11 +112,15 @@ def configured(config: Any, default: int) -> PackConfig:
     images = config.get("approvedImages")
     rpo = config.get("rpoHours")
     flows = config.get("requiredFlows")
+    lines = config.get("dedicatedLines")
+    if lines is not None and (not isinstance(lines, int) or isinstance(lines, bool) or lines < 0):
+        raise ValueError(f"policy pack config dedicatedLines={lines!r}: set it to a count (0 or more)")
     return PackConfig(
         int(level),
         tuple(images) if images is not None else None,
         int(rpo) if rpo is not None else None,
         flows_from_json(flows) if flows is not None else None,
+        lines,
     )
 
 
@@ -126,7 +133,7 @@ def to_crossguard(
     description = describe(policy, level)
     schema: dict[str, Any] = {
         "properties": {"level": LEVEL_SCHEMA, "approvedImages": IMAGES_SCHEMA, "rpoHours": RPO_SCHEMA,
-                       "requiredFlows": FLOWS_SCHEMA}
+                       "requiredFlows": FLOWS_SCHEMA, "dedicatedLines": LINES_SCHEMA}
     }
     if isinstance(policy, EnvironmentPolicy) or policy.needs_graph:
 

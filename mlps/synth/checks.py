@@ -26,6 +26,7 @@ def plan_graph(
     approved_images: tuple[str, ...] | None = None,
     rpo_hours: int | None = None,
     required_flows: tuple[RequiredFlow, ...] | None = None,
+    dedicated_lines: int | None = None,
 ) -> PlanGraph:
     """The policies' view of the mocked registrations and of what the spec approves."""
     return PlanGraph(
@@ -38,6 +39,7 @@ def plan_graph(
         approved_images=approved_images,
         rpo_hours=rpo_hours,
         required_flows=required_flows,
+        dedicated_lines=dedicated_lines,
     )
 
 

@@ -80,7 +80,8 @@ def synthesize_spec(spec: LoadedSpec, root: Path, stack: str, progress: Step = q
 def spec_plan_graph(regs: list[Registration], spec: LoadedSpec, level: int | None = None,
                     env: Environment | None = None) -> PlanGraph:
     """The policies' view of a spec's mocked plan, with what the spec says the plan must meet
-    (approved images, RPO, the flows through the cloud boundaries), at ``level`` (default: the
+    (approved images, RPO, the flows through the cloud boundaries, the lines it ends in the
+    cloud), at ``level`` (default: the
     spec's); ``env`` is the spec's environment where the caller has it already."""
     from mlps.synth.checks import plan_graph
     from stacks.components.network_zones import required_flows
@@ -89,7 +90,8 @@ def spec_plan_graph(regs: list[Registration], spec: LoadedSpec, level: int | Non
     env = env or environment(spec.effective)
     approved = env.cloud.approved_images if env.cloud is not None else None
     at = spec.level if level is None else level
-    return plan_graph(regs, at, approved, env.backup.rpo_hours, required_flows(env))
+    lines = len(env.links) if env.layout == "hybrid" else 0
+    return plan_graph(regs, at, approved, env.backup.rpo_hours, required_flows(env), lines)
 
 
 KEYED_BY_NAME: tuple[tuple[str, str, str], ...] = (

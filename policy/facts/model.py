@@ -309,6 +309,8 @@ class Facts:
     dedicated_lines: list[DedicatedLine] = field(default_factory=list)
     required_flows: tuple[RequiredFlow, ...] | None = None
     """What the spec needs through the boundaries (None: the plan's caller did not say)."""
+    expected_lines: int | None = None
+    """How many dedicated lines the spec ends in the cloud (None: the plan's caller did not say)."""
 
     def extend(self, other: Facts) -> None:
         """Add the facts another adapter found (what the plan's caller said stays)."""

@@ -54,6 +54,9 @@ class PlanGraph:
     """The spec's ``backup.rpo_hours`` (None: not given to the policies)."""
     required_flows: tuple[RequiredFlow, ...] | None = None
     """The flows the spec needs through the cloud boundaries (None: not given to the policies)."""
+    dedicated_lines: int | None = None
+    """How many dedicated lines the spec's layout ends in the cloud (its ``links`` in a hybrid
+    layout, 0 in a cloud layout; None: not given to the policies)."""
     by_type: dict[str, list[PlanResource]] = field(default_factory=dict)
     _namespaced: dict[tuple[str, str, str], list[PlanResource]] = field(default_factory=dict)
     _refs: dict[tuple[str, str], dict[str, list[PlanResource]]] = field(default_factory=dict)

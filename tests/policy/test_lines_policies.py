@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from policy.facts import collect
 from policy.facts.model import Facts
 from policy.policies import PlanGraph
@@ -78,3 +80,15 @@ def test_a_plan_without_lines_or_on_a_cloud_without_them_is_not_judged() -> None
     )
     assert list(DEDICATED_LINES_REDUNDANT.check(other, 3)) == []
     assert list(LINE_FAILOVER_DETECTION.check(other, 3)) == []
+
+
+@pytest.mark.parametrize(("expected", "found"), [(None, 0), (0, 0), (1, 1), (2, 1)])
+def test_lines_the_spec_ends_in_the_cloud_must_be_built(expected: int | None, found: int) -> None:
+    plan = without({x.name for x in lines()})
+    got = [(s.pointer.split("::")[-1], c, m) for s, (c, m)
+           in DEDICATED_LINES_REDUNDANT.run(PlanGraph(plan, dedicated_lines=expected))]
+    assert got == [("ali", "CNS-REDUN-01", f"the spec ends {expected} dedicated line(s) in this cloud, and "
+                    "the plan builds none (no physical connection, border router or transit router "
+                    "attachment)")] * found
+    # with its lines built the plan is judged on them alone
+    assert list(DEDICATED_LINES_REDUNDANT.run(PlanGraph(good(), dedicated_lines=expected))) == []

@@ -102,3 +102,20 @@ def test_every_policy_carries_framework_clause_control_and_severity(name: str) -
             assert f"{c['clause']} {c['id']}" in describe(policy, level)
         assert meta["severity"] in {cat.controls[c].severity for c in policy.controls}
         assert f"severity {meta['severity']}" in to_crossguard(policy, level).description
+
+
+def test_the_dedicated_lines_reach_the_policies_through_the_pack_config() -> None:
+    assert pack_config(3, dedicated_lines=2)["dedicated_lines_redundant"]["dedicatedLines"] == 2
+    assert "dedicatedLines" not in pack_config(3)["dedicated_lines_redundant"]
+    assert configured({"dedicatedLines": 0}, 3).graph([]).dedicated_lines == 0
+    assert configured({}, 3).graph([]).dedicated_lines is None
+    for bad in (-1, "2", True, 1.5):
+        with pytest.raises(ValueError, match="dedicatedLines"):
+            configured({"dedicatedLines": bad}, 3)
+    run = subprocess.run([sys.executable, "-m", "policy.config", "3", "--lines=2"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and json.loads(run.stdout) == pack_config(3, dedicated_lines=2)
+    for bad_option in ("--lines=two", "--lines=-1"):
+        bad = subprocess.run([sys.executable, "-m", "policy.config", "3", bad_option], cwd=ROOT,
+                             capture_output=True, text=True, check=False)
+        assert bad.returncode == 2 and not bad.stdout and "--lines=N" in bad.stderr

@@ -661,7 +661,8 @@ def test_an_alibaba_listener_hears_whom_its_acl_lets_in(
 
 def test_an_acl_the_plan_builds_gives_its_entries_and_attached_entries() -> None:
     acl = _resource(ACL_ID, "acl", {"aclEntries": [{"entry": "198.51.100.0/24"}]})
-    attached = _resource(alicloud_listeners.ACL_ENTRY, "acl-entry", {"entry": "192.0.2.0/24"}, aclId="urn:acl")
+    attached = _resource(alicloud_listeners.ACL_ENTRY, "acl-entry", {"entry": "192.0.2.0/24"},
+                         aclId="urn:acl")
     white = {"aclType": "White", "aclIds": ["acl-1"]}
     (li,) = collect(PlanGraph(_acl_front(white, acl, attached, acl_deps=("urn:acl",)))).listeners
     assert (li.sources, li.refused) == (("198.51.100.0/24", "192.0.2.0/24"), ())

@@ -207,3 +207,28 @@ def test_a_line_cut_off_the_transit_router_is_one_finding_on_it_and_one_on_the_c
     findings = run_policies(spec_plan_graph(regs, result.spec, 3), catalog()).findings
     assert sorted((f.control, f.pointer.rsplit("::", 1)[1]) for f in findings) == [
         ("CNS-REDUN-01", "hybrid-prod-alicloud"), ("CNS-REDUN-01", "hybrid-prod-line-cu")]
+
+
+def test_a_hybrid_plan_without_the_cloud_end_of_its_lines_is_a_finding_on_the_cloud(
+    synthesized: dict[str, SynthResult],
+) -> None:
+    """Every resource of the lines removed (circuits, border routers, BGP, transit router): the
+    spec still ends two lines in the cloud, so their absence is named; a cloud layout needs none."""
+    from mlps.controls import catalog
+    from mlps.synth.checks import run_policies
+    from mlps.synth.run import spec_plan_graph
+
+    result = synthesized["hybrid-prod"]
+    regs = [r for r in result.registrations if not r.type.startswith(("alicloud:expressconnect/",
+                                                                       "alicloud:cen/", "alicloud:vpc/bgp"))]
+    assert len(regs) < len(result.registrations)
+    graph = spec_plan_graph(regs, result.spec, 3)
+    assert graph.dedicated_lines == 2
+    findings = run_policies(graph, catalog()).findings
+    assert [(f.control, f.pointer.rsplit("::", 1)[1], f.message_en.split(": ", 1)[1]) for f in findings
+            if f.control == "CNS-REDUN-01"] == [
+        ("CNS-REDUN-01", "hybrid-prod-alicloud",
+         "the spec ends 2 dedicated line(s) in this cloud, and the plan builds none (no physical "
+         "connection, border router or transit router attachment)")]
+    cloud = synthesized["cloud-dev"]
+    assert spec_plan_graph(cloud.registrations, cloud.spec, 3).dedicated_lines == 0

@@ -1,10 +1,12 @@
 """Dedicated line policies (GB/T 22239-2019 8.1.2.1: redundant communication lines, failover): the
 cloud end of a hybrid plan's lines is redundant and detects a failed line within a second.
 
-Only clouds with dedicated lines of their own (capability ``dedicated_lines``) are judged, and
-only a plan building at least one line: a hybrid spec has two (CNS-REDUN-01's spec rule), a cloud
-layout none. On another cloud the carrier's own termination ends each line, which ``mlps synth``
-states as a notice.
+Only clouds with dedicated lines of their own (capability ``dedicated_lines``) are judged. A plan
+whose caller says how many lines the spec ends in the cloud (``mlps synth``, or the pack config's
+``dedicatedLines``) must build them: a hybrid spec without its lines' cloud end is a finding. Where
+the caller does not say, only the lines the plan builds are judged (a cloud layout has none). On
+another cloud the carrier's own termination ends each line, which ``mlps synth`` states as a
+notice.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ def _lines(facts: Facts, provider: str) -> list[DedicatedLine]:
 def _redundant(facts: Facts, level: int) -> Iterator[Found]:
     for cloud in facts.accounts():
         lines = _lines(facts, cloud.provider)
+        wanted = facts.expected_lines or 0
+        if not lines and wanted and Capability.DEDICATED_LINES in CAPABILITIES.get(cloud.provider, ()):
+            yield cloud.subject, (
+                "CNS-REDUN-01",
+                f"the spec ends {wanted} dedicated line(s) in this cloud, and the plan builds none "
+                "(no physical connection, border router or transit router attachment)",
+            )
         if not lines:
             continue
         for line in lines:
