@@ -136,7 +136,11 @@ class ClusterBaseline(pulumi.ComponentResource):
 
         Reading node log files needs a hostPath volume, which only the ``privileged`` Pod
         Security level admits; the namespace enforces that and audits/warns at ``restricted``,
-        while the pod itself stays non-root, read-only and without privilege escalation.
+        while the pod itself stays non-root, read-only and without privilege escalation. It shares
+        the node's network: its records leave from the node's address, which the zone boundaries,
+        the audit servers' firewalls and the dedicated lines admit (on ACK, Terway would give the
+        pod an address of the pod vSwitches, which none of them admits). A pod on the node's
+        network is outside NetworkPolicy, so the node's zone boundary limits where it sends.
         """
         ns = self._namespace(LOGGING_NAMESPACE, "system", "management", env, "privileged")
         servers = [h.address for h in env.hosts_with("log_audit_server")]
@@ -192,7 +196,13 @@ class ClusterBaseline(pulumi.ComponentResource):
             ],
             **kube.tcp_probes(5140),
         }
-        annotations = kube.image_annotations(image, "the cluster baseline (mlps:logShipperImage)")
+        annotations = {
+            **kube.image_annotations(image, "the cluster baseline (mlps:logShipperImage)"),
+            "checkov.io/skip2": (
+                "CKV_K8S_19=the log shipper sends from the node's address, the one the zone "
+                "boundaries and the audit servers admit; its namespace enforces privileged"
+            ),
+        }
         k8s.apps.v1.DaemonSet(
             f"{self._name}-log-shipper",
             metadata={**meta, "annotations": annotations},
@@ -202,6 +212,8 @@ class ClusterBaseline(pulumi.ComponentResource):
                     "metadata": {"labels": labels},
                     "spec": {
                         "automountServiceAccountToken": False,
+                        "hostNetwork": True,
+                        "dnsPolicy": "ClusterFirstWithHostNet",
                         "securityContext": kube.pod_security_context([_ADM_GID]),
                         "tolerations": [{"operator": "Exists", "effect": "NoSchedule"}],
                         "containers": [container],

@@ -62,6 +62,8 @@ def run(name: str, resources: list[PlanResource], level: int = 3,
 
 
 HARD = "deployment_hardened_containers"
+AGENT = "daemonset_hardened_containers"
+DS = ("DaemonSet", "kubernetes:apps/v1:DaemonSet")
 W = "Deployment web container app"
 
 CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
@@ -98,6 +100,22 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
         ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostPID)"),
         ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostIPC)")]),
     (HARD, [r(DEPLOY, "w", {"metadata": {"name": "web"}})], []),
+    # a node agent may share the node's network, and only that, in a privileged system namespace
+    (AGENT, [ns("core", kind="system", pss="privileged"), deploy(pod(c(), hostNetwork=True), *DS)], []),
+    (AGENT, [ns("core", kind="system", pss="privileged"),
+             deploy(pod(c(), hostNetwork=True, hostPID=True), *DS)],
+     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostPID)")]),
+    (AGENT, [ns("core", kind="system", pss="baseline"), deploy(pod(c(), hostNetwork=True), *DS)],
+     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
+    (AGENT, [ns("core", kind="workload", pss="privileged"), deploy(pod(c(), hostNetwork=True), *DS)],
+     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
+    (AGENT, [ns("core", kind="system", pss="privileged", provider="other"),
+             deploy(pod(c(), hostNetwork=True), *DS)],
+     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
+    (AGENT, [deploy(pod(c(), hostNetwork=True), *DS)],
+     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
+    (HARD, [ns("core", kind="system", pss="privileged"), deploy(pod(c(), hostNetwork=True))],
+     [("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostNetwork)")]),
     ("pod_hardened_containers", [deploy(pod(c(privileged=True)), "Pod", "kubernetes:core/v1:Pod")],
      [("w", "K8S-PSS-01", "Pod web container app is privileged")]),
     ("cronjob_hardened_containers",

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from synthfix import example
+from synthfix import example, of_type
 
 from mlps.synth.checks import plan_graph
 from mlps.synth.run import REACHABILITY_FILE, SynthResult
@@ -172,3 +172,26 @@ def test_the_required_flows_come_from_the_spec_and_the_roles() -> None:
     # a flow between two on-prem zones crosses no cloud boundary
     on_prem = {z.name for z in env.zones_at("onprem")}
     assert not [f for f in flows if f.source in on_prem and f.target in on_prem]
+
+
+@pytest.mark.parametrize("stack", ("cloud-dev", "hybrid-prod", "onprem-lab"))
+def test_the_log_shipper_sends_from_the_node_address_the_boundaries_admit(
+    synthesized: dict[str, SynthResult], stack: str
+) -> None:
+    """On ACK, Terway gives a pod an address of the pod vSwitches, which neither the audit
+    servers' boundary nor the lines admit: the shipper shares the node's network, so its records
+    leave from the node, and every zone with cluster nodes has a permitted flow to the audit
+    servers' zone on the RELP port."""
+    result = synthesized[stack]
+    shippers = [d["spec"]["template"]["spec"] for d in of_type(result, "kubernetes:apps/v1:DaemonSet")
+                if d["metadata"]["name"] == "log-shipper"]
+    assert len(shippers) == (2 if stack == "hybrid-prod" else 1)  # hybrid: on-prem and ACK
+    assert {(pod["hostNetwork"], pod["dnsPolicy"]) for pod in shippers} == {(True, "ClusterFirstWithHostNet")}
+    if stack == "onprem-lab":
+        return
+    pools = {p["tags"]["mlps:zone"] for p in of_type(result, "alicloud:cs/nodePool:NodePool")}
+    audit = {h.zone for h in environment(result.spec.effective).hosts_with("log_audit_server")}
+    relp = {(r["source"], r["target"]) for r in _report(result)["flows"]
+            if (r["protocol"], r["port"], r["verdict"]) == ("tcp", 2514, "permitted")}
+    assert pools and audit
+    assert {(z, a) for z in pools for a in audit} <= relp

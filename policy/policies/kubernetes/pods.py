@@ -1,11 +1,20 @@
-"""Checks shared by every resource that carries a pod template (K8S-PSS-01)."""
+"""Checks shared by every resource that carries a pod template (K8S-PSS-01).
+
+A node agent (a DaemonSet) may share the node's network, and only that, in a namespace of the
+plan that is labelled a system namespace and enforces the ``privileged`` Pod Security level: the
+log shipper sends from the node's address, which the zone boundaries and the dedicated lines
+carry, where its own pod address would be refused (Terway gives pods addresses of their own).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
+from policy.policies.base import NAMESPACE, PlanGraph, PlanPolicy, PlanResource, Violation
+
+KIND_LABEL, ENFORCE_LABEL = "mlps.dev/namespace-kind", "pod-security.kubernetes.io/enforce"
+NODE_AGENT = "kubernetes:apps/v1:DaemonSet"
 
 
 def _pod_spec(resource: PlanResource) -> dict[str, Any]:
@@ -27,11 +36,23 @@ def _effective(pod: dict[str, Any], container: dict[str, Any], key: str) -> Any:
     return None
 
 
+def _system_namespace(resource: PlanResource, graph: PlanGraph) -> bool:
+    """``resource`` lies in a namespace of the same cluster labelled a system namespace that
+    enforces the ``privileged`` level."""
+    for ns in graph.of_type(NAMESPACE):
+        labels = ns.meta("labels")
+        if ns.provider == resource.provider and ns.meta("name") == resource.namespace \
+                and isinstance(labels, dict):
+            return labels.get(KIND_LABEL) == "system" and labels.get(ENFORCE_LABEL) == "privileged"
+    return False
+
+
 def check_pod_template(resource: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     pod = _pod_spec(resource)
     what = f"{resource.type.rsplit(':', 1)[-1]} {resource.meta('name') or resource.name}"
+    agent = resource.type == NODE_AGENT and _system_namespace(resource, graph)
     for key in ("hostNetwork", "hostPID", "hostIPC"):
-        if pod.get(key):
+        if pod.get(key) and not (key == "hostNetwork" and agent):
             yield ("K8S-PSS-01", f"{what} shares the node's namespaces ({key})")
     containers = [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
     for c in containers:
@@ -61,4 +82,5 @@ def hardened_containers(kind: str, token: str) -> PlanPolicy:
         levels=(2, 3, 4),
         types=(token,),
         check=check_pod_template,
+        needs_graph=token == NODE_AGENT,
     )
