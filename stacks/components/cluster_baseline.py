@@ -13,12 +13,14 @@ from stacks.components.workload import size_of
 from stacks.model import Environment, Workload
 
 LOGGING_NAMESPACE = "mlps-logging"
+LOOPBACK = "127.0.0.1"
+"""The shipper's health port listens here only: on the node's network it would face the zone."""
 DEFAULT_SHIPPER_IMAGE = "registry.hospital.local/mlps/rsyslog-relp:8.2302.0"
 _ADM_GID = 4
 _RSYSLOG_CONF = """module(load="imfile")
 module(load="omrelp" tls.tlslib="openssl")
 module(load="imptcp")
-input(type="imptcp" port="5140" ruleset="health")
+input(type="imptcp" address="127.0.0.1" port="5140" ruleset="health")
 ruleset(name="health") { stop }
 input(type="imfile" file="/var/log/kubernetes/audit/audit.log" tag="kube-apiserver-audit")
 input(type="imfile" file="/var/log/containers/*.log" tag="container")
@@ -178,7 +180,6 @@ class ClusterBaseline(pulumi.ComponentResource):
             "image": image,
             "imagePullPolicy": "Always",
             "args": ["-n", "-f", "/etc/rsyslog/rsyslog.conf", "-i", "/run/rsyslog/rsyslogd.pid"],
-            "ports": [{"name": "health", "containerPort": 5140}],
             "resources": size,
             "securityContext": kube.container_security_context(),
             "volumeMounts": [
@@ -194,7 +195,7 @@ class ClusterBaseline(pulumi.ComponentResource):
                 {"name": "containers", "mountPath": "/var/log/containers", "readOnly": True},
                 {"name": "pods", "mountPath": "/var/log/pods", "readOnly": True},
             ],
-            **kube.tcp_probes(5140),
+            **kube.tcp_probes(5140, LOOPBACK),
         }
         annotations = {
             **kube.image_annotations(image, "the cluster baseline (mlps:logShipperImage)"),

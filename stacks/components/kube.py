@@ -58,15 +58,17 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
-def tcp_probes(port: int) -> dict[str, Any]:
+def tcp_probes(port: int, host: str | None = None) -> dict[str, Any]:
+    """TCP liveness and readiness probes on ``port`` (of ``host``: the pod's address without it)."""
+    socket: dict[str, Any] = {"port": port, **({"host": host} if host else {})}
     return {
         "livenessProbe": {
-            "tcpSocket": {"port": port},
+            "tcpSocket": socket,
             "initialDelaySeconds": 15,
             "periodSeconds": 20,
         },
         "readinessProbe": {
-            "tcpSocket": {"port": port},
+            "tcpSocket": dict(socket),
             "initialDelaySeconds": 5,
             "periodSeconds": 10,
         },

@@ -187,6 +187,15 @@ def test_the_log_shipper_sends_from_the_node_address_the_boundaries_admit(
                 if d["metadata"]["name"] == "log-shipper"]
     assert len(shippers) == (2 if stack == "hybrid-prod" else 1)  # hybrid: on-prem and ACK
     assert {(pod["hostNetwork"], pod["dnsPolicy"]) for pod in shippers} == {(True, "ClusterFirstWithHostNet")}
+    # on the node's network its health port faces the node only, never the zone
+    for pod in shippers:
+        (container,) = pod["containers"]
+        assert "ports" not in container
+        probes = ("livenessProbe", "readinessProbe")
+        assert {container[p]["tcpSocket"]["host"] for p in probes} == {"127.0.0.1"}
+    configs = [m["data"]["rsyslog.conf"] for m in of_type(result, "kubernetes:core/v1:ConfigMap")
+               if m["metadata"]["name"] == "log-shipper"]
+    assert configs and all('input(type="imptcp" address="127.0.0.1" port="5140"' in c for c in configs)
     if stack == "onprem-lab":
         return
     pools = {p["tags"]["mlps:zone"] for p in of_type(result, "alicloud:cs/nodePool:NodePool")}
