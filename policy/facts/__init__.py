@@ -35,9 +35,10 @@ def package(type_: str) -> str:
 
 def collect(graph: PlanGraph) -> Facts:
     """The facts of every package in ``graph`` that has an adapter, in adapter order, with the
-    gaps of each and the flows and lines the graph says the spec needs."""
+    gaps of each and the flows, lines and images the graph says the spec needs or approves."""
     present = {package(t) for t in graph.by_type}
-    found = Facts(required_flows=graph.required_flows, expected_lines=graph.dedicated_lines)
+    found = Facts(required_flows=graph.required_flows, expected_lines=graph.dedicated_lines,
+                  approved_images=graph.approved_images)
     for name, adapt in ADAPTERS.items():
         if name in present:
             found.extend(adapt(graph))

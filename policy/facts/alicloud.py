@@ -244,6 +244,8 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         subject=subject(r),
         # where the vSwitch lies, whatever the instance declares: a vSwitch has one availability zone
         availability_zone=switch_zones[0] if switch_zones else p.get("availabilityZone") or None,
+        image=str(p["imageId"]) if p.get("imageId") else None,
+        placed=bool(p.get("vswitchId")),
     )
 
 

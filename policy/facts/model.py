@@ -159,6 +159,10 @@ class Instance:
     subject: Subject
     availability_zone: str | None = None
     """Where the instance runs; None when the plan leaves it to the cloud's scheduler."""
+    image: str | None = None
+    """The image it boots, as the plan names it (None: it names none)."""
+    placed: bool = True
+    """It sits in a network of the plan (a vSwitch, a network or port), not the cloud's default."""
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,8 @@ class Facts:
     """What the spec needs through the boundaries (None: the plan's caller did not say)."""
     expected_lines: int | None = None
     """How many dedicated lines the spec ends in the cloud (None: the plan's caller did not say)."""
+    approved_images: tuple[str, ...] | None = None
+    """The images the spec approves (None: the plan's caller did not say, or the spec lists none)."""
 
     def extend(self, other: Facts) -> None:
         """Add the facts another adapter found (what the plan's caller said stays)."""

@@ -153,6 +153,8 @@ def _instance(graph: PlanGraph, r: PlanResource, key: str | None) -> Instance:
         roles=tuple(x for x in str(meta.get("mlps-roles") or "").split(",") if x),
         subject=subject(r),
         availability_zone=r.props.get("availabilityZone") or None,
+        image=str(r.props.get("imageName") or r.props.get("imageId") or "") or None,
+        placed=bool(r.props.get("networks")),
     )
 
 

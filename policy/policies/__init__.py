@@ -6,13 +6,11 @@ from __future__ import annotations
 from policy.policies import environment
 from policy.policies.alicloud import (
     actiontrail_trail,
-    ecs_image,
     ecs_instance,
     ecs_security_group,
     ecs_security_group_rule,
     log_store,
     oss_bucket,
-    provider,
 )
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 from policy.policies.environment.base import EnvironmentPolicy
@@ -38,14 +36,12 @@ _MODULES = (
     core_v1_pod,
     batch_v1_job,
     batch_v1_cronjob,
-    provider,
     oss_bucket,
     log_store,
     actiontrail_trail,
     ecs_security_group,
     ecs_security_group_rule,
     ecs_instance,
-    ecs_image,
 )
 
 POLICIES: tuple[PlanPolicy | EnvironmentPolicy, ...] = (

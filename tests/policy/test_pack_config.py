@@ -45,11 +45,32 @@ def test_pack_config_level_decides_what_passes() -> None:
     assert _validate(name, NS, BASELINE_NS, {"level": 3}, level=2)
 
 
+def _validate_stack(policy: str, type_: str, props: dict[str, Any],
+                    config: dict[str, Any] | None) -> list[str]:
+    from pulumi_policy import StackValidationArgs, StackValidationPolicy
+
+    class Res:
+        resource_type, name, urn, provider = type_, "vm", "urn:vm", None
+        property_dependencies: dict[str, list[Any]] = {}  # noqa: RUF012  a stand-in's one field
+
+    Res.props = props  # type: ignore[attr-defined]
+    cg = to_crossguard(BY_NAME[policy], 3)
+    assert isinstance(cg, StackValidationPolicy)
+    reports: list[str] = []
+    args = StackValidationArgs([Res()], config)  # type: ignore[list-item]
+    cg.validate(args, lambda message, urn=None: reports.append(message))  # type: ignore[union-attr]
+    return reports
+
+
 def test_pack_config_carries_the_approved_images() -> None:
     vm = "alicloud:ecs/instance:Instance"
-    assert _validate("approved_instance_image", vm, {"imageId": "a"}, {"approvedImages": ["a"]}) == []
-    assert _validate("approved_instance_image", vm, {"imageId": "b"}, {"approvedImages": ["a"]})
-    assert _validate("approved_instance_image", vm, {"imageId": "a"}, None)
+    ok = {"imageId": "a", "vswitchId": "v"}
+    assert _validate_stack("approved_instance_image", vm, ok, {"approvedImages": ["a"]}) == []
+    other = {**ok, "imageId": "b"}
+    assert _validate_stack("approved_instance_image", vm, other, {"approvedImages": ["a"]}) == [
+        "[CLD-IMG-01] instance vm boots b, not one of the approved images ['a']"]
+    assert _validate_stack("approved_instance_image", vm, ok, None) == [
+        "[CLD-IMG-01] instance vm boots a but no approved image list is declared (cloud.approved_images)"]
 
 
 @pytest.mark.parametrize("bad", [1, 5, "3", None])

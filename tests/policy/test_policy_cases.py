@@ -57,7 +57,7 @@ def c(name: str = "app", **sc: Any) -> dict[str, Any]:
 
 def run(name: str, resources: list[PlanResource], level: int = 3,
         approved: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
-    return [(res.name, control, message) for res, (control, message)
+    return [(res.pointer.rsplit("::", 1)[-1], control, message) for res, (control, message)
             in BY_NAME[name].run(PlanGraph(resources, level=level, approved_images=approved))]
 
 
@@ -245,7 +245,7 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
                                               "portRange": "22/22", **change})], [])
       for change in ({"type": "egress"}, {"policy": "drop"}, {"cidrIp": "10.0.0.0/8"})],
     ("instance_isolated_network", [r(VM, "vm", {"internetMaxBandwidthOut": "5"})], [
-        ("vm", "CLD-NET-01", "instance vm is not placed in the environment's VPC"),
+        ("vm", "CLD-NET-01", "instance vm is not placed in the environment's own network"),
         ("vm", "CLD-NET-01", "instance vm has a public address")]),
     ("instance_isolated_network", [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 0})],
      []),

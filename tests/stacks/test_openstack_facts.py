@@ -197,3 +197,34 @@ def test_crossguard_runs_the_openstack_adapter(synthesized: dict[str, SynthResul
         cg = to_crossguard(next(p for p in env.POLICIES if p.name == name), level=3)
         cg.validate(clean, lambda message, urn=None: reports.append((message, urn)))  # type: ignore[union-attr]
     assert reports == []
+
+
+def test_where_an_openstack_plan_builds_is_judged_as_an_alibaba_one(
+        synthesized: dict[str, SynthResult]) -> None:
+    """The placement policies live once, on facts: a floating address on the bastion, a provider
+    outside mainland China and an image off the spec's list are findings on an OpenStack plan."""
+    graph = _graph(synthesized)
+    assert not [f for f in _env_findings(graph) if f[0] in ("CLD-NET-01", "CLD-LOC-01", "CLD-IMG-01")]
+    port = next(r for r in graph.resources if r.type == PORT and r.name.endswith("-bastion-1"))
+    floating = PlanResource("openstack:networking/floatingIpAssociate:FloatingIpAssociate", "fip",
+                            "urn:fip", {"floatingIp": "203.0.113.7"}, deps={"portId": (port.urn,)})
+
+    def moved(plan: list[PlanResource]) -> list[PlanResource]:
+        out = [dataclasses.replace(r, props={**r.props, "region": "us-east-1"})
+               if r.type == "pulumi:providers:openstack" else r for r in plan]
+        out = [dataclasses.replace(r, props={**r.props, "imageName": "centos-untrusted"})
+               if r.type == INSTANCE and r.name.endswith("-bastion-1") else r for r in out]
+        return [*out, floating]
+
+    found = {(c, p.rsplit("::", 1)[-1], m) for c, p, m in _env_findings(_graph(synthesized, moved))
+             if c in ("CLD-NET-01", "CLD-LOC-01", "CLD-IMG-01")}
+    provider = next(r.name for r in graph.resources if r.type == "pulumi:providers:openstack")
+    bastion = next(r.name for r in graph.resources if r.type == INSTANCE and r.name.endswith("-bastion-1"))
+    approved = list(graph.approved_images or ())
+    assert found == {
+        ("CLD-LOC-01", provider,
+         f"cloud provider {provider} targets region us-east-1, outside mainland China"),
+        ("CLD-NET-01", bastion, "instance bastion-1 has a public address"),
+        ("CLD-IMG-01", bastion, f"instance bastion-1 boots centos-untrusted, not one of the approved images "
+                                f"{approved}"),
+    }

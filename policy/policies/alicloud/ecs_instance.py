@@ -1,19 +1,10 @@
-"""alicloud:ecs/instance:Instance — in the environment's own network, disks encrypted."""
+"""alicloud:ecs/instance:Instance — its system disk encrypted with a KMS key (CLD-KMS-01)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.facts.alicloud import public_bandwidth
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
-
-
-def _check_network(instance: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
-    p = instance.props
-    if not p.get("vswitchId"):
-        yield ("CLD-NET-01", f"instance {instance.name} is not placed in the environment's VPC")
-    if public_bandwidth(p.get("internetMaxBandwidthOut")):
-        yield ("CLD-NET-01", f"instance {instance.name} has a public address")
 
 
 def _check_disk(instance: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
@@ -25,15 +16,6 @@ def _check_disk(instance: PlanResource, graph: PlanGraph) -> Iterator[Violation]
         )
 
 
-INSTANCE_NETWORK = PlanPolicy(
-    name="instance_isolated_network",
-    description="Instances sit in the environment's own VPC without a public address.",
-    controls=("CLD-NET-01",),
-    levels=(2, 3, 4),
-    types=("alicloud:ecs/instance:Instance",),
-    check=_check_network,
-)
-
 INSTANCE_DISK = PlanPolicy(
     name="instance_disk_kms_encryption",
     description="Instance system disks are encrypted with a key held in the cloud KMS.",
@@ -43,4 +25,4 @@ INSTANCE_DISK = PlanPolicy(
     check=_check_disk,
 )
 
-POLICIES = (INSTANCE_NETWORK, INSTANCE_DISK)
+POLICIES = (INSTANCE_DISK,)

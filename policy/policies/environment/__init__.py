@@ -8,8 +8,9 @@ lives in :mod:`.base`; the policies, by subject, in :mod:`.audit`, :mod:`.networ
 :mod:`.detection` (flow logs, log stores encrypted and indexed, alerts on management events),
 redundancy across availability zones in :mod:`.availability`, the reachability of every flow
 the spec needs (and of nothing else) in :mod:`.reach`,
-the cloud's own accounts in :mod:`.identity` and the cloud end of the dedicated lines in
-:mod:`.lines`.
+the cloud's own accounts in :mod:`.identity`, the cloud end of the dedicated lines in
+:mod:`.lines`, and where the plan builds (regions, instances' networks and images) in
+:mod:`.placement`.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from policy.policies.environment import (
     identity,
     lines,
     network,
+    placement,
     reach,
     storage,
 )
 
 POLICIES = (
+    placement.CHINA_REGION,
+    placement.INSTANCE_NETWORK,
+    placement.APPROVED_IMAGE,
     audit.AUDIT_TRAIL_DELIVERED,
     audit.AUDIT_TRAIL_RETENTION,
     audit.AUDIT_ARCHIVE_PROTECTED,
