@@ -312,6 +312,8 @@ def _cluster(graph: PlanGraph, r: PlanResource) -> Cluster:
         pod_availability_zones=_availability_zones(graph, r, "podVswitchIds")
         if plugin is not None and str(plugin.get("name")).startswith("terway")
         else None,
+        # ACK gives the API server an internet-facing load balancer unless told not to
+        public_api=r.props.get("slbInternetEnabled") is not False,
     )
 
 

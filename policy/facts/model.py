@@ -209,6 +209,8 @@ class Cluster:
     pod_availability_zones: tuple[str, ...] | None = None
     """Availability zones the cluster gives pods addresses in (Terway's pod vSwitches); None when
     pods take no addresses from the cloud network."""
+    public_api: bool = False
+    """Its API server answers on an internet address."""
 
 
 @dataclass(frozen=True)

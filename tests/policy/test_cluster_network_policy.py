@@ -23,8 +23,8 @@ NOT_APPLIED = (
 )
 
 
-def plan(addons: list[dict[str, Any]] | None) -> list[PlanResource]:
-    props: dict[str, Any] = {"name": "prod-ack", "newNatGateway": False}
+def plan(addons: list[dict[str, Any]] | None, **extra: Any) -> list[PlanResource]:
+    props: dict[str, Any] = {"name": "prod-ack", "newNatGateway": False, "slbInternetEnabled": False, **extra}
     if addons is not None:
         props["addons"] = addons
     return [
@@ -84,3 +84,22 @@ def test_the_catalog_names_the_policy_under_its_control() -> None:
     assert POLICY.controls == ("K8S-NETPOL-01",)
     assert "cluster_network_policy_enforced" in control.plan
     assert POLICY.levels == control.levels
+
+
+API = next(p for p in POLICIES if p.name == "cluster_api_private")
+
+
+@pytest.mark.parametrize(("extra", "public"), [
+    ({}, False),
+    ({"slbInternetEnabled": True}, True),
+    ({"slbInternetEnabled": None}, True),  # left out: ACK builds an internet-facing endpoint
+    ({"slbInternetEnabled": "false"}, True),  # not the boolean the provider reads
+])
+def test_an_api_server_on_an_internet_address_is_a_finding(extra: dict[str, Any], public: bool) -> None:
+    resources = plan([TERWAY], **extra)
+    if extra.get("slbInternetEnabled", False) is None:
+        resources[1].props.pop("slbInternetEnabled")
+    found = [(s.urn, c, m) for s, (c, m) in API.run(PlanGraph(resources, level=3))]
+    assert found == ([("urn:ack", "ABS-ACL-03", "cluster prod-ack: its API server (an administrative "
+                       "service, SMC-CEN-02) answers on an internet address; keep it on the VPC's own "
+                       "addresses")] if public else [])

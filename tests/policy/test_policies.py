@@ -246,6 +246,11 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         [r(ACK, "ack", {"addons": [{"name": "flannel"}]})],
         "ack",
     ),
+    "cluster_api_private": (
+        [r(ACK, "ack", {"slbInternetEnabled": False})],
+        [r(ACK, "ack", {})],
+        "ack",
+    ),
     "cloud_password_policy": (good(), changed("passwords", maxPasswordAge=0), "passwords"),
     "cloud_login_mfa": (good(), changed("preference", mfaOperationForLogin="independent"), "preference"),
     "cloud_admin_roles_separated": (good(), without({"audit-attach"}), "audit-admins"),

@@ -112,6 +112,16 @@ def _cluster_network_policy(facts: Facts, level: int) -> Iterator[Found]:
         )
 
 
+def _cluster_api(facts: Facts, level: int) -> Iterator[Found]:
+    for c in facts.clusters:
+        if c.public_api:
+            yield c.subject, (
+                "ABS-ACL-03",
+                f"cluster {c.name}: its API server (an administrative service, SMC-CEN-02) answers on "
+                "an internet address; keep it on the VPC's own addresses",
+            )
+
+
 ZONE_BOUNDARY_DEFAULT_DENY = EnvironmentPolicy(
     name="zone_boundary_default_deny",
     description="Every zone has a boundary that denies inbound, outbound and member traffic by default.",
@@ -127,6 +137,14 @@ INTERNET_FRONT_DOOR = EnvironmentPolicy(
     controls=("ABS-BOUND-01", "CLD-ACL-01"),
     levels=(2, 3, 4),
     check=_front_doors,
+)
+
+CLUSTER_API_PRIVATE = EnvironmentPolicy(
+    name="cluster_api_private",
+    description="No managed Kubernetes cluster's API server answers on an internet address.",
+    controls=("ABS-ACL-03",),
+    levels=(2, 3, 4),
+    check=_cluster_api,
 )
 
 CLUSTER_NETWORK_POLICY_ENFORCED = EnvironmentPolicy(
