@@ -63,6 +63,8 @@ PUBLIC_BLOCK = "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock"
 LOGGING = "alicloud:oss/bucketLogging:BucketLogging"
 POLICY = "alicloud:oss/bucketPolicy:BucketPolicy"
 SWITCH = "alicloud:vpc/switch:Switch"
+EIP_ASSOCIATIONS = ("alicloud:ecs/eipAssociation:EipAssociation",)
+"""An elastic public address bound to an instance (``instanceId``)."""
 GROUP = "alicloud:ecs/securityGroup:SecurityGroup"
 RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 KEY = "alicloud:kms/key:Key"
@@ -237,7 +239,8 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         name=str(p.get("instanceName") or r.name),
         provider=PACKAGE,
         zone=labels.get(ZONE_TAG),
-        public_address=public_bandwidth(p.get("internetMaxBandwidthOut")),
+        public_address=public_bandwidth(p.get("internetMaxBandwidthOut"))
+        or any(r.urn in a.deps.get("instanceId", ()) for a in graph.of_type(*EIP_ASSOCIATIONS)),
         disk_encrypted=bool(p.get("systemDiskEncrypted")),
         disk_key=_key_ref(graph, r, "systemDiskKmsKeyId", p.get("systemDiskKmsKeyId")),
         roles=tuple(x for x in str(labels.get("mlps:roles") or "").split(",") if x),
@@ -245,7 +248,8 @@ def _instance(graph: PlanGraph, r: PlanResource) -> Instance:
         # where the vSwitch lies, whatever the instance declares: a vSwitch has one availability zone
         availability_zone=switch_zones[0] if switch_zones else p.get("availabilityZone") or None,
         image=str(p["imageId"]) if p.get("imageId") else None,
-        placed=bool(p.get("vswitchId")),
+        # in a vSwitch the plan builds, not one of another network named by id
+        placed=bool(set(r.deps.get("vswitchId", ())) & {s.urn for s in graph.of_type(SWITCH)}),
     )
 
 

@@ -11,15 +11,18 @@ over TCP whatever the listener's protocol. Its own interfaces are guarded by eve
 a ``LoadBalancerSecurityGroupAttachment`` gives it (by id where the plan builds no such group).
 
 A listener's ``aclConfig`` limits who it hears: a whitelist (``aclType: White``) only its
-entries, a blacklist everyone but them, and either with no entry everyone, as the balancer does.
-Entries are written in the config (``aclEntries``) or held by ACLs the config names
-(``aclIds``): those the plan builds and the config depends on, with their entries and entry
-attachments. An ACL the plan does not build, or an entry or type that cannot be read, leaves
-whom the listener hears unknown.
+entries, a blacklist everyone but them (with no entry, everyone). Entries are IPv4 ranges
+written in the config (``aclEntries``) or held by ACLs the config names (``aclIds``): those the
+plan builds and the config depends on, with their entries and entry attachments, where only one
+listener of the config names ACLs (the config's dependencies do not say which listener's they
+are). An ACL the plan does not build, a type or entry that cannot be read, and an empty
+whitelist (the balancer's documentation and its provider's disagree on it) leave whom the
+listener hears unknown.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -119,21 +122,27 @@ def _backends(graph: PlanGraph, config: PlanResource, port: int,
 
 
 def _entries(values: list[Any]) -> list[str] | None:
-    """ACL entries written as ranges or as ``{entry: range}`` (None: one cannot be read)."""
+    """ACL entries written as IPv4 ranges or as ``{entry: range}`` (None: one cannot be read as
+    an IPv4 range, the only kind an ALB ACL holds)."""
     found = []
     for value in values:
         entry = value.get("entry") if isinstance(value, dict) else value
-        if not isinstance(entry, str) or not entry:
+        if not isinstance(entry, str):
+            return None
+        try:
+            ipaddress.IPv4Network(entry, strict=False)
+        except ValueError:
             return None
         found.append(entry)
     return found
 
 
-def _acl_entries(graph: PlanGraph, config: PlanResource, ids: list[Any]) -> list[str] | None:
+def _acl_entries(graph: PlanGraph, config: PlanResource, ids: list[Any], sole: bool) -> list[str] | None:
     """The entries of the ACLs ``ids`` names: the plan's ACLs the config depends on, as many as
-    it names (None: the plan does not build them all, or an entry cannot be read)."""
+    it names, where this listener is the only one of the config naming ACLs (None: the plan does
+    not build them all, or cannot tell which listener's they are, or an entry cannot be read)."""
     acls = [a for a in graph.of_type(ACL) if a.urn in config.deps.get("spec", ())]
-    if not ids or len(acls) != len(ids):
+    if not ids or not sole or len(acls) != len(ids):
         return None
     found: list[str] = []
     for acl in acls:
@@ -145,9 +154,17 @@ def _acl_entries(graph: PlanGraph, config: PlanResource, ids: list[Any]) -> list
     return found
 
 
+def _naming_acls(config: PlanResource) -> int:
+    """How many listeners of the config name ACLs by id."""
+    return sum(1 for entry in map(_dict, listed(_dict(config.props.get("spec")).get("listeners")))
+               if _dict(entry.get("aclConfig")).get("aclIds") is not None)
+
+
 def _access(graph: PlanGraph, config: PlanResource,
             listener: dict[str, Any]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
-    """Whom a listener hears and whom its blacklist refuses (None: the plan does not say)."""
+    """Whom a listener hears and whom its blacklist refuses (None: the plan does not say). An
+    empty whitelist is not judged: the balancer's pages say it then admits everyone, the
+    provider's that it admits no one."""
     acl = listener.get("aclConfig")
     if acl in (None, {}):
         return ANYWHERE, ()
@@ -155,12 +172,10 @@ def _access(graph: PlanGraph, config: PlanResource,
     if kind not in ("white", "black"):
         return None, ()
     ids = _dict(acl).get("aclIds")
-    entries = (_acl_entries(graph, config, listed(ids)) if ids is not None
+    entries = (_acl_entries(graph, config, listed(ids), _naming_acls(config) == 1) if ids is not None
                else _entries(listed(_dict(acl).get("aclEntries"))))
-    if entries is None:
+    if entries is None or (not entries and kind == "white"):
         return None, ()
-    if not entries:
-        return ANYWHERE, ()
     return (tuple(entries), ()) if kind == "white" else (ANYWHERE, tuple(entries))
 
 

@@ -49,6 +49,22 @@ def _rule(r: PlanResource, group: PlanResource) -> FirewallRule:
     )
 
 
+def prefix_ranges(graph: PlanGraph, r: PlanResource) -> list[str] | None:
+    """The ranges of the prefix list rule ``r`` names (None: the plan builds no such list, or
+    does not know or cannot read its ranges)."""
+    named = r.deps.get("prefixListId", ())
+    lists = [(x, PREFIX_LISTS[x.type]) for x in graph.of_type(*PREFIX_LISTS) if x.urn in named]
+    if not lists:
+        return None
+    entries = [x.props.get(field, []) for x, field in lists]
+    if not all(isinstance(e, list) for e in entries):
+        return None  # ranges the plan does not know yet
+    ranges = [e.get("cidr") if isinstance(e, dict) else None for each in entries for e in each]
+    if not all(isinstance(c, str) and c for c in ranges):
+        return None
+    return [str(c) for c in ranges]
+
+
 def _rules(graph: PlanGraph, r: PlanResource, group: PlanResource) -> list[FirewallRule]:
     """A rule as the group applies it: one per range of the prefix list it names instead of a
     range or group (none for an empty list; one naming the list where the plan builds no such
@@ -57,18 +73,11 @@ def _rules(graph: PlanGraph, r: PlanResource, group: PlanResource) -> list[Firew
     named = r.deps.get("prefixListId", ())
     if rule.cidr or rule.group or not (named or r.props.get("prefixListId")):
         return [rule]
-    listed = named[0] if named else r.props["prefixListId"]
-    unknown = [dataclasses.replace(rule, group=f"prefix list {listed}")]
-    lists = [(x, PREFIX_LISTS[x.type]) for x in graph.of_type(*PREFIX_LISTS) if x.urn in named]
-    if not lists:
-        return unknown
-    entries = [x.props.get(field, []) for x, field in lists]
-    if not all(isinstance(e, list) for e in entries):
-        return unknown  # ranges the plan does not know yet
-    ranges = [e.get("cidr") if isinstance(e, dict) else None for each in entries for e in each]
-    if not all(isinstance(c, str) and c for c in ranges):
-        return unknown
-    return [dataclasses.replace(rule, cidr=str(c)) for c in ranges]
+    ranges = prefix_ranges(graph, r)
+    if ranges is None:
+        listed = named[0] if named else r.props["prefixListId"]
+        return [dataclasses.replace(rule, group=f"prefix list {listed}")]
+    return [dataclasses.replace(rule, cidr=c) for c in ranges]
 
 
 def _everything(rule: FirewallRule) -> bool:

@@ -221,6 +221,7 @@ def good() -> list[PlanResource]:
                 "tags": {"mlps:zone": "app", "mlps:roles": "bastion"},
             },
             systemDiskKmsKeyId="urn:kms-disks",
+            vswitchId="urn:vsw",
         ),
         r(SECURITY_CENTER, "security-center", {"paymentType": "PayAsYouGo", "postPaidHostAutoBind": 1,
                                                "postPaidHostAutoBindVersion": 3,

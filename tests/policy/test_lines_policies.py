@@ -89,6 +89,15 @@ def test_lines_the_spec_ends_in_the_cloud_must_be_built(expected: int | None, fo
            in DEDICATED_LINES_REDUNDANT.run(PlanGraph(plan, dedicated_lines=expected))]
     assert got == [("ali", "CNS-REDUN-01", f"the spec ends {expected} dedicated line(s) in this cloud, and "
                     "the plan builds none (no physical connection, border router or transit router "
-                    "attachment)")] * found
-    # with its lines built the plan is judged on them alone
+                    "attachment for the rest)")] * found
+    # with its two lines built the plan is judged on them alone
     assert list(DEDICATED_LINES_REDUNDANT.run(PlanGraph(good(), dedicated_lines=expected))) == []
+
+
+def test_fewer_lines_than_the_spec_ends_in_the_cloud_is_a_finding() -> None:
+    assert len(lines()) > 0 and len(collect(PlanGraph(good())).dedicated_lines) == 2
+    got = [(s.pointer.split("::")[-1], c, m) for s, (c, m)
+           in DEDICATED_LINES_REDUNDANT.run(PlanGraph(good(), dedicated_lines=3))]
+    assert got == [("ali", "CNS-REDUN-01", "the spec ends 3 dedicated line(s) in this cloud, and the plan "
+                    "builds only 2 (no physical connection, border router or transit router attachment "
+                    "for the rest)")]

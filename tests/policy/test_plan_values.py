@@ -73,7 +73,9 @@ def test_unreadable_bfd_timers_leave_no_detection_time() -> None:
                                                    ("5", True), ("unknown", True)])
 def test_an_instance_bandwidth_that_cannot_be_read_counts_as_public(bandwidth: Any, public: bool) -> None:
     found = run_resource("instance_isolated_network",
-                         [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": bandwidth})])
+                         [r("alicloud:vpc/switch:Switch", "v", {}),
+                          r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": bandwidth},
+                            vswitchId="urn:v")])
     assert found == ([("vm", "CLD-NET-01", "instance vm has a public address")] if public else [])
 
 
@@ -86,3 +88,18 @@ def test_a_world_open_rule_whose_ports_cannot_be_read_exposes_administration(
     found = run_resource("no_public_mgmt_ports", [rule])
     assert bool(found) is exposed
     assert all(control == "ABS-ACL-03" for _, control, _ in found)
+
+
+@pytest.mark.parametrize(("entries", "exposed"), [
+    ([{"cidr": "0.0.0.0/0"}], True),
+    ([{"cidr": "10.0.0.0/8"}, {"cidr": "::/0"}], True),
+    ([{"cidr": "10.0.0.0/8"}], False),
+    ("(unknown)", False),  # ranges the plan does not know: nothing to judge here
+])
+def test_a_prefix_list_holding_the_world_exposes_administration(entries: Any, exposed: bool) -> None:
+    prefix = r("alicloud:ecs/ecsPrefixList:EcsPrefixList", "pl", {"entries": entries})
+    rule = r(SG_RULE, "rule", {"type": "ingress", "policy": "accept", "ipProtocol": "tcp",
+                               "portRange": "22/22", "prefixListId": "pl-1"}, prefixListId="urn:pl")
+    found = run_resource("no_public_mgmt_ports", [prefix, rule])
+    assert found == ([("rule", "ABS-ACL-03", "security group rule rule opens administrative port(s) "
+                       "SSH (tcp 22) to 0.0.0.0/0")] if exposed else [])

@@ -209,8 +209,9 @@ FIXTURES: dict[str, tuple[list[PlanResource], list[PlanResource], str]] = {
         "ssh",
     ),
     "instance_isolated_network": (
-        [r(INSTANCE, "vm", GOOD_VM)],
-        [r(INSTANCE, "vm", {**GOOD_VM, "internetMaxBandwidthOut": 100})],
+        [r("alicloud:vpc/switch:Switch", "vsw", {}), r(INSTANCE, "vm", GOOD_VM, vswitchId="urn:vsw")],
+        [r("alicloud:vpc/switch:Switch", "vsw", {}),
+         r(INSTANCE, "vm", {**GOOD_VM, "internetMaxBandwidthOut": 100}, vswitchId="urn:vsw")],
         "vm",
     ),
     "approved_instance_image": (

@@ -63,7 +63,16 @@ def run(name: str, resources: list[PlanResource], level: int = 3,
 
 HARD = "deployment_hardened_containers"
 AGENT = "daemonset_hardened_containers"
-DS = ("DaemonSet", "kubernetes:apps/v1:DaemonSet")
+VSW = r("alicloud:vpc/switch:Switch", "v", {"cidrBlock": "10.0.0.0/24"})
+LOGS = "mlps-logging"
+SHARES = ("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")
+
+
+def agent(namespace: str = LOGS, **extra: Any) -> PlanResource:
+    """A DaemonSet in ``namespace`` whose pod spec carries ``extra``."""
+    spec = {"template": {"spec": pod(c(), **extra)}}
+    return r("kubernetes:apps/v1:DaemonSet", "w", {"metadata": {"name": "web", "namespace": namespace},
+                                                   "spec": spec})
 W = "Deployment web container app"
 
 CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
@@ -100,20 +109,17 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
         ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostPID)"),
         ("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostIPC)")]),
     (HARD, [r(DEPLOY, "w", {"metadata": {"name": "web"}})], []),
-    # a node agent may share the node's network, and only that, in a privileged system namespace
-    (AGENT, [ns("core", kind="system", pss="privileged"), deploy(pod(c(), hostNetwork=True), *DS)], []),
-    (AGENT, [ns("core", kind="system", pss="privileged"),
-             deploy(pod(c(), hostNetwork=True, hostPID=True), *DS)],
+    # the log shipper may share the node's network, and only that, in its privileged system namespace
+    (AGENT, [ns(LOGS, kind="system", pss="privileged"), agent(hostNetwork=True)], []),
+    (AGENT, [ns(LOGS, kind="system", pss="privileged"), agent(hostNetwork=True, hostPID=True)],
      [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostPID)")]),
-    (AGENT, [ns("core", kind="system", pss="baseline"), deploy(pod(c(), hostNetwork=True), *DS)],
-     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
-    (AGENT, [ns("core", kind="workload", pss="privileged"), deploy(pod(c(), hostNetwork=True), *DS)],
-     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
-    (AGENT, [ns("core", kind="system", pss="privileged", provider="other"),
-             deploy(pod(c(), hostNetwork=True), *DS)],
-     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
-    (AGENT, [deploy(pod(c(), hostNetwork=True), *DS)],
-     [("w", "K8S-PSS-01", "DaemonSet web shares the node's namespaces (hostNetwork)")]),
+    (AGENT, [ns(LOGS, kind="system", pss="baseline"), agent(hostNetwork=True)], [SHARES]),
+    (AGENT, [ns(LOGS, kind="workload", pss="privileged"), agent(hostNetwork=True)], [SHARES]),
+    (AGENT, [ns(LOGS, kind="system", pss="privileged", provider="other"), agent(hostNetwork=True)],
+     [SHARES]),
+    (AGENT, [agent(hostNetwork=True)], [SHARES]),
+    # another namespace labelled the same way is not the logging namespace
+    (AGENT, [ns("core", kind="system", pss="privileged"), agent("core", hostNetwork=True)], [SHARES]),
     (HARD, [ns("core", kind="system", pss="privileged"), deploy(pod(c(), hostNetwork=True))],
      [("w", "K8S-PSS-01", "Deployment web shares the node's namespaces (hostNetwork)")]),
     ("pod_hardened_containers", [deploy(pod(c(privileged=True)), "Pod", "kubernetes:core/v1:Pod")],
@@ -247,9 +253,18 @@ CASES: list[tuple[str, list[PlanResource], list[tuple[str, str, str]]]] = [
     ("instance_isolated_network", [r(VM, "vm", {"internetMaxBandwidthOut": "5"})], [
         ("vm", "CLD-NET-01", "instance vm is not placed in the environment's own network"),
         ("vm", "CLD-NET-01", "instance vm has a public address")]),
-    ("instance_isolated_network", [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 0})],
-     []),
-    ("instance_isolated_network", [r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 1})],
+    ("instance_isolated_network", [VSW, r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 0},
+                                          vswitchId="urn:v")], []),
+    # a vSwitch named by id, not one the plan builds: the instance may sit in another network
+    ("instance_isolated_network", [VSW, r(VM, "vm", {"vswitchId": "vsw-of-the-default-vpc"})],
+     [("vm", "CLD-NET-01", "instance vm is not placed in the environment's own network")]),
+    # an elastic address bound to it makes it public whatever its own bandwidth
+    ("instance_isolated_network", [VSW, r(VM, "vm", {"vswitchId": "v"}, vswitchId="urn:v"),
+                                   r("alicloud:ecs/eipAssociation:EipAssociation", "eip",
+                                     {"instanceId": "i-1"}, instanceId="urn:vm")],
+     [("vm", "CLD-NET-01", "instance vm has a public address")]),
+    ("instance_isolated_network", [VSW, r(VM, "vm", {"vswitchId": "v", "internetMaxBandwidthOut": 1},
+                                          vswitchId="urn:v")],
      [("vm", "CLD-NET-01", "instance vm has a public address")]),
     ("instance_disk_kms_encryption", [r(VM, "vm", {"systemDiskEncrypted": True})],
      [("vm", "CLD-KMS-01", "instance vm system disk is not encrypted with a KMS key")]),

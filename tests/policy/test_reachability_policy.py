@@ -645,7 +645,10 @@ def _acl_front(acl: object, *extra: PlanResource, acl_deps: tuple[str, ...] = ()
     ({}, ("0.0.0.0/0",), ()),
     ({"aclType": "White", "aclEntries": ["198.51.100.0/24"]}, ("198.51.100.0/24",), ()),
     ({"aclType": "White", "aclEntries": [{"entry": "198.51.100.0/24"}]}, ("198.51.100.0/24",), ()),
-    ({"aclType": "White", "aclEntries": []}, ("0.0.0.0/0",), ()),  # an empty whitelist lets all in
+    ({"aclType": "White", "aclEntries": []}, None, ()),  # the cloud's own pages disagree on it
+    ({"aclType": "Black", "aclEntries": []}, ("0.0.0.0/0",), ()),
+    ({"aclType": "Black", "aclEntries": ["not-a-range"]}, None, ()),
+    ({"aclType": "White", "aclEntries": ["2001:db8::/32"]}, None, ()),  # ALB ACLs hold IPv4 only
     ({"aclType": "Black", "aclEntries": ["203.0.113.0/24"]}, ("0.0.0.0/0",), ("203.0.113.0/24",)),
     ({"aclType": "Black"}, ("0.0.0.0/0",), ()),
     ({"aclType": "Grey", "aclEntries": ["198.51.100.0/24"]}, None, ()),
@@ -673,3 +676,10 @@ def test_an_acl_the_plan_builds_gives_its_entries_and_attached_entries() -> None
     # an ACL the config does not depend on is not the one it names
     (li,) = collect(PlanGraph(_acl_front(white, acl, attached))).listeners
     assert li.sources is None
+    # two listeners naming ACLs: the config's dependencies do not say whose the built one is
+    plan = _acl_front(white, acl, attached, acl_deps=("urn:acl",))
+    config = next(x for x in plan if x.name == "cfg")
+    other = {"port": 80, "protocol": "HTTP", "aclConfig": {"aclType": "Black", "aclIds": ["acl-elsewhere"]}}
+    plan[plan.index(config)] = dataclasses.replace(config, props={
+        **config.props, "spec": {"listeners": [*config.props["spec"]["listeners"], other]}})
+    assert {li.port: li.sources for li in collect(PlanGraph(plan)).listeners} == {443: None, 80: None}

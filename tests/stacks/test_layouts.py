@@ -168,3 +168,10 @@ def test_hybrid_keeps_core_on_prem_and_passes_line_parameters(
     assert "link_failover_bfd_profile: !unsafe 'standard'" in inventory
     assert "v1:8Bx5" not in json.dumps(result.files)
     assert [i["hostName"] for i in of_type(result, "alicloud:ecs/instance:Instance")] == ["cloud-bastion-1"]
+
+
+def test_the_pod_policy_knows_the_cluster_baselines_logging_namespace() -> None:
+    from policy.policies.kubernetes.pods import LOG_SHIPPER_NAMESPACE
+    from stacks.components.cluster_baseline import LOGGING_NAMESPACE
+
+    assert LOG_SHIPPER_NAMESPACE == LOGGING_NAMESPACE

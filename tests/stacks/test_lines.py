@@ -229,6 +229,6 @@ def test_a_hybrid_plan_without_the_cloud_end_of_its_lines_is_a_finding_on_the_cl
             if f.control == "CNS-REDUN-01"] == [
         ("CNS-REDUN-01", "hybrid-prod-alicloud",
          "the spec ends 2 dedicated line(s) in this cloud, and the plan builds none (no physical "
-         "connection, border router or transit router attachment)")]
+         "connection, border router or transit router attachment for the rest)")]
     cloud = synthesized["cloud-dev"]
     assert spec_plan_graph(cloud.registrations, cloud.spec, 3).dedicated_lines == 0

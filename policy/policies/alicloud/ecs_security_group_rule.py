@@ -1,4 +1,5 @@
-"""alicloud:ecs/securityGroupRule:SecurityGroupRule — no administrative port open to the world.
+"""alicloud:ecs/securityGroupRule:SecurityGroupRule — no administrative port open to the world,
+whether the rule names the range itself or a prefix list of the plan holding it.
 
 The administrative services are the spec check's own list (``ADMIN_PORTS`` of
 :mod:`mlps.checks.admin`, documented in SMC-CEN-02), compared by protocol and port range.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlps.checks.admin import ADMIN_PORTS
+from policy.facts.alicloud_network import prefix_ranges
 from policy.facts.values import EVERY_PORT, port_range
 from policy.policies.base import PlanGraph, PlanPolicy, PlanResource, Violation
 
@@ -20,7 +22,10 @@ def _check(rule: PlanResource, graph: PlanGraph) -> Iterator[Violation]:
     p = rule.props
     if p.get("type") != "ingress" or p.get("policy", "accept") != "accept":
         return
-    if p.get("cidrIp") not in ANYWHERE and p.get("ipv6CidrIp") not in ANYWHERE:
+    peers = [p.get("cidrIp"), p.get("ipv6CidrIp")]
+    if not any(peers) and not p.get("sourceSecurityGroupId"):
+        peers += prefix_ranges(graph, rule) or []  # a prefix list the plan builds, by its ranges
+    if not set(peers) & set(ANYWHERE):
         return
     first, last = port_range(p.get("portRange") or "-1/-1") or EVERY_PORT
     protocol = str(p.get("ipProtocol") or "all").lower()
@@ -46,6 +51,7 @@ NO_PUBLIC_MGMT_PORTS = PlanPolicy(
     levels=(2, 3, 4),
     types=("alicloud:ecs/securityGroupRule:SecurityGroupRule",),
     check=_check,
+    needs_graph=True,
 )
 
 POLICIES = (NO_PUBLIC_MGMT_PORTS,)

@@ -32,11 +32,12 @@ def _redundant(facts: Facts, level: int) -> Iterator[Found]:
     for cloud in facts.accounts():
         lines = _lines(facts, cloud.provider)
         wanted = facts.expected_lines or 0
-        if not lines and wanted and Capability.DEDICATED_LINES in CAPABILITIES.get(cloud.provider, ()):
+        if len(lines) < wanted and Capability.DEDICATED_LINES in CAPABILITIES.get(cloud.provider, ()):
+            built = f"only {len(lines)}" if lines else "none"
             yield cloud.subject, (
                 "CNS-REDUN-01",
-                f"the spec ends {wanted} dedicated line(s) in this cloud, and the plan builds none "
-                "(no physical connection, border router or transit router attachment)",
+                f"the spec ends {wanted} dedicated line(s) in this cloud, and the plan builds {built} "
+                "(no physical connection, border router or transit router attachment for the rest)",
             )
         if not lines:
             continue

@@ -1,8 +1,8 @@
 """Checks shared by every resource that carries a pod template (K8S-PSS-01).
 
-A node agent (a DaemonSet) may share the node's network, and only that, in a namespace of the
-plan that is labelled a system namespace and enforces the ``privileged`` Pod Security level: the
-log shipper sends from the node's address, which the zone boundaries and the dedicated lines
+The log shipper (a DaemonSet in ``mlps-logging``) may share the node's network, and only that,
+where the plan builds that namespace labelled a system namespace enforcing the ``privileged``
+Pod Security level: it sends from the node's address, which the zone boundaries and the dedicated lines
 carry, where its own pod address would be refused (Terway gives pods addresses of their own).
 """
 
@@ -15,6 +15,8 @@ from policy.policies.base import NAMESPACE, PlanGraph, PlanPolicy, PlanResource,
 
 KIND_LABEL, ENFORCE_LABEL = "mlps.dev/namespace-kind", "pod-security.kubernetes.io/enforce"
 NODE_AGENT = "kubernetes:apps/v1:DaemonSet"
+LOG_SHIPPER_NAMESPACE = "mlps-logging"
+"""The cluster baseline's logging namespace (``stacks.components.cluster_baseline``)."""
 
 
 def _pod_spec(resource: PlanResource) -> dict[str, Any]:
@@ -37,8 +39,10 @@ def _effective(pod: dict[str, Any], container: dict[str, Any], key: str) -> Any:
 
 
 def _system_namespace(resource: PlanResource, graph: PlanGraph) -> bool:
-    """``resource`` lies in a namespace of the same cluster labelled a system namespace that
-    enforces the ``privileged`` level."""
+    """``resource`` lies in the logging namespace of the same cluster, labelled a system
+    namespace that enforces the ``privileged`` level."""
+    if resource.namespace != LOG_SHIPPER_NAMESPACE:
+        return False
     for ns in graph.of_type(NAMESPACE):
         labels = ns.meta("labels")
         if ns.provider == resource.provider and ns.meta("name") == resource.namespace \
